@@ -1,0 +1,201 @@
+//! Typed access to a feature's properties, with errors that name the file, the feature and
+//! the property; and [`FieldMap`], which lets the same readers take layers whose field names
+//! are a source's own (real public data).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use super::LayerError;
+use super::geojson_in::Scalar;
+
+/// How a source's fields map onto the contract's property names.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FieldMap {
+    /// Contract name → the source's field name.
+    pub rename: BTreeMap<String, String>,
+    /// Contract name → the value used where the feature has none.
+    pub defaults: BTreeMap<String, Scalar>,
+    /// Contract names whose text values are read from their first number ("110kV to 161kV" → 110).
+    pub leading_number: BTreeSet<String>,
+}
+
+impl FieldMap {
+    /// The source field names to read, one for each contract name.
+    pub fn source_names(&self, names: &[&str]) -> Vec<String> {
+        names
+            .iter()
+            .map(|name| {
+                self.rename
+                    .get(*name)
+                    .cloned()
+                    .unwrap_or_else(|| name.to_string())
+            })
+            .collect()
+    }
+
+    fn source_name<'a>(&'a self, name: &'a str) -> &'a str {
+        self.rename.get(name).map(String::as_str).unwrap_or(name)
+    }
+}
+
+/// The properties of one feature, looked up by contract name.
+pub struct Fields<'a> {
+    path: &'a Path,
+    index: usize,
+    names: &'a [&'a str],
+    values: Vec<Option<Scalar>>,
+    map: &'a FieldMap,
+    /// The feature's id, once read (empty before).
+    pub id: String,
+}
+
+impl<'a> Fields<'a> {
+    pub(super) fn new(
+        path: &'a Path,
+        index: usize,
+        names: &'a [&'a str],
+        values: Vec<Option<Scalar>>,
+        map: &'a FieldMap,
+    ) -> Self {
+        Fields {
+            path,
+            index,
+            names,
+            values,
+            map,
+            id: String::new(),
+        }
+    }
+
+    /// An error about `property` of this feature (named as the file names it).
+    pub fn error(&self, property: &str, message: impl Into<String>) -> LayerError {
+        LayerError {
+            path: self.path.to_path_buf(),
+            feature: Some((self.index, self.id.clone())),
+            property: self.map.source_name(property).to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// The raw value of a property: the feature's own, else the map's default.
+    pub fn get(&self, name: &str) -> Option<&Scalar> {
+        let own = self
+            .names
+            .iter()
+            .position(|n| *n == name)
+            .and_then(|i| self.values[i].as_ref());
+        match own {
+            Some(Scalar::Null) | None => self.map.defaults.get(name).or(own),
+            some => some,
+        }
+    }
+
+    fn optional_number(&self, name: &str) -> Result<Option<f64>, LayerError> {
+        match self.get(name) {
+            None | Some(Scalar::Null) => Ok(None),
+            Some(Scalar::Num(v)) if v.is_finite() => Ok(Some(*v)),
+            Some(Scalar::Str(s)) => match self.parse_text_number(name, s) {
+                Some(v) => Ok(Some(v)),
+                None => Err(self.error(name, format!("must be a number, got \"{s}\""))),
+            },
+            Some(other) => {
+                Err(self.error(name, format!("must be a number, got {}", describe(other))))
+            }
+        }
+    }
+
+    /// Numbers written as text ("115") are read; with `leading_number`, "110kV to 161kV" too.
+    fn parse_text_number(&self, name: &str, text: &str) -> Option<f64> {
+        let trimmed = text.trim();
+        if let Ok(v) = trimmed.parse::<f64>() {
+            return v.is_finite().then_some(v);
+        }
+        if !self.map.leading_number.contains(name) {
+            return None;
+        }
+        let start = trimmed.find(|c: char| c.is_ascii_digit())?;
+        let digits: String = trimmed[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        digits.parse().ok()
+    }
+
+    /// A required number.
+    pub fn number(&self, name: &str) -> Result<f64, LayerError> {
+        self.optional_number(name)?
+            .ok_or_else(|| self.error(name, "missing (a number is required)"))
+    }
+
+    /// A required number no smaller than `min`.
+    pub fn number_at_least(&self, name: &str, min: f64) -> Result<f64, LayerError> {
+        let v = self.number(name)?;
+        self.at_least(name, v, min)
+    }
+
+    /// An optional number no smaller than `min`; 0 when absent.
+    pub fn optional_number_at_least(&self, name: &str, min: f64) -> Result<f64, LayerError> {
+        let v = self.optional_number(name)?.unwrap_or(0.0);
+        self.at_least(name, v, min)
+    }
+
+    fn at_least(&self, name: &str, v: f64, min: f64) -> Result<f64, LayerError> {
+        if v >= min {
+            Ok(v)
+        } else {
+            Err(self.error(name, format!("must be >= {min}, got {v}")))
+        }
+    }
+
+    /// A required, non-empty text (a number is read as its decimal).
+    pub fn text(&self, name: &str) -> Result<String, LayerError> {
+        match self.optional_text(name)? {
+            Some(s) if !s.trim().is_empty() => Ok(s),
+            Some(_) => Err(self.error(name, "must not be empty")),
+            None => Err(self.error(name, "missing (a text is required)")),
+        }
+    }
+
+    /// An optional text.
+    pub fn optional_text(&self, name: &str) -> Result<Option<String>, LayerError> {
+        match self.get(name) {
+            None | Some(Scalar::Null) => Ok(None),
+            Some(Scalar::Str(s)) => Ok(Some(s.clone())),
+            Some(Scalar::Num(n)) => Ok(Some(number_to_id(*n))),
+            Some(other) => {
+                Err(self.error(name, format!("must be a text, got {}", describe(other))))
+            }
+        }
+    }
+
+    /// An optional boolean (false when absent).
+    pub fn optional_bool(&self, name: &str) -> Result<bool, LayerError> {
+        match self.get(name) {
+            None | Some(Scalar::Null) => Ok(false),
+            Some(Scalar::Bool(b)) => Ok(*b),
+            Some(other) => Err(self.error(
+                name,
+                format!("must be true or false, got {}", describe(other)),
+            )),
+        }
+    }
+}
+
+/// A number as an id: integers without a fraction ("3501160"), others as written.
+pub fn number_to_id(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+fn describe(value: &Scalar) -> String {
+    match value {
+        Scalar::Null => "null".into(),
+        Scalar::Bool(b) => b.to_string(),
+        Scalar::Num(n) => n.to_string(),
+        Scalar::Str(s) => format!("\"{s}\""),
+        Scalar::Nested => "an array or object".into(),
+    }
+}

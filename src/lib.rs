@@ -1,0 +1,11 @@
+//! gridsite: siting AI factories where the grid, fiber and land allow it, without taking what
+//! the community needs.
+//!
+//! The pipeline, one module a stage:
+//! - [`scenario`]: the scenario file (targets, filters, costs, solver settings).
+//! - [`layers`]: the five map layers, read and validated into domain types.
+//! - [`index`]: a local metric frame and R-trees over substations, fiber, receptors, parcels.
+//! - [`candidates`]: hard filters; every parcel is a candidate or has a reason.
+
+pub mod layers;
+pub mod scenario;
