@@ -6,6 +6,16 @@
 //! - [`layers`]: the five map layers, read and validated into domain types.
 //! - [`index`]: a local metric frame and R-trees over substations, fiber, receptors, parcels.
 //! - [`candidates`]: hard filters; every parcel is a candidate or has a reason.
+//! - [`report`]: GeoJSON and JSON outputs, written whole or not at all.
+//! - [`pipeline`]: the stages run in order and timed.
+//! - [`synth`]: a seeded generator of synthetic regions.
 
+pub mod candidates;
+pub mod error;
+pub mod index;
 pub mod layers;
+pub mod pipeline;
+pub mod report;
 pub mod scenario;
+
+pub use error::Error;

@@ -1,0 +1,47 @@
+//! Command-line flags (plain data) and the commands that run the library with them.
+
+mod check;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Sites AI factories under grid-capacity and community-first constraints.
+#[derive(Debug, Parser)]
+#[command(name = "gridsite", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Validate a scenario and its map, screen every parcel, write candidates and exclusions.
+    Check {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// The folder to write `candidates.geojson` and `excluded.geojson` into.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// Runs the command line; the exit status is 0 on success (errors are mapped by `main`).
+pub fn run() -> anyhow::Result<ExitCode> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check { scenario, out } => check::run(&scenario, &out),
+    }
+}
+
+/// A table of seconds per stage.
+fn stage_table(seconds: &gridsite::pipeline::StageSeconds) -> comfy_table::Table {
+    let mut table = comfy_table::Table::new();
+    table.set_header(vec!["stage", "seconds"]);
+    for (stage, s) in &seconds.0 {
+        table.add_row(vec![stage.to_string(), format!("{s:.3}")]);
+    }
+    table.add_row(vec!["total".to_string(), format!("{:.3}", seconds.total())]);
+    table
+}

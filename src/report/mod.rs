@@ -1,0 +1,8 @@
+//! Reports: the GeoJSON and JSON files of the contract and the terminal tables.
+//!
+//! Takes the results of the pipeline's stages; gives files written whole or not at all.
+
+pub mod files;
+pub mod screening;
+
+pub use files::{WriteError, write_atomically, write_feature_collection, write_json};

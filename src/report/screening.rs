@@ -1,0 +1,76 @@
+//! `excluded.geojson` and `candidates.geojson`: every parcel, as a candidate with its figures or
+//! as an exclusion with its reason.
+
+use std::path::Path;
+
+use geo::Geometry;
+use geojson::JsonObject;
+use serde_json::json;
+
+use super::files::{WriteError, feature, round_to, write_feature_collection};
+use crate::candidates::{Candidate, Exclusion, Screening, UNASSIGNED};
+use crate::layers::Map;
+
+/// The id of a candidate's community (`unassigned` when it lies in none).
+pub fn community_id(map: &Map, community: Option<usize>) -> &str {
+    community.map_or(UNASSIGNED, |c| map.communities[c].id.as_str())
+}
+
+fn properties(value: serde_json::Value) -> JsonObject {
+    match value {
+        serde_json::Value::Object(map) => map,
+        _ => JsonObject::new(),
+    }
+}
+
+/// `excluded.geojson`: `parcel_id`, `reason`, `detail` for every parcel that is not a candidate.
+pub fn write_excluded(path: &Path, map: &Map, exclusions: &[Exclusion]) -> Result<(), WriteError> {
+    write_feature_collection(
+        path,
+        exclusions.iter().map(|e| {
+            let parcel = &map.parcels[e.parcel];
+            feature(
+                &Geometry::MultiPolygon(parcel.shape.clone()),
+                properties(json!({
+                    "parcel_id": parcel.id,
+                    "reason": e.reason.to_string(),
+                    "detail": e.detail,
+                })),
+            )
+        }),
+    )
+}
+
+/// `candidates.geojson`: each candidate parcel with its community, acres, fiber km, maximum MW
+/// and the substations in reach (ids and km, nearest first).
+pub fn write_candidates(
+    path: &Path,
+    map: &Map,
+    candidates: &[Candidate],
+) -> Result<(), WriteError> {
+    write_feature_collection(
+        path,
+        candidates.iter().map(|c| {
+            let parcel = &map.parcels[c.parcel];
+            feature(
+                &Geometry::MultiPolygon(parcel.shape.clone()),
+                properties(json!({
+                    "parcel_id": parcel.id,
+                    "community": community_id(map, c.community),
+                    "zoning": parcel.zoning,
+                    "acres": round_to(parcel.acres, 2),
+                    "fiber_km": round_to(c.fiber_km, 3),
+                    "max_mw": c.max_mw,
+                    "feeds": c.feeds.iter().map(|f| map.substations[f.substation].id.clone()).collect::<Vec<_>>(),
+                    "feed_km": c.feeds.iter().map(|f| round_to(f.km, 3)).collect::<Vec<_>>(),
+                })),
+            )
+        }),
+    )
+}
+
+/// Writes both screening files into `out`.
+pub fn write_screening(out: &Path, map: &Map, screening: &Screening) -> Result<(), WriteError> {
+    write_excluded(&out.join("excluded.geojson"), map, &screening.exclusions)?;
+    write_candidates(&out.join("candidates.geojson"), map, &screening.candidates)
+}
