@@ -182,7 +182,7 @@ fn screen_parcel(
 /// Zoning: the parcel's zoning is in `site.allowed_zoning`.
 pub fn zoning_filter(parcel: &Parcel, scenario: &Scenario) -> Result<(), String> {
     let allowed = &scenario.site.allowed_zoning;
-    if allowed.iter().any(|z| *z == parcel.zoning) {
+    if allowed.contains(&parcel.zoning) {
         Ok(())
     } else {
         Err(format!(

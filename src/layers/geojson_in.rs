@@ -77,7 +77,7 @@ fn replace_non_finite_literals(bytes: &[u8]) -> Option<Vec<u8>> {
     while i < bytes.len() {
         let b = bytes[i];
         if in_string {
-            in_string = !(b == b'"' && !escaped);
+            in_string = b != b'"' || escaped;
             escaped = b == b'\\' && !escaped;
         } else if b == b'"' {
             in_string = true;
