@@ -11,11 +11,15 @@
 //! - [`synth`]: a seeded generator of synthetic regions.
 
 pub mod candidates;
+pub mod diagnose;
 pub mod error;
 pub mod index;
 pub mod layers;
+pub mod model;
 pub mod pipeline;
+pub mod plan;
 pub mod report;
 pub mod scenario;
+pub mod solve;
 
 pub use error::Error;

@@ -7,10 +7,14 @@ use std::path::Path;
 use std::time::Instant;
 
 use crate::candidates::{self, Screening};
+use crate::diagnose::{self, Shortfall};
 use crate::error::Error;
 use crate::index::SpatialIndex;
 use crate::layers::{self, Map};
+use crate::model::{ModelInput, Relaxation, SitingModel};
+use crate::plan::Plan;
 use crate::scenario::Scenario;
+use crate::solve::{self, SolveProgress, SolverOutcome};
 
 /// Wall-clock seconds of each stage, in pipeline order.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -64,4 +68,141 @@ pub fn check(scenario_path: &Path, out: &Path) -> Result<Prepared, Error> {
     })?;
     prepared.seconds = seconds;
     Ok(prepared)
+}
+
+/// The outcome of `optimize`, as the summary's `status` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Optimal,
+    Feasible,
+    Infeasible,
+    NoCandidates,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Optimal => "optimal",
+            Status::Feasible => "feasible",
+            Status::Infeasible => "infeasible",
+            Status::NoCandidates => "no_candidates",
+        }
+    }
+
+    /// Whether the scenario has a plan.
+    pub fn has_plan(self) -> bool {
+        matches!(self, Status::Optimal | Status::Feasible)
+    }
+}
+
+/// A region optimized: the plan (empty without one) and how it was found.
+pub struct Optimized {
+    pub prepared: Prepared,
+    pub status: Status,
+    pub plan: Plan,
+    /// The solver's relative gap; None without a plan.
+    pub gap: Option<f64>,
+    pub variables: usize,
+    pub constraints: usize,
+    /// Why there is no plan (infeasible, no plan in time); empty otherwise.
+    pub shortfalls: Vec<Shortfall>,
+}
+
+/// `gridsite optimize`: prepares the region, builds and solves the model, explains an
+/// infeasible one, and writes every output file into `out`.
+pub fn optimize(
+    scenario_path: &Path,
+    out: &Path,
+    on_progress: &(dyn Fn(SolveProgress) + Sync),
+) -> Result<Optimized, Error> {
+    let mut prepared = prepare(scenario_path)?;
+    let mut seconds = std::mem::take(&mut prepared.seconds);
+    let mut optimized = if prepared.screening.candidates.is_empty() {
+        Optimized {
+            status: Status::NoCandidates,
+            plan: Plan::default(),
+            gap: None,
+            variables: 0,
+            constraints: 0,
+            shortfalls: Vec::new(),
+            prepared,
+        }
+    } else {
+        solve_region(prepared, &mut seconds, on_progress)?
+    };
+    crate::report::plan::write_all(out, &optimized, &mut seconds)?;
+    optimized.prepared.seconds = seconds;
+    Ok(optimized)
+}
+
+fn solve_region(
+    prepared: Prepared,
+    seconds: &mut StageSeconds,
+    on_progress: &(dyn Fn(SolveProgress) + Sync),
+) -> Result<Optimized, Error> {
+    let Prepared {
+        scenario,
+        map,
+        index,
+        screening,
+        ..
+    } = &prepared;
+    let (input, model) = seconds.time("model", || {
+        let input = ModelInput::new(scenario, map, index, &screening.candidates);
+        let model = SitingModel::build(&input, Relaxation::None);
+        (input, model)
+    });
+    let sites = model.sites.clone();
+    let upgrades = model.upgrades.clone();
+    let run = seconds.time("solve", || {
+        solve::solve(model, &scenario.solver, on_progress)
+    })?;
+    let (status, shortfalls) = match run.outcome {
+        SolverOutcome::Optimal => (Status::Optimal, Vec::new()),
+        SolverOutcome::Feasible => (Status::Feasible, Vec::new()),
+        SolverOutcome::Infeasible => (
+            Status::Infeasible,
+            seconds.time("diagnose", || diagnose::diagnose(&input, &scenario.solver))?,
+        ),
+        SolverOutcome::NoPlanInTime => (
+            Status::Infeasible,
+            vec![Shortfall {
+                requirement: "solver.time_limit_s".into(),
+                subject: None,
+                amount: scenario.solver.time_limit_s,
+                unit: "s".into(),
+                message: format!(
+                    "no plan was found within {} s; infeasibility is not proven: raise solver.time_limit_s",
+                    scenario.solver.time_limit_s
+                ),
+            }],
+        ),
+    };
+    let plan = if status.has_plan() {
+        let read_back = PlanColumns { sites, upgrades };
+        read_back.read(&input, &run.values)
+    } else {
+        Plan::default()
+    };
+    Ok(Optimized {
+        prepared,
+        status,
+        plan,
+        gap: run.gap,
+        variables: run.variables,
+        constraints: run.constraints,
+        shortfalls,
+    })
+}
+
+/// The parts of a model needed to read its plan after the model went to the solver.
+struct PlanColumns {
+    sites: Vec<crate::model::SiteVars>,
+    upgrades: std::collections::BTreeMap<usize, crate::model::Col>,
+}
+
+impl PlanColumns {
+    fn read(&self, input: &ModelInput, values: &[f64]) -> Plan {
+        crate::plan::read_plan_parts(&self.sites, &self.upgrades, input, values)
+    }
 }

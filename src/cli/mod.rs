@@ -1,6 +1,7 @@
 //! Command-line flags (plain data) and the commands that run the library with them.
 
 mod check;
+mod optimize;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,6 +26,14 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Choose AI-factory sites: solve the siting program and write the plan as GeoJSON.
+    Optimize {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// The folder to write sites, feeds, substations, excluded and summary into.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 /// Runs the command line; the exit status is 0 on success (errors are mapped by `main`).
@@ -32,6 +41,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
         Command::Check { scenario, out } => check::run(&scenario, &out),
+        Command::Optimize { scenario, out } => optimize::run(&scenario, &out),
     }
 }
 

@@ -80,6 +80,10 @@ pub fn write_json(path: &Path, value: &serde_json::Value) -> Result<(), WriteErr
 pub fn feature(geometry: &Geometry, properties: JsonObject) -> Feature {
     let oriented = match geometry {
         Geometry::Polygon(p) => Geometry::Polygon(p.orient(Direction::Default)),
+        // A one-part MultiPolygon goes out as the Polygon it was read from.
+        Geometry::MultiPolygon(p) if p.0.len() == 1 => {
+            Geometry::Polygon(p.0[0].orient(Direction::Default))
+        }
         Geometry::MultiPolygon(p) => Geometry::MultiPolygon(p.orient(Direction::Default)),
         other => other.clone(),
     };

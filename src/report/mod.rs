@@ -3,6 +3,7 @@
 //! Takes the results of the pipeline's stages; gives files written whole or not at all.
 
 pub mod files;
+pub mod plan;
 pub mod screening;
 
 pub use files::{WriteError, write_atomically, write_feature_collection, write_json};

@@ -1,0 +1,128 @@
+//! `gridsite optimize SCENARIO --out DIR`.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Mutex;
+
+use comfy_table::Table;
+use gridsite::pipeline::{self, Optimized, Status};
+use gridsite::solve::SolveProgress;
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// Exit status of a scenario without a plan (infeasible, no candidates).
+const NO_PLAN: u8 = 2;
+
+pub fn run(scenario: &Path, out: &Path) -> anyhow::Result<ExitCode> {
+    let progress = Progress::new();
+    let result = pipeline::optimize(scenario, out, &|p| progress.tick(p));
+    progress.finish();
+    let optimized = result?;
+    print_result(&optimized, out);
+    Ok(if optimized.status.has_plan() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(NO_PLAN)
+    })
+}
+
+/// A spinner with elapsed time and gap on a terminal; a plain line every 10 s otherwise.
+struct Progress {
+    spinner: Option<ProgressBar>,
+    last_line_s: Mutex<u64>,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        let spinner = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::new_spinner();
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} solving {elapsed} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar
+        });
+        Progress {
+            spinner,
+            last_line_s: Mutex::new(0),
+        }
+    }
+
+    fn tick(&self, p: SolveProgress) {
+        let gap = p
+            .gap_pct
+            .map_or("gap: -".to_string(), |g| format!("gap: {g:.2}%"));
+        match &self.spinner {
+            Some(bar) => {
+                bar.set_message(gap);
+                bar.tick();
+            }
+            None => {
+                let s = p.elapsed.as_secs();
+                if let Ok(mut last) = self.last_line_s.lock()
+                    && s >= *last + 10
+                {
+                    *last = s;
+                    eprintln!("solving: {s} s, {gap}");
+                }
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.spinner {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn print_result(optimized: &Optimized, out: &Path) {
+    let prepared = &optimized.prepared;
+    let plan = &optimized.plan;
+    let mut table = Table::new();
+    table.set_header(vec!["", ""]);
+    table.add_row(vec!["scenario".to_string(), prepared.scenario.name.clone()]);
+    table.add_row(vec![
+        "status".to_string(),
+        optimized.status.as_str().to_string(),
+    ]);
+    table.add_row(vec![
+        "parcels / candidates".to_string(),
+        format!(
+            "{} / {}",
+            prepared.map.parcels.len(),
+            prepared.screening.candidates.len()
+        ),
+    ]);
+    if optimized.status.has_plan() {
+        let total_mw = plan.total_mw();
+        let usd = plan.objective_usd();
+        table.add_row(vec![
+            "MW placed".to_string(),
+            format!(
+                "{total_mw:.0} (target {})",
+                prepared.scenario.target.total_mw
+            ),
+        ]);
+        table.add_row(vec!["sites".to_string(), plan.sites.len().to_string()]);
+        table.add_row(vec!["cost".to_string(), format!("{:.1} M USD", usd / 1e6)]);
+        table.add_row(vec![
+            "cost per MW".to_string(),
+            format!("{:.2} M USD", usd / total_mw.max(1e-9) / 1e6),
+        ]);
+        if let Some(gap) = optimized.gap {
+            table.add_row(vec!["gap".to_string(), format!("{:.3}%", gap * 100.0)]);
+        }
+    }
+    for s in &optimized.shortfalls {
+        table.add_row(vec![s.requirement.clone(), s.message.clone()]);
+    }
+    if optimized.status == Status::NoCandidates {
+        for (reason, count) in prepared.screening.counts_by_reason() {
+            table.add_row(vec![format!("excluded: {reason}"), count.to_string()]);
+        }
+    }
+    println!("{table}");
+    println!("{}", super::stage_table(&prepared.seconds));
+    println!("wrote {}", out.display());
+}

@@ -1,0 +1,121 @@
+//! Explaining an infeasible scenario: the model is solved again with penalised slack on the
+//! target, the community rules and the substation capacities, and the slack the relaxed plan
+//! needs says which requirement cannot be met, and by how much.
+
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::model::{ModelInput, Relaxation, SitingModel};
+use crate::report::screening::community_id;
+use crate::scenario::Solver;
+use crate::solve::{self, SolverOutcome};
+
+/// A requirement the relaxed plan had to break.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Shortfall {
+    /// The scenario key or layer property at stake (`target.total_mw`, ...).
+    pub requirement: String,
+    /// The community or substation concerned, where there is one.
+    pub subject: Option<String>,
+    /// How much slack the relaxed plan needs, in `unit`.
+    pub amount: f64,
+    pub unit: String,
+    pub message: String,
+}
+
+/// Slack below this is solver tolerance, not a shortfall.
+const SLACK_TOLERANCE: f64 = 1e-6;
+
+/// Solves the relaxation and lists what it had to relax, largest penalty first.
+pub fn diagnose(input: &ModelInput, settings: &Solver) -> Result<Vec<Shortfall>, Error> {
+    let model = SitingModel::build(input, Relaxation::Diagnose);
+    let slacks = model.slacks.clone();
+    let run = solve::solve(model, settings, &|_| {})?;
+    let (Some(slacks), SolverOutcome::Optimal | SolverOutcome::Feasible) = (slacks, run.outcome)
+    else {
+        return Ok(vec![Shortfall {
+            requirement: "solver.time_limit_s".into(),
+            subject: None,
+            amount: settings.time_limit_s,
+            unit: "s".into(),
+            message: "the relaxed model found no plan within the time limit either".into(),
+        }]);
+    };
+    let value = |col: usize| run.values.get(col).copied().unwrap_or(0.0);
+    let scenario = input.scenario;
+    let mut found = Vec::new();
+    let short_mw = value(slacks.target_mw.col);
+    if short_mw > SLACK_TOLERANCE {
+        let total = scenario.target.total_mw;
+        found.push(Shortfall {
+            requirement: "target.total_mw".into(),
+            subject: None,
+            amount: short_mw,
+            unit: "MW".into(),
+            message: format!(
+                "at most {:.1} of the {total} MW target can be placed ({short_mw:.1} MW short)",
+                total - short_mw
+            ),
+        });
+    }
+    let short_communities = value(slacks.communities.col);
+    if short_communities > SLACK_TOLERANCE {
+        let min = scenario.community.min_communities;
+        found.push(Shortfall {
+            requirement: "community.min_communities".into(),
+            subject: None,
+            amount: short_communities.round(),
+            unit: "communities".into(),
+            message: format!(
+                "sites can span only {:.0} of the {min} communities required",
+                min as f64 - short_communities.round()
+            ),
+        });
+    }
+    let cap_mw = scenario.community.max_share_per_community * scenario.target.total_mw;
+    for (community, slack) in &slacks.share_mw {
+        let over = value(slack.col);
+        if over > SLACK_TOLERANCE {
+            let id = community_id(input.map, *community).to_string();
+            found.push(Shortfall {
+                requirement: "community.max_share_per_community".into(),
+                subject: Some(id.clone()),
+                amount: over,
+                unit: "MW".into(),
+                message: format!(
+                    "community {id} would have to host {over:.1} MW above its cap of {cap_mw:.1} MW"
+                ),
+            });
+        }
+    }
+    for (b, slack) in &slacks.capacity_mw {
+        let over = value(slack.col);
+        if over > SLACK_TOLERANCE {
+            let substation = &input.map.substations[*b];
+            found.push(Shortfall {
+                requirement: "substations.headroom_mw".into(),
+                subject: Some(substation.id.clone()),
+                amount: over,
+                unit: "MW".into(),
+                message: format!(
+                    "substation {} would need {over:.1} MW more firm capacity than the {:.1} MW available to AI factories{}",
+                    substation.id,
+                    input.firm_capacity_mw(*b),
+                    if substation.upgrade_mw > 0.0 { " with its upgrade" } else { "" }
+                ),
+            });
+        }
+    }
+    if found.is_empty() {
+        found.push(Shortfall {
+            requirement: "site".into(),
+            subject: None,
+            amount: 0.0,
+            unit: String::new(),
+            message: "no plan meets the site rules (sizes, feeds, spacing, max_sites) together, \
+                      although none of the relaxed requirements is short"
+                .into(),
+        });
+    }
+    Ok(found)
+}

@@ -1,0 +1,253 @@
+//! The siting program of the contract ("The model"), built with good_lp.
+//!
+//! Takes the candidates of a screened region; gives a [`SitingModel`]: its variables (kept with
+//! their column numbers so the solution can be read back), its objective in USD, and its
+//! constraints, one function a family in [`constraints`]. With [`Relaxation::Diagnose`] the
+//! target, the community rules and the substation capacities get penalised slack, which is how
+//! an infeasible scenario is explained.
+
+pub mod constraints;
+mod input;
+
+use std::collections::BTreeMap;
+
+use good_lp::{Constraint, Expression, ProblemVariables, Variable, VariableDefinition, variable};
+
+pub use input::ModelInput;
+
+/// A variable and its column in the solver (creation order).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Col {
+    pub var: Variable,
+    pub col: usize,
+}
+
+/// A community as the model sees it: a map community index, or `unassigned` (None).
+pub type CommunityKey = Option<usize>;
+
+/// The variables of one possible feed of a site.
+#[derive(Debug, Clone)]
+pub struct FeedVars {
+    pub substation: usize,
+    pub km: f64,
+    pub feed: Col,
+    pub firm: Col,
+    /// None where no flexible MW can flow (no flexible share, or no flexible_mw there).
+    pub flex: Option<Col>,
+}
+
+/// The variables of one candidate.
+#[derive(Debug, Clone)]
+pub struct SiteVars {
+    /// Index into the screening's candidates.
+    pub candidate: usize,
+    pub community: CommunityKey,
+    pub build: Col,
+    pub modules: Col,
+    /// `min(max_site_mw, acres/acres_per_mw)`: the size constraint's upper coefficient.
+    pub cap_mw: f64,
+    /// The fixed cost of building here: site, land and fiber lateral, in USD.
+    pub build_usd: f64,
+    pub feeds: Vec<FeedVars>,
+}
+
+/// Penalised slack on the requirements an infeasible scenario may break.
+#[derive(Debug, Clone)]
+pub struct Slacks {
+    /// MW short of `target.total_mw`.
+    pub target_mw: Col,
+    /// Communities short of `community.min_communities`.
+    pub communities: Col,
+    /// MW over `max_share_per_community·total_mw`, by community.
+    pub share_mw: Vec<(CommunityKey, Col)>,
+    /// MW over a substation's firm capacity, by substation.
+    pub capacity_mw: Vec<(usize, Col)>,
+}
+
+/// Whether to build the contract's model or its penalised relaxation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relaxation {
+    None,
+    Diagnose,
+}
+
+/// Penalties of the relaxation, in USD per unit of slack: far above any plan's cost, and
+/// ordered so that the relaxation prefers to break a rule rather than the target (what the
+/// planner then reads is which rule stands between the scenario and its target).
+pub const PENALTY_TARGET_USD_PER_MW: f64 = 1e10;
+pub const PENALTY_RULE_USD_PER_MW: f64 = 1e9;
+pub const PENALTY_COMMUNITY_USD: f64 = 1e11;
+
+/// The program, ready for a solver.
+pub struct SitingModel {
+    pub variables: ProblemVariables,
+    columns: usize,
+    pub sites: Vec<SiteVars>,
+    /// Upgrade options of substations some candidate can reach, by substation index.
+    pub upgrades: BTreeMap<usize, Col>,
+    /// Communities that have a candidate.
+    pub hosts: BTreeMap<CommunityKey, Col>,
+    pub slacks: Option<Slacks>,
+    pub objective: Expression,
+    pub constraints: Vec<Constraint>,
+}
+
+impl SitingModel {
+    /// Builds the whole program for the candidates of `input`.
+    pub fn build(input: &ModelInput, relaxation: Relaxation) -> SitingModel {
+        let mut model = SitingModel {
+            variables: ProblemVariables::new(),
+            columns: 0,
+            sites: Vec::new(),
+            upgrades: BTreeMap::new(),
+            hosts: BTreeMap::new(),
+            slacks: None,
+            objective: Expression::default(),
+            constraints: Vec::new(),
+        };
+        model.add_site_variables(input);
+        model.add_upgrade_variables(input);
+        model.add_host_variables();
+        if relaxation == Relaxation::Diagnose {
+            model.add_slack_variables();
+        }
+        model.objective = model.objective_usd(input);
+        model.constraints = constraints::all(&model, input);
+        model
+    }
+
+    /// The number of variables (columns).
+    pub fn variable_count(&self) -> usize {
+        self.columns
+    }
+
+    fn add(&mut self, definition: VariableDefinition) -> Col {
+        let var = self.variables.add(definition);
+        self.columns += 1;
+        Col {
+            var,
+            col: self.columns - 1,
+        }
+    }
+
+    fn add_site_variables(&mut self, input: &ModelInput) {
+        let (target, site) = (&input.scenario.target, &input.scenario.site);
+        let flexible_share = input.scenario.grid.flexible_share;
+        for (i, c) in input.candidates.iter().enumerate() {
+            let parcel = &input.map.parcels[c.parcel];
+            let cap_mw = target.max_site_mw.min(parcel.acres / site.acres_per_mw);
+            let build = self.add(variable().binary());
+            // Exact: the size constraint already caps modules at this bound.
+            let max_modules = (c.max_mw / target.module_mw).round();
+            let modules = self.add(variable().integer().min(0.0).max(max_modules));
+            let feeds = c
+                .feeds
+                .iter()
+                .map(|reach| {
+                    let substation = &input.map.substations[reach.substation];
+                    let feed = self.add(variable().binary());
+                    let firm_cap = input.firm_capacity_mw(reach.substation) + substation.upgrade_mw;
+                    let firm = self.add(variable().min(0.0).max(target.max_site_mw.min(firm_cap)));
+                    let flex = (flexible_share > 0.0 && substation.flexible_mw > 0.0)
+                        .then(|| self.add(variable().min(0.0).max(substation.flexible_mw)));
+                    FeedVars {
+                        substation: reach.substation,
+                        km: reach.km,
+                        feed,
+                        firm,
+                        flex,
+                    }
+                })
+                .collect();
+            self.sites.push(SiteVars {
+                candidate: i,
+                community: c.community,
+                build,
+                modules,
+                cap_mw,
+                build_usd: input.build_usd(i),
+                feeds,
+            });
+        }
+    }
+
+    fn add_upgrade_variables(&mut self, input: &ModelInput) {
+        let reachable: std::collections::BTreeSet<usize> = self
+            .sites
+            .iter()
+            .flat_map(|s| s.feeds.iter().map(|f| f.substation))
+            .collect();
+        for b in reachable {
+            if input.map.substations[b].upgrade_mw > 0.0 {
+                let upgrade = self.add(variable().binary());
+                self.upgrades.insert(b, upgrade);
+            }
+        }
+    }
+
+    fn add_host_variables(&mut self) {
+        let communities: std::collections::BTreeSet<CommunityKey> =
+            self.sites.iter().map(|s| s.community).collect();
+        for c in communities {
+            let hosts = self.add(variable().binary());
+            self.hosts.insert(c, hosts);
+        }
+    }
+
+    fn add_slack_variables(&mut self) {
+        let target_mw = self.add(variable().min(0.0));
+        let communities = self.add(variable().min(0.0));
+        let keys: Vec<CommunityKey> = self.hosts.keys().copied().collect();
+        let share_mw = keys
+            .into_iter()
+            .map(|c| (c, self.add(variable().min(0.0))))
+            .collect();
+        let substations: std::collections::BTreeSet<usize> = self
+            .sites
+            .iter()
+            .flat_map(|s| s.feeds.iter().map(|f| f.substation))
+            .collect();
+        let capacity_mw = substations
+            .into_iter()
+            .map(|b| (b, self.add(variable().min(0.0))))
+            .collect();
+        self.slacks = Some(Slacks {
+            target_mw,
+            communities,
+            share_mw,
+            capacity_mw,
+        });
+    }
+
+    /// The contract's objective in USD (plus the penalties of a relaxation).
+    fn objective_usd(&self, input: &ModelInput) -> Expression {
+        let costs = &input.scenario.costs;
+        let mut usd = Expression::with_capacity(self.columns);
+        for site in &self.sites {
+            usd.add_mul(site.build_usd, site.build.var);
+            for f in &site.feeds {
+                usd.add_mul(costs.feed_usd_per_km * f.km, f.feed.var);
+                if let Some(flex) = f.flex {
+                    usd.add_mul(costs.flexible_usd_per_mw, flex.var);
+                }
+            }
+        }
+        for (b, upgrade) in &self.upgrades {
+            usd.add_mul(input.map.substations[*b].upgrade_usd, upgrade.var);
+        }
+        if let Some(s) = &self.slacks {
+            usd.add_mul(PENALTY_TARGET_USD_PER_MW, s.target_mw.var);
+            usd.add_mul(PENALTY_COMMUNITY_USD, s.communities.var);
+            let share = s.share_mw.iter().map(|(_, c)| c);
+            for slack in share.chain(s.capacity_mw.iter().map(|(_, c)| c)) {
+                usd.add_mul(PENALTY_RULE_USD_PER_MW, slack.var);
+            }
+        }
+        usd
+    }
+}
+
+/// `s_p = module_mw · modules_p`, a site's MW.
+pub fn site_mw(site: &SiteVars, module_mw: f64) -> Expression {
+    module_mw * site.modules.var
+}

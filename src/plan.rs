@@ -1,0 +1,165 @@
+//! A plan read back from a solved model: the chosen sites, their feeds, the upgrades, and every
+//! cost term of the objective, recomputed from the data (not taken from the solver).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::{Col, CommunityKey, ModelInput, SiteVars, SitingModel};
+
+/// One feed of a chosen site.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedFeed {
+    pub substation: usize,
+    pub km: f64,
+    pub firm_mw: f64,
+    pub flexible_mw: f64,
+    /// `feed_usd_per_km · km`.
+    pub usd: f64,
+}
+
+/// The cost terms of a site, in USD.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct SiteCosts {
+    pub land_usd: f64,
+    pub fiber_usd: f64,
+    pub feed_usd: f64,
+    pub site_fixed_usd: f64,
+    pub flexible_usd: f64,
+    pub total_usd: f64,
+}
+
+/// A chosen site.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedSite {
+    /// Index into the screening's candidates.
+    pub candidate: usize,
+    pub parcel: usize,
+    pub community: CommunityKey,
+    pub mw: f64,
+    pub feeds: Vec<PlannedFeed>,
+    pub costs: SiteCosts,
+}
+
+impl PlannedSite {
+    pub fn firm_mw(&self) -> f64 {
+        self.feeds.iter().map(|f| f.firm_mw).sum()
+    }
+    pub fn flexible_mw(&self) -> f64 {
+        self.feeds.iter().map(|f| f.flexible_mw).sum()
+    }
+}
+
+/// A siting plan.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Plan {
+    /// In candidate (parcel) order.
+    pub sites: Vec<PlannedSite>,
+    /// Substations whose upgrade the plan takes.
+    pub upgraded: BTreeSet<usize>,
+    pub upgrade_usd: f64,
+}
+
+impl Plan {
+    /// MW placed.
+    pub fn total_mw(&self) -> f64 {
+        self.sites.iter().map(|s| s.mw).sum()
+    }
+
+    /// The objective: the sites' totals plus the upgrades, in USD.
+    pub fn objective_usd(&self) -> f64 {
+        self.sites.iter().map(|s| s.costs.total_usd).sum::<f64>() + self.upgrade_usd
+    }
+
+    /// Firm and flexible MW the plan draws from a substation.
+    pub fn used_mw(&self, substation: usize) -> (f64, f64) {
+        self.sites
+            .iter()
+            .flat_map(|s| &s.feeds)
+            .filter(|f| f.substation == substation)
+            .fold((0.0, 0.0), |(firm, flex), f| {
+                (firm + f.firm_mw, flex + f.flexible_mw)
+            })
+    }
+
+    /// How many communities host a site.
+    pub fn communities(&self) -> usize {
+        self.sites
+            .iter()
+            .map(|s| s.community)
+            .collect::<BTreeSet<_>>()
+            .len()
+    }
+}
+
+/// Binary and integer values come back from the solver as floats near whole numbers.
+fn is_on(value: f64) -> bool {
+    value > 0.5
+}
+
+/// Flows below a micro-MW are solver noise.
+fn clean_mw(value: f64) -> f64 {
+    let rounded = (value * 1e6).round() / 1e6;
+    if rounded.abs() < 1e-6 { 0.0 } else { rounded }
+}
+
+/// Reads the plan from a solution's column values.
+pub fn read_plan(model: &SitingModel, input: &ModelInput, values: &[f64]) -> Plan {
+    read_plan_parts(&model.sites, &model.upgrades, input, values)
+}
+
+/// Reads the plan from the site and upgrade variables of a model and its column values.
+pub fn read_plan_parts(
+    sites: &[SiteVars],
+    upgrades: &BTreeMap<usize, Col>,
+    input: &ModelInput,
+    values: &[f64],
+) -> Plan {
+    let value = |col: usize| values.get(col).copied().unwrap_or(0.0);
+    let scenario = input.scenario;
+    let mut plan = Plan::default();
+    for site in sites.iter().filter(|s| is_on(value(s.build.col))) {
+        let candidate = &input.candidates[site.candidate];
+        let feeds: Vec<PlannedFeed> = site
+            .feeds
+            .iter()
+            .filter(|f| is_on(value(f.feed.col)))
+            .map(|f| PlannedFeed {
+                substation: f.substation,
+                km: f.km,
+                firm_mw: clean_mw(value(f.firm.col)),
+                flexible_mw: f.flex.map_or(0.0, |c| clean_mw(value(c.col))),
+                usd: scenario.costs.feed_usd_per_km * f.km,
+            })
+            .collect();
+        let mw = scenario.target.module_mw * value(site.modules.col).round();
+        let parcel = &input.map.parcels[candidate.parcel];
+        let flexible_mw: f64 = feeds.iter().map(|f| f.flexible_mw).sum();
+        let mut costs = SiteCosts {
+            land_usd: parcel.land_usd_per_acre * parcel.acres,
+            fiber_usd: scenario.costs.fiber_usd_per_km * candidate.fiber_km,
+            feed_usd: feeds.iter().map(|f| f.usd).sum(),
+            site_fixed_usd: scenario.costs.site_fixed_usd,
+            flexible_usd: scenario.costs.flexible_usd_per_mw * flexible_mw,
+            total_usd: 0.0,
+        };
+        costs.total_usd = costs.land_usd
+            + costs.fiber_usd
+            + costs.feed_usd
+            + costs.site_fixed_usd
+            + costs.flexible_usd;
+        plan.sites.push(PlannedSite {
+            candidate: site.candidate,
+            parcel: candidate.parcel,
+            community: site.community,
+            mw,
+            feeds,
+            costs,
+        });
+    }
+    for (b, upgrade) in upgrades {
+        if is_on(value(upgrade.col)) {
+            plan.upgraded.insert(*b);
+            plan.upgrade_usd += input.map.substations[*b].upgrade_usd;
+        }
+    }
+    plan
+}

@@ -1,0 +1,222 @@
+//! Solving a [`SitingModel`] with HiGHS (through good_lp), with progress from HiGHS's own log.
+//!
+//! Takes a model and the `[solver]` settings; gives a [`SolverRun`]: the outcome, the objective,
+//! the relative gap and every column's value. good_lp builds the HiGHS model; the solve itself
+//! goes through the `highs` crate so that the gap and a time-limited best plan can be read.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use good_lp::SolverModel;
+use good_lp::solvers::highs::highs;
+use highs::{HighsModelStatus, HighsSolutionStatus};
+
+use crate::error::Error;
+use crate::model::SitingModel;
+use crate::scenario::Solver;
+
+/// What the solver found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SolverOutcome {
+    /// Proven optimal within `mip_gap`.
+    Optimal,
+    /// A plan, stopped by the time limit before the gap closed.
+    Feasible,
+    /// No plan satisfies every constraint.
+    Infeasible,
+    /// The time limit came before any plan was found.
+    NoPlanInTime,
+}
+
+/// A finished solve.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SolverRun {
+    pub outcome: SolverOutcome,
+    pub objective_usd: f64,
+    /// Relative MIP gap of the plan (0 when proven optimal to tolerance; None without a plan).
+    pub gap: Option<f64>,
+    /// Every column's value, by column number; empty without a plan.
+    pub values: Vec<f64>,
+    pub variables: usize,
+    pub constraints: usize,
+}
+
+/// A moment of a running solve, for progress displays.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SolveProgress {
+    pub elapsed: Duration,
+    /// The current relative gap in percent, once HiGHS reports one.
+    pub gap_pct: Option<f64>,
+}
+
+/// Solves the model; `on_progress` is called about four times a second while HiGHS works.
+pub fn solve(
+    model: SitingModel,
+    settings: &Solver,
+    on_progress: &(dyn Fn(SolveProgress) + Sync),
+) -> Result<SolverRun, Error> {
+    let variables = model.variable_count();
+    let constraints = model.constraints.len();
+    let mut problem = model.variables.minimise(model.objective).using(highs);
+    for row in model.constraints {
+        problem.add_constraint(row);
+    }
+    let mut highs_model = problem
+        .try_into_inner()
+        .map_err(|e| Error::Solver(format!("cannot build the HiGHS model: {e}")))?;
+    let log = LogFile::new();
+    set_options(&mut highs_model, settings, &log.path)?;
+
+    let (done, finished) = mpsc::channel::<()>();
+    let solved = std::thread::scope(|scope| {
+        scope.spawn(|| watch(&log.path, finished, on_progress));
+        let solved = highs_model.try_solve();
+        let _ = done.send(());
+        solved
+    })
+    .map_err(|status| Error::Solver(format!("HiGHS could not solve the model: {status:?}")))?;
+
+    let has_plan = solved.primal_solution_status() == HighsSolutionStatus::Feasible;
+    let outcome = match solved.status() {
+        HighsModelStatus::Optimal => SolverOutcome::Optimal,
+        HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible => {
+            SolverOutcome::Infeasible
+        }
+        HighsModelStatus::ReachedTimeLimit
+        | HighsModelStatus::ReachedIterationLimit
+        | HighsModelStatus::ReachedSolutionLimit
+        | HighsModelStatus::ReachedInterrupt
+        | HighsModelStatus::ReachedMemoryLimit => {
+            if has_plan {
+                SolverOutcome::Feasible
+            } else {
+                SolverOutcome::NoPlanInTime
+            }
+        }
+        other => {
+            return Err(Error::Solver(format!(
+                "HiGHS stopped with status {other:?}"
+            )));
+        }
+    };
+    let with_plan = matches!(outcome, SolverOutcome::Optimal | SolverOutcome::Feasible) && has_plan;
+    Ok(SolverRun {
+        outcome,
+        objective_usd: if with_plan {
+            solved.objective_value()
+        } else {
+            0.0
+        },
+        gap: with_plan.then(|| {
+            let gap = solved.mip_gap();
+            if gap.is_finite() { gap.max(0.0) } else { 1.0 }
+        }),
+        values: if with_plan {
+            solved.get_solution().columns().to_vec()
+        } else {
+            Vec::new()
+        },
+        variables,
+        constraints,
+    })
+}
+
+fn set_options(model: &mut highs::Model, settings: &Solver, log: &Path) -> Result<(), Error> {
+    let fail = |key: &str| Error::Solver(format!("HiGHS rejected option {key}"));
+    model
+        .try_set_option("time_limit", settings.time_limit_s)
+        .map_err(|_| fail("time_limit"))?;
+    model
+        .try_set_option("mip_rel_gap", settings.mip_gap)
+        .map_err(|_| fail("mip_rel_gap"))?;
+    let threads = i32::try_from(settings.threads).unwrap_or(i32::MAX);
+    model
+        .try_set_option("threads", threads)
+        .map_err(|_| fail("threads"))?;
+    // A fixed seed and one thread keep the plan the same from run to run.
+    model
+        .try_set_option("random_seed", 0)
+        .map_err(|_| fail("random_seed"))?;
+    // The log goes to a file that the progress display reads; never to the terminal.
+    model
+        .try_set_option("output_flag", true)
+        .map_err(|_| fail("output_flag"))?;
+    model
+        .try_set_option("log_to_console", false)
+        .map_err(|_| fail("log_to_console"))?;
+    let path = log.to_string_lossy().into_owned();
+    model
+        .try_set_option("log_file", path.as_str())
+        .map_err(|_| fail("log_file"))?;
+    Ok(())
+}
+
+/// A private temporary file for HiGHS's log, removed when dropped.
+struct LogFile {
+    path: PathBuf,
+}
+
+impl LogFile {
+    fn new() -> LogFile {
+        static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let name = format!("gridsite-highs-{}-{n}.log", std::process::id());
+        LogFile {
+            path: std::env::temp_dir().join(name),
+        }
+    }
+}
+
+impl Drop for LogFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+fn watch(log: &Path, finished: mpsc::Receiver<()>, on_progress: &(dyn Fn(SolveProgress) + Sync)) {
+    let start = Instant::now();
+    while let Err(mpsc::RecvTimeoutError::Timeout) =
+        finished.recv_timeout(Duration::from_millis(250))
+    {
+        let gap_pct = std::fs::read_to_string(log)
+            .ok()
+            .and_then(|text| last_gap_pct(&text));
+        on_progress(SolveProgress {
+            elapsed: start.elapsed(),
+            gap_pct,
+        });
+    }
+}
+
+/// The gap column of the last branch-and-bound line of a HiGHS log, in percent.
+pub fn last_gap_pct(log: &str) -> Option<f64> {
+    log.lines().rev().find_map(|line| {
+        let percents: Vec<&str> = line
+            .split_whitespace()
+            .filter(|t| t.ends_with('%'))
+            .collect();
+        if percents.len() < 2 || !line.trim_end().ends_with('s') {
+            return None;
+        }
+        percents.last()?.trim_end_matches('%').parse().ok()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_gap_of_the_last_tree_line() {
+        let log = "\
+ Src  Proc. InQueue |  Leaves   Expl. | BestBound       BestSol              Gap |   Cuts   InLp Confl. | LpIters     Time
+         0       0         0   0.00%   100             inf                  inf        0      0      0         0     0.0s
+ T       0       0         0   0.00%   100             125               20.00%        0      0      0        12     0.0s
+ L       3       1         0  50.00%   110             120                8.33%        4      2      0        40     0.1s
+Solving report";
+        assert_eq!(last_gap_pct(log), Some(8.33));
+        assert_eq!(last_gap_pct("nothing yet"), None);
+    }
+}
