@@ -13,6 +13,7 @@
 pub mod candidates;
 pub mod diagnose;
 pub mod error;
+pub mod import;
 pub mod index;
 pub mod layers;
 pub mod model;

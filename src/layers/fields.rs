@@ -33,7 +33,8 @@ impl FieldMap {
             .collect()
     }
 
-    fn source_name<'a>(&'a self, name: &'a str) -> &'a str {
+    /// The source field name of a contract property.
+    pub fn source_name<'a>(&'a self, name: &'a str) -> &'a str {
         self.rename.get(name).map(String::as_str).unwrap_or(name)
     }
 }

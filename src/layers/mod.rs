@@ -331,7 +331,7 @@ fn read_layer<T: Send>(
             return Err(LayerError {
                 path: path.to_path_buf(),
                 feature: Some((index, id)),
-                property: "id".into(),
+                property: map.source_name("id").to_string(),
                 message: format!("duplicate id: feature {first} has the same id"),
             });
         }
