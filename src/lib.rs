@@ -22,5 +22,6 @@ pub mod plan;
 pub mod report;
 pub mod scenario;
 pub mod solve;
+pub mod synth;
 
 pub use error::Error;

@@ -2,6 +2,7 @@
 
 mod check;
 mod optimize;
+mod synth;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,6 +35,36 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Write a deterministic synthetic region: the five layers of a map.
+    Synth {
+        /// Seed of the generator: the same seed and options give the same bytes.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Number of land parcels.
+        #[arg(long, default_value_t = 2_000)]
+        parcels: usize,
+        /// Number of substations.
+        #[arg(long, default_value_t = 40)]
+        substations: usize,
+        /// Number of receptors (default: about parcels/10).
+        #[arg(long)]
+        receptors: Option<usize>,
+        /// Number of fiber segments (default: about parcels/50).
+        #[arg(long)]
+        fiber_segments: Option<usize>,
+        /// Longitude of the region's centre.
+        #[arg(long, default_value_t = -121.30, allow_hyphen_values = true)]
+        center_lon: f64,
+        /// Latitude of the region's centre.
+        #[arg(long, default_value_t = 38.59, allow_hyphen_values = true)]
+        center_lat: f64,
+        /// A coastal industrial zone on reclaimed land instead of a suburban city.
+        #[arg(long)]
+        coastal: bool,
+        /// The map folder to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 /// Runs the command line; the exit status is 0 on success (errors are mapped by `main`).
@@ -42,6 +73,29 @@ pub fn run() -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check { scenario, out } => check::run(&scenario, &out),
         Command::Optimize { scenario, out } => optimize::run(&scenario, &out),
+        Command::Synth {
+            seed,
+            parcels,
+            substations,
+            receptors,
+            fiber_segments,
+            center_lon,
+            center_lat,
+            coastal,
+            out,
+        } => synth::run(
+            synth::SynthArgs {
+                seed,
+                parcels,
+                substations,
+                receptors,
+                fiber_segments,
+                center_lon,
+                center_lat,
+                coastal,
+            },
+            &out,
+        ),
     }
 }
 
