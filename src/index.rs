@@ -7,7 +7,7 @@
 //! search with a margin is followed by the exact distance, so no neighbour is ever missed.
 
 use geo::{
-    BoundingRect, Closest, Contains, Coord, Distance, Euclidean, Geometry, Haversine,
+    BoundingRect, Closest, Contains, Coord, Densify, Distance, Euclidean, Geometry, Haversine,
     HaversineClosestPoint, Line, MapCoords, MultiPolygon, Point, Rect,
 };
 use proj4rs::Proj;
@@ -33,6 +33,9 @@ pub enum IndexError {
 const SEARCH_SLACK: f64 = 1.01;
 /// An absolute margin for the coarse searches, in metres.
 const SEARCH_MARGIN_M: f64 = 50.0;
+/// Fiber segments longer than this are split for the index (a 10 km great-circle piece bows
+/// less than a metre from its chord in the local frame).
+const MAX_FIBER_SEGMENT_M: f64 = 10_000.0;
 
 /// A transverse-Mercator frame centred on a map's extent, in metres.
 pub struct LocalFrame {
@@ -181,10 +184,14 @@ impl SpatialIndex {
             .iter()
             .enumerate()
             .flat_map(|(fiber, f)| {
-                f.lines.0.iter().flat_map(move |ls| {
+                // Long segments are split along their great circle, so that each piece stays
+                // close to its straight chord in the local frame (the coarse search's margin).
+                let lines = Haversine.densify(&f.lines, MAX_FIBER_SEGMENT_M);
+                lines.0.into_iter().flat_map(move |ls| {
                     let single = (ls.0.len() == 1).then(|| Line::new(ls.0[0], ls.0[0]));
-                    ls.lines()
-                        .chain(single)
+                    let pieces: Vec<Line> = ls.lines().chain(single).collect();
+                    pieces
+                        .into_iter()
                         .map(move |line| FiberSegment { fiber, line })
                 })
             })

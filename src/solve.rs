@@ -14,7 +14,7 @@ use good_lp::solvers::highs::highs;
 use highs::{HighsModelStatus, HighsSolutionStatus};
 
 use crate::error::Error;
-use crate::model::SitingModel;
+use crate::model::{SitingModel, USD_PER_OBJECTIVE_UNIT};
 use crate::scenario::Solver;
 
 /// What the solver found.
@@ -105,7 +105,7 @@ pub fn solve(
     Ok(SolverRun {
         outcome,
         objective_usd: if with_plan {
-            solved.objective_value()
+            solved.objective_value() * USD_PER_OBJECTIVE_UNIT
         } else {
             0.0
         },

@@ -95,6 +95,7 @@ impl<'a> Fields<'a> {
         match self.get(name) {
             None | Some(Scalar::Null) => Ok(None),
             Some(Scalar::Num(v)) if v.is_finite() => Ok(Some(*v)),
+            Some(Scalar::Int(i)) => Ok(Some(*i as f64)),
             Some(Scalar::Str(s)) => match self.parse_text_number(name, s) {
                 Some(v) => Ok(Some(v)),
                 None => Err(self.error(name, format!("must be a number, got \"{s}\""))),
@@ -163,6 +164,7 @@ impl<'a> Fields<'a> {
             None | Some(Scalar::Null) => Ok(None),
             Some(Scalar::Str(s)) => Ok(Some(s.clone())),
             Some(Scalar::Num(n)) => Ok(Some(number_to_id(*n))),
+            Some(Scalar::Int(i)) => Ok(Some(i.to_string())),
             Some(other) => {
                 Err(self.error(name, format!("must be a text, got {}", describe(other))))
             }
@@ -196,6 +198,7 @@ fn describe(value: &Scalar) -> String {
         Scalar::Null => "null".into(),
         Scalar::Bool(b) => b.to_string(),
         Scalar::Num(n) => n.to_string(),
+        Scalar::Int(i) => i.to_string(),
         Scalar::Str(s) => format!("\"{s}\""),
         Scalar::Nested => "an array or object".into(),
     }

@@ -16,6 +16,8 @@ pub enum Scalar {
     Null,
     Bool(bool),
     Num(f64),
+    /// An integer, kept exact so that large numeric ids keep every digit.
+    Int(i128),
     Str(String),
     /// An array or object: never a valid value for this schema.
     Nested,
@@ -280,10 +282,10 @@ impl<'de> Visitor<'de> for ScalarSeed {
         Ok(Scalar::Bool(v))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
-        Ok(Scalar::Num(v as f64))
+        Ok(Scalar::Int(v.into()))
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
-        Ok(Scalar::Num(v as f64))
+        Ok(Scalar::Int(v.into()))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
         Ok(Scalar::Num(v))
@@ -397,7 +399,7 @@ mod tests {
         let features = read_feature_collection(text, &["id", "name", "missing"]).unwrap();
         assert_eq!(features.len(), 1);
         let f = &features[0];
-        assert_eq!(f.properties[0], Some(Scalar::Num(7.0)));
+        assert_eq!(f.properties[0], Some(Scalar::Int(7)));
         assert_eq!(f.properties[1], Some(Scalar::Str("a\"b".into())));
         assert_eq!(f.properties[2], None);
         let g = f.geometry.as_ref().unwrap();

@@ -368,6 +368,7 @@ fn feature_id(fields: &Fields, feature_level: Option<Scalar>) -> Result<String, 
     match value {
         Some(Scalar::Str(s)) if !s.trim().is_empty() => Ok(s),
         Some(Scalar::Num(n)) if n.is_finite() => Ok(fields::number_to_id(n)),
+        Some(Scalar::Int(i)) => Ok(i.to_string()),
         Some(Scalar::Null) | None => Err(fields.error("id", "missing")),
         Some(_) => Err(fields.error("id", "must be a non-empty string or a number")),
     }

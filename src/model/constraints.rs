@@ -50,6 +50,10 @@ pub fn target_and_count(model: &SitingModel, input: &ModelInput) -> Vec<Constrai
 }
 
 /// feeds: `min_feeds·build_p ≤ Σ_b feed_pb ≤ max_feeds·build_p`; `firm_pb + flex_pb ≤ max_site_mw·feed_pb`.
+///
+/// The flow bound is written with the tighter coefficient `min(max_site_mw, the feed's
+/// max_flow_mw)` and each feed with `feed_pb ≤ build_p`: both hold in every plan of the contract,
+/// so the optimum is unchanged, and the relaxation the solver starts from is much closer to it.
 pub fn feeds(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
     let site = &input.scenario.site;
     let max_site_mw = input.scenario.target.max_site_mw;
@@ -65,7 +69,10 @@ pub fn feeds(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
             if let Some(flex) = f.flex {
                 flow += flex.var;
             }
-            rows.push(constraint!(flow <= max_site_mw * f.feed.var));
+            rows.push(constraint!(
+                flow <= max_site_mw.min(f.max_flow_mw) * f.feed.var
+            ));
+            rows.push(constraint!(f.feed.var <= s.build.var));
         }
     }
     rows

@@ -34,6 +34,8 @@ pub struct FeedVars {
     pub firm: Col,
     /// None where no flexible MW can flow (no flexible share, or no flexible_mw there).
     pub flex: Option<Col>,
+    /// The most MW this feed can carry: `min(site max MW, firm capacity + upgrade + flexible)`.
+    pub max_flow_mw: f64,
 }
 
 /// The variables of one candidate.
@@ -78,6 +80,11 @@ pub const PENALTY_TARGET_USD_PER_MW: f64 = 1e10;
 pub const PENALTY_RULE_USD_PER_MW: f64 = 1e9;
 pub const PENALTY_COMMUNITY_USD: f64 = 1e11;
 
+/// The solver sees the objective in millions of USD: costs of 1e5–1e9 USD per unit would put
+/// the coefficients far outside HiGHS's tolerances (it warns and slows down); scaling changes no
+/// plan.
+pub const USD_PER_OBJECTIVE_UNIT: f64 = 1e6;
+
 /// The program, ready for a solver.
 pub struct SitingModel {
     pub variables: ProblemVariables,
@@ -111,7 +118,7 @@ impl SitingModel {
         if relaxation == Relaxation::Diagnose {
             model.add_slack_variables();
         }
-        model.objective = model.objective_usd(input);
+        model.objective = model.objective_usd(input) * (1.0 / USD_PER_OBJECTIVE_UNIT);
         model.constraints = constraints::all(&model, input);
         model
     }
@@ -146,16 +153,21 @@ impl SitingModel {
                 .map(|reach| {
                     let substation = &input.map.substations[reach.substation];
                     let feed = self.add(variable().binary());
-                    let firm_cap = input.firm_capacity_mw(reach.substation) + substation.upgrade_mw;
-                    let firm = self.add(variable().min(0.0).max(target.max_site_mw.min(firm_cap)));
-                    let flex = (flexible_share > 0.0 && substation.flexible_mw > 0.0)
-                        .then(|| self.add(variable().min(0.0).max(substation.flexible_mw)));
+                    let firm_cap_mw =
+                        input.firm_capacity_mw(reach.substation) + substation.upgrade_mw;
+                    let firm = self.add(variable().min(0.0).max(c.max_mw.min(firm_cap_mw)));
+                    let flex_cap_mw = substation.flexible_mw.min(flexible_share * c.max_mw);
+                    let flex =
+                        (flex_cap_mw > 0.0).then(|| self.add(variable().min(0.0).max(flex_cap_mw)));
+                    // Exact: no feed carries more than its site's size or its substation's capacity.
+                    let max_flow_mw = c.max_mw.min(firm_cap_mw + flex_cap_mw.max(0.0));
                     FeedVars {
                         substation: reach.substation,
                         km: reach.km,
                         feed,
                         firm,
                         flex,
+                        max_flow_mw,
                     }
                 })
                 .collect();
@@ -219,7 +231,8 @@ impl SitingModel {
         });
     }
 
-    /// The contract's objective in USD (plus the penalties of a relaxation).
+    /// The contract's objective in USD (plus the penalties of a relaxation); the model keeps it
+    /// scaled by [`USD_PER_OBJECTIVE_UNIT`].
     fn objective_usd(&self, input: &ModelInput) -> Expression {
         let costs = &input.scenario.costs;
         let mut usd = Expression::with_capacity(self.columns);
