@@ -100,7 +100,7 @@ pub fn diagnose(input: &ModelInput, settings: &Solver) -> Result<Vec<Shortfall>,
                 message: format!(
                     "substation {} would need {over:.1} MW more firm capacity than the {:.1} MW available to AI factories{}",
                     substation.id,
-                    input.firm_capacity_mw(*b),
+                    input.firm_capacity_mw(*b) + substation.upgrade_mw,
                     if substation.upgrade_mw > 0.0 { " with its upgrade" } else { "" }
                 ),
             });

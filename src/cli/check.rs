@@ -22,10 +22,10 @@ pub fn run(scenario: &Path, out: &Path) -> anyhow::Result<ExitCode> {
     for (reason, count) in screening.counts_by_reason() {
         table.add_row(vec![format!("excluded: {reason}"), count.to_string()]);
     }
-    println!("{} ({})", prepared.scenario.name, scenario.display());
-    println!("{table}");
-    println!("{}", super::stage_table(&prepared.seconds));
-    println!("wrote {}", out.join("candidates.geojson").display());
-    println!("wrote {}", out.join("excluded.geojson").display());
+    say!("{} ({})", prepared.scenario.name, scenario.display());
+    say!("{table}");
+    say!("{}", super::stage_table(&prepared.seconds));
+    say!("wrote {}", out.join("candidates.geojson").display());
+    say!("wrote {}", out.join("excluded.geojson").display());
     Ok(ExitCode::SUCCESS)
 }

@@ -1,5 +1,13 @@
 //! Command-line flags (plain data) and the commands that run the library with them.
 
+/// Prints a line to stdout; a closed pipe (`gridsite ... | head`) is not an error.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 mod check;
 mod optimize;
 mod synth;

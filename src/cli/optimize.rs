@@ -80,7 +80,6 @@ fn print_result(optimized: &Optimized, out: &Path) {
     let prepared = &optimized.prepared;
     let plan = &optimized.plan;
     let mut table = Table::new();
-    table.set_header(vec!["", ""]);
     table.add_row(vec!["scenario".to_string(), prepared.scenario.name.clone()]);
     table.add_row(vec![
         "status".to_string(),
@@ -122,7 +121,7 @@ fn print_result(optimized: &Optimized, out: &Path) {
             table.add_row(vec![format!("excluded: {reason}"), count.to_string()]);
         }
     }
-    println!("{table}");
-    println!("{}", super::stage_table(&prepared.seconds));
-    println!("wrote {}", out.display());
+    say!("{table}");
+    say!("{}", super::stage_table(&prepared.seconds));
+    say!("wrote {}", out.display());
 }

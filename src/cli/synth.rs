@@ -51,7 +51,7 @@ pub fn run(args: SynthArgs, out: &Path) -> anyhow::Result<ExitCode> {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    println!(
+    say!(
         "wrote {}: {} parcels, {} substations, {} receptors, {} fiber segments, {} communities ({:.1} MB)",
         out.display(),
         summary.parcels,

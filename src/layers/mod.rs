@@ -9,9 +9,9 @@ mod fields;
 pub mod geojson_in;
 pub mod geometry;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use geo::orient::{Direction, Orient};
 use geo::{Centroid, GeodesicArea, MultiLineString, MultiPolygon, Point};
 use rayon::prelude::*;
 
@@ -222,6 +222,9 @@ pub fn read_parcels(path: &Path, map: &FieldMap) -> Result<(Vec<Parcel>, u64), L
         let Shape::Areas(shape) = shape else {
             return Err(f.error("geometry", "expected a Polygon or MultiPolygon"));
         };
+        // RFC 7946 asks readers to accept either winding; the geodesic area needs exteriors
+        // counter-clockwise (a clockwise ring measures the rest of the Earth).
+        let shape = shape.orient(Direction::Default);
         let acres = shape.geodesic_area_unsigned() / SQUARE_METRES_PER_ACRE;
         let site_point = match shape.centroid() {
             Some(p) if acres > 0.0 && p.x().is_finite() && p.y().is_finite() => p,
@@ -316,6 +319,8 @@ fn read_layer<T: Send>(
     let wanted = map.source_names(names);
     let wanted_refs: Vec<&str> = wanted.iter().map(String::as_str).collect();
     let raw = geojson_in::read_feature_collection(&bytes, &wanted_refs).map_err(file_error)?;
+    let bytes_read = bytes.len() as u64;
+    drop(bytes);
     let results: Vec<Result<(String, T), LayerError>> = raw
         .into_par_iter()
         .enumerate()
@@ -323,21 +328,53 @@ fn read_layer<T: Send>(
             convert_feature(path, names, map, accepts, index, feature, &convert)
         })
         .collect();
-    let mut seen: HashMap<String, usize> = HashMap::with_capacity(results.len());
+    let first_error = results.iter().position(Result::is_err);
+    let mut ids = Vec::with_capacity(results.len());
     let mut items = Vec::with_capacity(results.len());
-    for (index, result) in results.into_iter().enumerate() {
-        let (id, item) = result?;
-        if let Some(first) = seen.insert(id.clone(), index) {
-            return Err(LayerError {
-                path: path.to_path_buf(),
-                feature: Some((index, id)),
-                property: map.source_name("id").to_string(),
-                message: format!("duplicate id: feature {first} has the same id"),
-            });
+    for result in results {
+        match result {
+            Ok((id, item)) => {
+                ids.push(id);
+                items.push(item);
+            }
+            // The first error in file order wins, whether it is this or a duplicate before it.
+            Err(error) => match first_duplicate(&ids) {
+                Some(duplicate) if duplicate.0 < first_error.unwrap_or(usize::MAX) => {
+                    return Err(duplicate_error(path, map, &ids, duplicate));
+                }
+                _ => return Err(error),
+            },
         }
-        items.push(item);
     }
-    Ok((items, bytes.len() as u64))
+    match first_duplicate(&ids) {
+        Some(duplicate) => Err(duplicate_error(path, map, &ids, duplicate)),
+        None => Ok((items, bytes_read)),
+    }
+}
+
+/// The first feature (in file order) whose id an earlier feature has, with that earlier one.
+fn first_duplicate(ids: &[String]) -> Option<(usize, usize)> {
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    order.par_sort_unstable_by(|&a, &b| ids[a].cmp(&ids[b]).then(a.cmp(&b)));
+    order
+        .windows(2)
+        .filter(|w| ids[w[0]] == ids[w[1]])
+        .map(|w| (w[1], w[0]))
+        .min()
+}
+
+fn duplicate_error(
+    path: &Path,
+    map: &FieldMap,
+    ids: &[String],
+    (index, first): (usize, usize),
+) -> LayerError {
+    LayerError {
+        path: path.to_path_buf(),
+        feature: Some((index, ids[index].clone())),
+        property: map.source_name("id").to_string(),
+        message: format!("duplicate id: feature {first} has the same id"),
+    }
 }
 
 fn convert_feature<T>(

@@ -112,7 +112,7 @@ impl SitingModel {
             objective: Expression::default(),
             constraints: Vec::new(),
         };
-        model.add_site_variables(input);
+        model.add_site_variables(input, relaxation);
         model.add_upgrade_variables(input);
         model.add_host_variables();
         if relaxation == Relaxation::Diagnose {
@@ -137,7 +137,7 @@ impl SitingModel {
         }
     }
 
-    fn add_site_variables(&mut self, input: &ModelInput) {
+    fn add_site_variables(&mut self, input: &ModelInput, relaxation: Relaxation) {
         let (target, site) = (&input.scenario.target, &input.scenario.site);
         let flexible_share = input.scenario.grid.flexible_share;
         for (i, c) in input.candidates.iter().enumerate() {
@@ -153,8 +153,14 @@ impl SitingModel {
                 .map(|reach| {
                     let substation = &input.map.substations[reach.substation];
                     let feed = self.add(variable().binary());
-                    let firm_cap_mw =
-                        input.firm_capacity_mw(reach.substation) + substation.upgrade_mw;
+                    // In the relaxation a feed may draw on the capacity slack, so only the
+                    // site's size bounds it.
+                    let firm_cap_mw = match relaxation {
+                        Relaxation::None => {
+                            input.firm_capacity_mw(reach.substation) + substation.upgrade_mw
+                        }
+                        Relaxation::Diagnose => c.max_mw,
+                    };
                     let firm = self.add(variable().min(0.0).max(c.max_mw.min(firm_cap_mw)));
                     let flex_cap_mw = substation.flexible_mw.min(flexible_share * c.max_mw);
                     let flex =

@@ -1,0 +1,1517 @@
+//! `gridsite optimize` end to end: every plan checked against the contract by an independent
+//! checker, optimality against exhaustive enumeration, a hand-computed instance, the outcomes
+//! and their exit statuses, determinism, GDAL and RFC 7946 on every output.
+
+#[path = "common/plan_checker.rs"]
+mod plan_checker;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Instant;
+
+use assert_cmd::Command;
+use gridsite::pipeline::{self, Status};
+use plan_checker::{Checked, Map, Pt, Scenario, check_plan, haversine_km, rfc7946_faults};
+use serde_json::{Value, json};
+
+// ---------------------------------------------------------------------------------------------
+// Helpers.
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn hand_scenario(name: &str) -> PathBuf {
+    fixtures().join("scenarios").join(format!("{name}.toml"))
+}
+
+/// Runs `gridsite optimize SCENARIO --out OUT`.
+fn run_binary(scenario: &Path, out: &Path) -> Output {
+    Command::cargo_bin("gridsite")
+        .expect("the gridsite binary")
+        .arg("optimize")
+        .arg(scenario)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .expect("run gridsite")
+}
+
+fn exit_code(output: &Output) -> i32 {
+    output.status.code().unwrap_or(-1)
+}
+
+fn describe(output: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("read json")).expect("json")
+}
+
+/// A scenario file next to a map folder in `dir`, written from `toml` (its `map` key must be
+/// `"map"`); returns the scenario path.
+fn write_scenario(dir: &Path, file: &str, toml: &str) -> PathBuf {
+    let path = dir.join(file);
+    std::fs::write(&path, toml).expect("write scenario");
+    path
+}
+
+fn feature(geometry: Value, properties: Value) -> Value {
+    json!({"type": "Feature", "geometry": geometry, "properties": properties})
+}
+
+fn collection(features: Vec<Value>) -> Value {
+    json!({"type": "FeatureCollection", "features": features})
+}
+
+fn rect(lon0: f64, lat0: f64, lon1: f64, lat1: f64) -> Value {
+    json!({"type": "Polygon", "coordinates": [[[lon0, lat0], [lon1, lat0], [lon1, lat1], [lon0, lat1], [lon0, lat0]]]})
+}
+
+fn point(lon: f64, lat: f64) -> Value {
+    json!({"type": "Point", "coordinates": [lon, lat]})
+}
+
+/// The five layers of a map.
+#[derive(Default, Clone)]
+struct Layers {
+    substations: Vec<Value>,
+    fiber: Vec<Value>,
+    parcels: Vec<Value>,
+    receptors: Vec<Value>,
+    communities: Vec<Value>,
+}
+
+impl Layers {
+    fn write(&self, folder: &Path) {
+        std::fs::create_dir_all(folder).unwrap();
+        for (name, features) in [
+            ("substations", &self.substations),
+            ("fiber", &self.fiber),
+            ("parcels", &self.parcels),
+            ("receptors", &self.receptors),
+            ("communities", &self.communities),
+        ] {
+            let text = serde_json::to_string_pretty(&collection(features.clone())).unwrap();
+            std::fs::write(folder.join(format!("{name}.geojson")), text).unwrap();
+        }
+    }
+}
+
+/// SplitMix64: a small seeded generator, so that instances are the same on every machine.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn range(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.unit()
+    }
+    fn int(&mut self, lo: usize, hi: usize) -> usize {
+        lo + (self.next() % (hi - lo + 1) as u64) as usize
+    }
+    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        xs[self.int(0, xs.len() - 1)]
+    }
+    fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
+}
+
+/// Rounds to 5 decimals so that generated coordinates are short and exact in the files.
+fn r5(v: f64) -> f64 {
+    (v * 1e5).round() / 1e5
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. The checker on the repository's tiny fixture.
+
+#[test]
+fn tiny_fixture_plan_passes_the_independent_checker() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = fixtures().join("scenarios/tiny.toml");
+    let optimized = pipeline::optimize(&scenario, dir.path(), &|_| {}).expect("optimize tiny");
+    assert_eq!(optimized.status, Status::Optimal);
+    let checked = check_plan(dir.path(), &scenario);
+    assert_eq!(checked.status, "optimal");
+    assert!(!checked.sites.is_empty());
+}
+
+#[test]
+fn the_checker_catches_a_broken_plan() {
+    // The checker must be able to fail: tamper with a correct plan, one contract rule at a time.
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = hand_scenario("hand");
+    let output = run_binary(&scenario, dir.path());
+    assert_eq!(exit_code(&output), 0, "{}", describe(&output));
+    check_plan(dir.path(), &scenario);
+
+    let tamper = |file: &str, edit: &dyn Fn(&mut Value)| {
+        let copy = tempfile::tempdir().unwrap();
+        for entry in std::fs::read_dir(dir.path()).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), copy.path().join(entry.file_name())).unwrap();
+        }
+        let mut doc = read_json(&copy.path().join(file));
+        edit(&mut doc);
+        std::fs::write(copy.path().join(file), serde_json::to_string(&doc).unwrap()).unwrap();
+        let result = std::panic::catch_unwind(|| check_plan(copy.path(), &scenario));
+        match result {
+            Ok(_) => panic!("the checker accepted a plan with {file} tampered"),
+            Err(e) => e.downcast_ref::<String>().cloned().unwrap_or_default(),
+        }
+    };
+    let m = tamper("summary.json", &|d| {
+        d["objective_usd"] = json!(d["objective_usd"].as_f64().unwrap() - 1000.0)
+    });
+    assert!(m.contains("objective_usd"), "{m}");
+    let m = tamper("sites.geojson", &|d| {
+        d["features"][0]["properties"]["mw"] = json!(175.0)
+    });
+    assert!(m.contains("MW"), "{m}");
+    let m = tamper("feeds.geojson", &|d| {
+        d["features"][0]["properties"]["firm_mw"] = json!(300.0);
+    });
+    assert!(m.contains("firm"), "{m}");
+    let m = tamper("substations.geojson", &|d| {
+        for f in d["features"].as_array_mut().unwrap() {
+            f["properties"]["upgraded"] = json!(false);
+        }
+    });
+    assert!(m.contains("available") || m.contains("firm"), "{m}");
+    let m = tamper("sites.geojson", &|d| {
+        d["features"][0]["properties"]["community"] = json!("unassigned")
+    });
+    assert!(m.contains("community"), "{m}");
+    let m = tamper("feeds.geojson", &|d| {
+        d["features"][0]["geometry"]["coordinates"][0][0] = json!(-100.12345678);
+    });
+    assert!(m.contains("7 decimals"), "{m}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Optimality against exhaustive enumeration.
+
+/// A random small instance: the layers and the scenario text.
+struct Instance {
+    layers: Layers,
+    scenario: String,
+}
+
+/// West and east edges of the community strips (longitudes).
+const STRIPS: [(f64, f64); 3] = [(-100.16, -100.05), (-100.05, -99.95), (-99.95, -99.84)];
+
+fn random_instance(rng: &mut Rng, name: &str) -> Instance {
+    let mut layers = Layers::default();
+    let n_parcels = rng.int(4, 11);
+    for i in 0..n_parcels {
+        let (w, h) = (rng.range(0.002, 0.0055), rng.range(0.002, 0.0055));
+        let lon = rng.range(-100.15, -99.85 - w);
+        let lat = rng.range(39.9, 40.1 - h);
+        let zoning = if rng.chance(0.1) {
+            "residential"
+        } else {
+            rng.pick(&["industrial", "commercial"])
+        };
+        layers.parcels.push(feature(
+            rect(r5(lon), r5(lat), r5(lon + w), r5(lat + h)),
+            json!({"id": format!("P{i}"), "zoning": zoning,
+                   "land_usd_per_acre": rng.pick(&[0, 50_000, 100_000, 200_000, 400_000])}),
+        ));
+    }
+    let n_subs = rng.int(2, 4);
+    for b in 0..n_subs {
+        let mut props = json!({
+            "id": format!("S{b}"), "voltage_kv": 230,
+            "headroom_mw": rng.pick(&[50, 100, 150, 200, 250, 300, 400]),
+            "community_growth_mw": rng.pick(&[0, 0, 25, 50]),
+            "flexible_mw": rng.pick(&[0, 0, 50, 100]),
+        });
+        if rng.chance(0.45) {
+            props["upgrade_mw"] = json!(rng.pick(&[50, 100, 150]));
+            props["upgrade_usd"] = json!(rng.pick(&[5_000_000, 15_000_000, 30_000_000]));
+        }
+        let (lon, lat) = (rng.range(-100.15, -99.85), rng.range(-0.1, 0.1) + 40.0);
+        layers
+            .substations
+            .push(feature(point(r5(lon), r5(lat)), props));
+    }
+    for k in 0..rng.int(1, 3) {
+        let (lon, lat) = (rng.range(-100.15, -99.85), rng.range(39.9, 40.1));
+        layers.fiber.push(feature(
+            point(r5(lon), r5(lat)),
+            json!({"id": format!("F{k}"), "kind": "pop"}),
+        ));
+    }
+    if rng.chance(0.5) {
+        let (a, b) = (rng.range(39.9, 40.1), rng.range(39.9, 40.1));
+        layers.fiber.push(feature(
+            json!({"type": "LineString", "coordinates": [[-100.2, r5(a)], [-99.8, r5(b)]]}),
+            json!({"id": "F-line", "kind": "long_haul"}),
+        ));
+    }
+    // Communities: some of three strips; parcels elsewhere are `unassigned`.
+    for (c, (west, east)) in STRIPS.iter().enumerate() {
+        if rng.chance(0.6) {
+            layers.communities.push(feature(
+                rect(*west, 39.85, *east, 40.15),
+                json!({"id": format!("C{c}"), "name": format!("Strip {c}"), "population": 1000}),
+            ));
+        }
+    }
+    let min_feeds = rng.pick(&[1, 1, 2]);
+    let flexible_share = rng.pick(&[0.0, 0.0, 0.25, 0.5]);
+    let scenario = format!(
+        r#"name = "{name}"
+map = "map"
+
+[target]
+total_mw = {total}
+module_mw = 50
+min_site_mw = 50
+max_site_mw = 150
+max_sites = {max_sites}
+
+[site]
+acres_per_mw = 0.25
+max_fiber_km = {max_fiber}
+max_feed_km = {max_feed}
+min_feeds = {min_feeds}
+max_feeds = {max_feeds}
+min_spacing_km = {spacing}
+
+[grid]
+max_headroom_share = {share}
+flexible_share = {flexible_share}
+
+[community]
+max_share_per_community = {community_share}
+min_communities = {min_communities}
+
+[costs]
+site_fixed_usd = {fixed}
+feed_usd_per_km = 3000000
+fiber_usd_per_km = 150000
+flexible_usd_per_mw = {flex_usd}
+
+[solver]
+time_limit_s = 60
+mip_gap = 0.0
+"#,
+        total = rng.pick(&[100, 150, 200, 250, 300]),
+        max_sites = rng.int(1, 4),
+        max_fiber = rng.pick(&[10.0, 20.0, 40.0]),
+        max_feed = rng.pick(&[15.0, 25.0, 40.0]),
+        max_feeds = if min_feeds == 2 {
+            2
+        } else {
+            rng.pick(&[1, 2, 2])
+        },
+        spacing = rng.pick(&[0.0, 3.0, 6.0]),
+        share = rng.pick(&[0.6, 0.8, 1.0]),
+        community_share = rng.pick(&[1.0, 1.0, 0.75, 0.5]),
+        min_communities = rng.pick(&[1, 1, 1, 2]),
+        fixed = rng.pick(&[5_000_000, 20_000_000]),
+        flex_usd = if flexible_share > 0.0 {
+            rng.pick(&[0, 100_000])
+        } else {
+            0
+        },
+    );
+    Instance { layers, scenario }
+}
+
+/// Whether any figure of the instance lies so close to a threshold that floating-point noise
+/// could decide it (then the instance is skipped, not the comparison weakened).
+fn borderline(map: &Map, s: &Scenario) -> bool {
+    let near = |d: f64, limit: f64| (d - limit).abs() < 0.05;
+    for p in &map.parcels {
+        if map
+            .substations
+            .iter()
+            .any(|b| near(haversine_km(p.site_point, b.point), s.max_feed_km))
+            || near(map.fiber_km(p.site_point), s.max_fiber_km)
+        {
+            return true;
+        }
+        let modules = p.acres / s.acres_per_mw / s.module_mw;
+        if (modules - modules.round()).abs() < 1e-4 {
+            return true;
+        }
+        if STRIPS
+            .iter()
+            .any(|(w, e)| (p.site_point[0] - w).abs() < 1e-4 || (p.site_point[0] - e).abs() < 1e-4)
+        {
+            return true;
+        }
+        if s.min_spacing_km > 0.0
+            && map.parcels.iter().any(|q| {
+                q.id != p.id && near(haversine_km(p.site_point, q.site_point), s.min_spacing_km)
+            })
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// A candidate as the contract defines it, computed from the layers.
+#[derive(Debug, Clone)]
+struct Cand {
+    id: String,
+    community: String,
+    point: Pt,
+    /// site + land + fiber lateral, USD.
+    build_usd: f64,
+    /// (substation index, km) within max_feed_km.
+    reach: Vec<(usize, f64)>,
+    min_modules: usize,
+    max_modules: usize,
+}
+
+/// The contract's hard filters, for maps without receptors.
+fn contract_candidates(map: &Map, s: &Scenario) -> Vec<Cand> {
+    map.parcels
+        .iter()
+        .filter_map(|p| {
+            if !s.allowed_zoning.contains(&p.zoning) {
+                return None;
+            }
+            let community = map.communities_of(p.site_point).remove(0);
+            let burden = map
+                .communities
+                .iter()
+                .find(|c| c.id == community)
+                .map_or(0.0, |c| c.burden_pct);
+            if burden > s.max_burden_pct && !(p.brownfield && s.brownfield_exempt) {
+                return None;
+            }
+            if p.water_stress > s.max_water_stress {
+                return None;
+            }
+            let fiber_km = map.fiber_km(p.site_point);
+            if fiber_km > s.max_fiber_km {
+                return None;
+            }
+            let reach: Vec<(usize, f64)> = map
+                .substations
+                .iter()
+                .enumerate()
+                .map(|(b, sub)| (b, haversine_km(p.site_point, sub.point)))
+                .filter(|(_, km)| *km <= s.max_feed_km)
+                .collect();
+            if reach.len() < s.min_feeds {
+                return None;
+            }
+            let max_modules = (s.size_cap_mw(p.acres) / s.module_mw + 1e-9).floor() as usize;
+            if max_modules == 0 || (max_modules as f64) * s.module_mw < s.min_site_mw {
+                return None;
+            }
+            Some(Cand {
+                id: p.id.clone(),
+                community,
+                point: p.site_point,
+                build_usd: s.site_fixed_usd
+                    + p.land_usd_per_acre * p.acres
+                    + s.fiber_usd_per_km * fiber_km,
+                reach,
+                min_modules: (s.min_site_mw / s.module_mw - 1e-9).ceil().max(0.0) as usize,
+                max_modules,
+            })
+        })
+        .collect()
+}
+
+/// Min-cost flow by successive shortest paths (Bellman–Ford), for tiny networks.
+struct FlowNet {
+    to: Vec<usize>,
+    cap: Vec<f64>,
+    cost: Vec<f64>,
+    adj: Vec<Vec<usize>>,
+}
+
+impl FlowNet {
+    fn new(nodes: usize) -> FlowNet {
+        FlowNet {
+            to: Vec::new(),
+            cap: Vec::new(),
+            cost: Vec::new(),
+            adj: vec![Vec::new(); nodes],
+        }
+    }
+
+    fn edge(&mut self, u: usize, v: usize, cap: f64, cost: f64) {
+        for (a, b, c, k) in [(u, v, cap, cost), (v, u, 0.0, -cost)] {
+            self.adj[a].push(self.to.len());
+            self.to.push(b);
+            self.cap.push(c);
+            self.cost.push(k);
+        }
+    }
+
+    /// The least cost of sending `need` from `s` to `t`, or None if it cannot all be sent.
+    fn min_cost(&mut self, s: usize, t: usize, need: f64) -> Option<f64> {
+        const EPS: f64 = 1e-9;
+        let (mut sent, mut total) = (0.0, 0.0);
+        while need - sent > 1e-7 {
+            let n = self.adj.len();
+            let mut dist = vec![f64::INFINITY; n];
+            let mut via = vec![usize::MAX; n];
+            dist[s] = 0.0;
+            for _ in 0..n {
+                let mut changed = false;
+                for u in 0..n {
+                    if dist[u].is_infinite() {
+                        continue;
+                    }
+                    for &e in &self.adj[u] {
+                        if self.cap[e] > EPS && dist[u] + self.cost[e] < dist[self.to[e]] - 1e-12 {
+                            dist[self.to[e]] = dist[u] + self.cost[e];
+                            via[self.to[e]] = e;
+                            changed = true;
+                        }
+                    }
+                }
+                if !changed {
+                    break;
+                }
+            }
+            if dist[t].is_infinite() {
+                return None;
+            }
+            let mut push = need - sent;
+            let mut v = t;
+            while v != s {
+                let e = via[v];
+                push = push.min(self.cap[e]);
+                v = self.to[e ^ 1];
+            }
+            let mut v = t;
+            while v != s {
+                let e = via[v];
+                self.cap[e] -= push;
+                self.cap[e ^ 1] += push;
+                v = self.to[e ^ 1];
+            }
+            sent += push;
+            total += push * dist[t];
+        }
+        Some(total)
+    }
+}
+
+/// The least flexible MW with which sites of `mw` (by position in `sites`), fed from `feeds`,
+/// can draw their load under the substation capacities; None if they cannot.
+fn least_flexible_mw(
+    map: &Map,
+    s: &Scenario,
+    mw: &[f64],
+    feeds: &[Vec<usize>],
+    upgraded: &BTreeSet<usize>,
+) -> Option<f64> {
+    // Nodes: source, k sites, k site-flex nodes, firm and flex node per substation, sink.
+    // Each feed's own cap (firm + flex ≤ max_site_mw) never binds: a site's MW is at most
+    // max_site_mw and is the sum of its feeds.
+    let (k, m) = (mw.len(), map.substations.len());
+    let source = 0;
+    let site = |i: usize| 1 + i;
+    let site_flex = |i: usize| 1 + k + i;
+    let firm = |b: usize| 1 + 2 * k + b;
+    let flex = |b: usize| 1 + 2 * k + m + b;
+    let sink = 1 + 2 * k + 2 * m;
+    let mut net = FlowNet::new(sink + 1);
+    for i in 0..k {
+        net.edge(source, site(i), mw[i], 0.0);
+        net.edge(site(i), site_flex(i), s.flexible_share * mw[i], 0.0);
+        for &b in &feeds[i] {
+            net.edge(site(i), firm(b), f64::INFINITY, 0.0);
+            if s.flexible_share > 0.0 && map.substations[b].flexible_mw > 0.0 {
+                net.edge(site_flex(i), flex(b), f64::INFINITY, 1.0);
+            }
+        }
+    }
+    for (b, sub) in map.substations.iter().enumerate() {
+        let upgrade = if upgraded.contains(&b) {
+            sub.upgrade_mw
+        } else {
+            0.0
+        };
+        net.edge(firm(b), sink, s.firm_capacity_mw(sub) + upgrade, 0.0);
+        net.edge(flex(b), sink, sub.flexible_mw, 0.0);
+    }
+    net.min_cost(source, sink, mw.iter().sum())
+}
+
+/// Every subset of `items` whose size lies in `[lo, hi]`.
+fn subsets_sized(items: &[usize], lo: usize, hi: usize) -> Vec<Vec<usize>> {
+    (0u32..1 << items.len())
+        .filter(|mask| (lo..=hi).contains(&(mask.count_ones() as usize)))
+        .map(|mask| {
+            (0..items.len())
+                .filter(|i| mask >> i & 1 == 1)
+                .map(|i| items[i])
+                .collect()
+        })
+        .collect()
+}
+
+/// The least objective of the contract's model over every plan, by enumeration: every set of
+/// sites, every upgrade choice, every feed set of each site, every module count of each site,
+/// and for each the least flexible MW by min-cost flow. None when no plan exists.
+fn brute_force(map: &Map, s: &Scenario, cands: &[Cand]) -> Option<f64> {
+    let n = cands.len();
+    assert!(n <= 16, "too many candidates to enumerate");
+    let community_cap = s.max_share_per_community * s.total_mw;
+    // Every set of sites that the count, spacing, community-count and size rules allow, cheapest
+    // fixed cost first (so that the search can stop once fixed costs alone exceed the best).
+    let mut site_sets: Vec<(f64, Vec<usize>)> = Vec::new();
+    for mask in 1u32..(1 << n) {
+        let chosen: Vec<usize> = (0..n).filter(|i| mask >> i & 1 == 1).collect();
+        if chosen.len() > s.max_sites {
+            continue;
+        }
+        let close_pair = chosen.iter().enumerate().any(|(x, &i)| {
+            chosen[x + 1..]
+                .iter()
+                .any(|&j| haversine_km(cands[i].point, cands[j].point) < s.min_spacing_km)
+        });
+        let communities: BTreeSet<&str> = chosen
+            .iter()
+            .map(|&i| cands[i].community.as_str())
+            .collect();
+        let most: f64 = chosen
+            .iter()
+            .map(|&i| cands[i].max_modules as f64 * s.module_mw)
+            .sum();
+        if close_pair || communities.len() < s.min_communities || most < s.total_mw - 1e-9 {
+            continue;
+        }
+        site_sets.push((chosen.iter().map(|&i| cands[i].build_usd).sum(), chosen));
+    }
+    site_sets.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut best = f64::INFINITY;
+    for (base, chosen) in site_sets {
+        if base >= best {
+            break;
+        }
+        let all_feeds: Vec<Vec<usize>> = chosen
+            .iter()
+            .map(|&i| cands[i].reach.iter().map(|r| r.0).collect())
+            .collect();
+        let reachable: BTreeSet<usize> = all_feeds.iter().flatten().copied().collect();
+        let upgradable: Vec<usize> = reachable
+            .into_iter()
+            .filter(|&b| map.substations[b].upgrade_mw > 0.0)
+            .collect();
+        // A relaxation: every feed in reach and every upgrade. If even that cannot carry a
+        // size that meets the target, no choice of feeds and upgrades can.
+        let everything: BTreeSet<usize> = upgradable.iter().copied().collect();
+        if least_flexible_over_sizes(
+            map,
+            s,
+            cands,
+            &chosen,
+            &all_feeds,
+            &everything,
+            community_cap,
+        )
+        .is_none()
+        {
+            continue;
+        }
+        let feed_options: Vec<Vec<(Vec<usize>, f64)>> = chosen
+            .iter()
+            .map(|&i| {
+                let subs: Vec<usize> = cands[i].reach.iter().map(|r| r.0).collect();
+                subsets_sized(&subs, s.min_feeds.max(1), s.max_feeds)
+                    .into_iter()
+                    .map(|set| {
+                        let km: f64 = set
+                            .iter()
+                            .map(|b| cands[i].reach.iter().find(|r| r.0 == *b).unwrap().1)
+                            .sum();
+                        (set, s.feed_usd_per_km * km)
+                    })
+                    .collect()
+            })
+            .collect();
+        for upgrades in subsets_sized(&upgradable, 0, upgradable.len()) {
+            let upgrade_usd: f64 = upgrades
+                .iter()
+                .map(|&b| map.substations[b].upgrade_usd)
+                .sum();
+            if base + upgrade_usd >= best {
+                continue;
+            }
+            let upgraded: BTreeSet<usize> = upgrades.into_iter().collect();
+            if least_flexible_over_sizes(
+                map,
+                s,
+                cands,
+                &chosen,
+                &all_feeds,
+                &upgraded,
+                community_cap,
+            )
+            .is_none()
+            {
+                continue;
+            }
+            let mut pick = vec![0usize; chosen.len()];
+            'feeds: loop {
+                let feed_usd: f64 = pick
+                    .iter()
+                    .enumerate()
+                    .map(|(x, &o)| feed_options[x][o].1)
+                    .sum();
+                let fixed = base + upgrade_usd + feed_usd;
+                if fixed < best {
+                    let feeds: Vec<Vec<usize>> = pick
+                        .iter()
+                        .enumerate()
+                        .map(|(x, &o)| feed_options[x][o].0.clone())
+                        .collect();
+                    if let Some(flex_mw) = least_flexible_over_sizes(
+                        map,
+                        s,
+                        cands,
+                        &chosen,
+                        &feeds,
+                        &upgraded,
+                        community_cap,
+                    ) {
+                        best = best.min(fixed + s.flexible_usd_per_mw * flex_mw);
+                    }
+                }
+                // Next feed choice (odometer).
+                for x in 0..pick.len() {
+                    pick[x] += 1;
+                    if pick[x] < feed_options[x].len() {
+                        continue 'feeds;
+                    }
+                    pick[x] = 0;
+                }
+                break;
+            }
+        }
+    }
+    best.is_finite().then_some(best)
+}
+
+/// Over every module count of the chosen sites that meets the target and the community caps,
+/// the least flexible MW the flows need; None if no module count can be fed.
+fn least_flexible_over_sizes(
+    map: &Map,
+    s: &Scenario,
+    cands: &[Cand],
+    chosen: &[usize],
+    feeds: &[Vec<usize>],
+    upgraded: &BTreeSet<usize>,
+    community_cap: f64,
+) -> Option<f64> {
+    let mut modules: Vec<usize> = chosen.iter().map(|&i| cands[i].min_modules).collect();
+    let mut best: Option<f64> = None;
+    loop {
+        let mw: Vec<f64> = modules.iter().map(|&m| m as f64 * s.module_mw).collect();
+        let mut by_community: BTreeMap<&str, f64> = BTreeMap::new();
+        for (x, &i) in chosen.iter().enumerate() {
+            *by_community.entry(cands[i].community.as_str()).or_default() += mw[x];
+        }
+        if mw.iter().sum::<f64>() >= s.total_mw - 1e-9
+            && by_community.values().all(|&v| v <= community_cap + 1e-9)
+            && let Some(flex) = least_flexible_mw(map, s, &mw, feeds, upgraded)
+        {
+            best = Some(best.map_or(flex, |b: f64| b.min(flex)));
+            if s.flexible_usd_per_mw == 0.0 {
+                return best;
+            }
+        }
+        let mut carried = true;
+        for x in 0..modules.len() {
+            modules[x] += 1;
+            if modules[x] <= cands[chosen[x]].max_modules {
+                carried = false;
+                break;
+            }
+            modules[x] = cands[chosen[x]].min_modules;
+        }
+        if carried {
+            return best;
+        }
+    }
+}
+
+#[test]
+fn optimum_equals_exhaustive_enumeration_on_random_instances() {
+    let started = Instant::now();
+    let instances: usize = std::env::var("GRIDSITE_ENUM_INSTANCES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let mut rng = Rng(0x05EE_D0F0_B714_A100);
+    let (mut optimal, mut infeasible, mut no_candidates, mut skipped) = (0, 0, 0, 0);
+    let mut done = 0;
+    let mut features: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut most_candidates = 0;
+    while done < instances {
+        let dir = tempfile::tempdir().unwrap();
+        let name = format!("enum-{done}");
+        let instance = random_instance(&mut rng, &name);
+        instance.layers.write(&dir.path().join("map"));
+        let scenario_path = write_scenario(dir.path(), "scenario.toml", &instance.scenario);
+        let scenario = Scenario::load(&scenario_path);
+        let map = Map::load(&scenario.map);
+        if borderline(&map, &scenario) {
+            skipped += 1;
+            continue;
+        }
+        done += 1;
+        let cands = contract_candidates(&map, &scenario);
+        most_candidates = most_candidates.max(cands.len());
+        let expected = brute_force(&map, &scenario, &cands);
+        let out = dir.path().join("out");
+        let optimized = pipeline::optimize(&scenario_path, &out, &|_| {}).expect("optimize");
+        let context = || {
+            format!(
+                "instance {name}\nscenario:\n{}\nparcels:\n{}\nsubstations:\n{}\ncommunities: {:?}\ncandidates: {:#?}",
+                instance.scenario,
+                serde_json::to_string(&instance.layers.parcels).unwrap(),
+                serde_json::to_string(&instance.layers.substations).unwrap(),
+                map.communities.iter().map(|c| &c.id).collect::<Vec<_>>(),
+                cands
+            )
+        };
+        // The screening agrees with the contract's filters on these maps.
+        let screened: Vec<String> = optimized
+            .prepared
+            .screening
+            .candidates
+            .iter()
+            .map(|c| optimized.prepared.map.parcels[c.parcel].id.clone())
+            .collect();
+        let mine: Vec<String> = cands.iter().map(|c| c.id.clone()).collect();
+        assert_eq!(screened, mine, "candidate lists differ\n{}", context());
+        let checked = check_plan(&out, &scenario_path);
+        match (expected, optimized.status) {
+            (None, Status::NoCandidates) if cands.is_empty() => no_candidates += 1,
+            (None, Status::Infeasible) => infeasible += 1,
+            (Some(best), Status::Optimal) => {
+                let got = optimized.plan.objective_usd();
+                assert!(
+                    (got - best).abs() <= 1e-6 * best.abs().max(1.0),
+                    "objective {got} != enumerated optimum {best} (diff {})\n{}",
+                    got - best,
+                    context()
+                );
+                *features.entry("sites>1").or_default() += usize::from(checked.sites.len() > 1);
+                *features.entry("upgrade").or_default() +=
+                    usize::from(!checked.upgraded.is_empty());
+                *features.entry("flexible").or_default() +=
+                    usize::from(checked.feeds.iter().any(|f| f.flexible_mw > 0.0));
+                *features.entry("two feeds").or_default() +=
+                    usize::from(checked.sites.iter().any(|s| s.feeds.len() > 1));
+                *features.entry("communities>1").or_default() += usize::from(
+                    checked
+                        .sites
+                        .iter()
+                        .map(|s| &s.community)
+                        .collect::<BTreeSet<_>>()
+                        .len()
+                        > 1,
+                );
+                let written = checked.objective_usd.unwrap();
+                assert!(
+                    (written - best).abs() <= 1.0 + 1e-9 * best,
+                    "summary objective {written} != {best}"
+                );
+                optimal += 1;
+            }
+            (expected, status) => panic!(
+                "enumeration says {expected:?}, the optimizer says {status:?}\n{}",
+                context()
+            ),
+        }
+    }
+    eprintln!(
+        "{instances} instances: {optimal} optimal, {infeasible} infeasible, {no_candidates} without candidates \
+         ({skipped} borderline skipped) in {:.1} s; up to {most_candidates} candidates; optimal plans with {features:?}",
+        started.elapsed().as_secs_f64()
+    );
+    // The sample must exercise both outcomes, or the comparison says little.
+    assert!(
+        optimal >= instances / 4,
+        "too few feasible instances: {optimal}"
+    );
+    assert!(
+        infeasible >= 3,
+        "too few infeasible instances: {infeasible}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Larger generated regions (determinism, time limits).
+
+/// A region of `parcels` parcels and `substations` substations over about 85 km × 90 km, with
+/// full-precision coordinates (so that the 7-decimal rounding of the outputs is exercised).
+fn large_instance(seed: u64, parcels: usize, substations: usize, scenario_tail: &str) -> Instance {
+    let mut rng = Rng(seed);
+    let mut layers = Layers::default();
+    for i in 0..parcels {
+        let (w, h) = (rng.range(0.004, 0.012), rng.range(0.003, 0.01));
+        let (lon, lat) = (rng.range(-100.5, -99.5 - w), rng.range(39.6, 40.4 - h));
+        let zoning = rng.pick(&[
+            "industrial",
+            "industrial",
+            "commercial",
+            "residential",
+            "agricultural",
+        ]);
+        let mut props = json!({"id": format!("P{i}"), "zoning": zoning,
+            "land_usd_per_acre": (rng.range(20_000.0, 400_000.0)).round()});
+        if rng.chance(0.2) {
+            props["brownfield"] = json!(true);
+        }
+        if rng.chance(0.3) {
+            props["water_stress"] = json!((rng.range(0.0, 5.0) * 100.0).round() / 100.0);
+        }
+        layers
+            .parcels
+            .push(feature(rect(lon, lat, lon + w, lat + h), props));
+    }
+    for b in 0..substations {
+        let mut props = json!({
+            "id": format!("S{b}"), "voltage_kv": rng.pick(&[69, 115, 230, 345]),
+            "headroom_mw": rng.pick(&[40, 80, 120, 200, 300, 400]),
+            "community_growth_mw": rng.pick(&[0, 10, 20, 40]),
+            "flexible_mw": rng.pick(&[0, 0, 30, 60]),
+        });
+        if rng.chance(0.3) {
+            props["upgrade_mw"] = json!(rng.pick(&[100, 200]));
+            props["upgrade_usd"] = json!(rng.pick(&[20_000_000, 60_000_000]));
+        }
+        layers.substations.push(feature(
+            point(rng.range(-100.5, -99.5), rng.range(39.6, 40.4)),
+            props,
+        ));
+    }
+    for k in 0..6 {
+        let lat = 39.6 + 0.8 * (k as f64 + 0.5) / 6.0;
+        layers.fiber.push(feature(
+            json!({"type": "LineString", "coordinates": [[-100.6, lat + rng.range(-0.05, 0.05)], [-99.4, lat + rng.range(-0.05, 0.05)]]}),
+            json!({"id": format!("F{k}"), "kind": "long_haul"}),
+        ));
+    }
+    for k in 0..parcels / 20 {
+        let (lon, lat) = (rng.range(-100.5, -99.5), rng.range(39.6, 40.4));
+        let kind = rng.pick(&["school", "hospital", "residential", "protected", "wetland"]);
+        layers.receptors.push(feature(
+            point(lon, lat),
+            json!({"id": format!("R{k}"), "kind": kind}),
+        ));
+    }
+    for (c, i) in (0..4).flat_map(|i| (0..4).map(move |j| (i * 4 + j, (i, j)))) {
+        let (lon0, lat0) = (-100.5 + 0.25 * i.0 as f64, 39.6 + 0.2 * i.1 as f64);
+        if c % 5 == 4 {
+            continue; // a gap: parcels there are `unassigned`
+        }
+        layers.communities.push(feature(
+            rect(lon0, lat0, lon0 + 0.25, lat0 + 0.2),
+            json!({"id": format!("C{c}"), "name": format!("Community {c}"), "population": 5000 + 1000 * c,
+                   "burden_pct": rng.pick(&[10, 30, 60, 85, 95])}),
+        ));
+    }
+    let scenario = format!("name = \"large-{seed}\"\nmap = \"map\"\n{scenario_tail}");
+    Instance { layers, scenario }
+}
+
+/// The scenario keys of the time-limit region: 2,500 MW in at most 14 sites, N-1 feeds,
+/// spacing and community rules. HiGHS finds a first plan in about 0.15 s and needs about 4 s to
+/// prove one optimal on a 2024 laptop core.
+const HARD_TAIL: &str = "[target]\ntotal_mw = 2500\nmax_sites = 14\nmax_site_mw = 300\n\
+[site]\nmin_feeds = 2\nmax_feeds = 3\nmin_spacing_km = 4\n[grid]\nflexible_share = 0.2\n\
+[community]\nmax_share_per_community = 0.2\nmin_communities = 6\n";
+
+/// A medium region solved to optimality quickly.
+const MEDIUM_TAIL: &str = "[target]\ntotal_mw = 900\nmax_sites = 6\n[site]\nmin_feeds = 1\nmin_spacing_km = 5\n\
+[grid]\nflexible_share = 0.25\n[community]\nmax_share_per_community = 0.5\nmin_communities = 2\n\
+[costs]\nflexible_usd_per_mw = 50000\n[solver]\nmip_gap = 0.0\n";
+
+fn write_instance(dir: &Path, instance: &Instance) -> PathBuf {
+    instance.layers.write(&dir.join("map"));
+    write_scenario(dir, "scenario.toml", &instance.scenario)
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. A hand-computed instance.
+
+/// `tests/fixtures/hand` with `scenarios/hand.toml` (200 MW in 50 MW modules, sites 50–200 MW,
+/// at most 2 sites, default costs: 20 M USD a site, 3 M USD per feed km, 150 k USD per fiber km;
+/// 80 % of headroom; feeds within 15 km; fiber within 5 km; spacing 2 km).
+///
+/// Every site point, substation and the fiber point of presence lie on the meridian 100° W, so
+/// each distance is R·Δφ: one hundredth of a degree is d = 6371.0088 km · 0.01·π/180
+/// = 1.111950802 km.
+///
+/// Substations: SA (40.00° N) has 0.8·125 = 100 MW, or 200 MW with its upgrade (+100 MW for
+/// 12 M USD). SB (40.05° N) has 0.8·(200 − 12.5) = 150 MW and no upgrade.
+///
+/// Parcels (areas: WGS84 geodesic, 0.012° × 0.010° at 40° N):
+/// - P1, site point 40.01° N, 281.116234 acres at 20,000 USD/acre; fiber d, SA d, SB 4d.
+/// - P2, site point 40.04° N, 280.994589 acres at 30,000 USD/acre; fiber 2d, SA 4d, SB d.
+/// - P3 is residential (zoning); P4 is two 0.001° squares, about 5 acres, less than one
+///   module at 0.5 acres/MW (too_small); P5 lies 222 m from school R1 (setback:school).
+///
+/// Both candidates can hold 200 MW (min(200, 281/0.5)); one site of 200 MW meets the target.
+/// P1 alone: SB alone has 150 < 200 MW, so either SA+SB (feeds d + 4d = 5d → 3 M·5d =
+/// 16.679 M USD) or SA alone upgraded (3 M·d + 12 M = 3.336 M + 12 M = 15.336 M USD): the
+/// upgrade wins. P2 alone: SA+SB (5d → 16.679 M USD) or SA upgraded (3 M·4d + 12 M = 25.344 M).
+/// P1: 20 M + 20,000·281.116234 + 150,000·d = 20 M + 5,622,324.68 + 166,792.62
+///     = 25,789,117.30; plus 15,335,852.41 = 41,124,969.71 USD.
+/// P2: 20 M + 30,000·280.994589 + 150,000·2d = 20 M + 8,429,837.67 + 333,585.24 + 16,679,262.04
+///     = 45,442,684.95 USD.
+/// Two sites cost at least 2·20 M + land 13.1 M > 41.1 M. So the optimum is P1 at 200 MW fed by
+/// SA alone with SA upgraded: 41,124,969.71 USD, written as 41,124,970.
+#[test]
+fn hand_computed_instance() {
+    const OPTIMUM_USD: f64 = 41_124_969.71;
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = hand_scenario("hand");
+    let optimized = pipeline::optimize(&scenario, dir.path(), &|_| {}).expect("optimize hand");
+    assert_eq!(optimized.status, Status::Optimal);
+    assert!(
+        (optimized.plan.objective_usd() - OPTIMUM_USD).abs() < 0.05,
+        "objective {} != {OPTIMUM_USD}",
+        optimized.plan.objective_usd()
+    );
+    let checked = check_plan(dir.path(), &scenario);
+    assert_eq!(checked.status, "optimal");
+    assert_eq!(checked.objective_usd, Some(41_124_970.0));
+    let chosen: Vec<(&str, f64, Vec<String>)> = checked
+        .sites
+        .iter()
+        .map(|s| (s.parcel_id.as_str(), s.mw, s.feeds.clone()))
+        .collect();
+    assert_eq!(chosen, vec![("P1", 200.0, vec!["SA".to_string()])]);
+    assert_eq!(checked.sites[0].community, "C1");
+    assert_eq!(checked.sites[0].total_usd, 29_124_970.0);
+    assert_eq!(
+        checked.feeds,
+        vec![plan_checker::FeedOut {
+            parcel_id: "P1".into(),
+            substation_id: "SA".into(),
+            km: 1.112,
+            firm_mw: 200.0,
+            flexible_mw: 0.0,
+        }]
+    );
+    assert_eq!(checked.upgraded, vec!["SA".to_string()]);
+    let excluded: BTreeMap<String, String> =
+        plan_checker::read_features(&dir.path().join("excluded.geojson"))
+            .into_iter()
+            .map(|(_, p)| {
+                (
+                    p["parcel_id"].as_str().unwrap().to_string(),
+                    p["reason"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+    let want: BTreeMap<String, String> = [
+        ("P3", "zoning"),
+        ("P4", "too_small"),
+        ("P5", "setback:school"),
+    ]
+    .into_iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(excluded, want);
+    let substations = plan_checker::read_features(&dir.path().join("substations.geojson"));
+    let sa = &substations.iter().find(|(_, p)| p["id"] == "SA").unwrap().1;
+    assert_eq!(sa["available_mw"], json!(200.0));
+    assert_eq!(sa["reserved_mw"], json!(0.0));
+    assert_eq!(sa["used_firm_mw"], json!(200.0));
+    assert_eq!(sa["utilization"], json!(1.0));
+    let sb = &substations.iter().find(|(_, p)| p["id"] == "SB").unwrap().1;
+    assert_eq!(sb["available_mw"], json!(150.0));
+    assert_eq!(sb["reserved_mw"], json!(50.0));
+    assert_eq!(sb["upgraded"], json!(false));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Outcomes and exit statuses, through the binary.
+
+/// Runs the binary on a scenario and checks the files; gives the exit code and what was checked.
+fn optimize_with_binary(scenario: &Path) -> (i32, Checked, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run_binary(scenario, dir.path());
+    let code = exit_code(&output);
+    assert!(
+        code == 0 || code == 2,
+        "unexpected exit: {}",
+        describe(&output)
+    );
+    let checked = check_plan(dir.path(), scenario);
+    (code, checked, dir)
+}
+
+/// Writes a variant of the hand scenario (its keys replaced by `toml`) next to the hand map.
+fn hand_variant(dir: &Path, toml: &str) -> PathBuf {
+    let map = fixtures().join("hand");
+    write_scenario(
+        dir,
+        "variant.toml",
+        &format!("map = {:?}\n{toml}", map.to_str().unwrap()),
+    )
+}
+
+fn assert_no_plan_files(checked: &Checked) {
+    assert_eq!(checked.feature_counts["sites.geojson"], 0);
+    assert_eq!(checked.feature_counts["feeds.geojson"], 0);
+    assert_eq!(checked.feature_counts["substations.geojson"], 2);
+    assert!(checked.summary["counts"]["parcels"] == 5);
+    assert!(checked.summary["objective_usd"].is_null());
+}
+
+fn shortfalls(checked: &Checked) -> Vec<(String, Option<String>)> {
+    checked.summary["infeasibility"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no infeasibility list in {}", checked.summary))
+        .iter()
+        .map(|s| {
+            (
+                s["requirement"].as_str().unwrap_or("").to_string(),
+                s["subject"].as_str().map(String::from),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn optimal_exits_0() {
+    let (code, checked, _dir) = optimize_with_binary(&hand_scenario("hand"));
+    assert_eq!(code, 0);
+    assert_eq!(checked.status, "optimal");
+    assert_eq!(checked.summary["gap"], json!(0.0));
+}
+
+#[test]
+fn infeasible_target_exits_2_and_names_the_target() {
+    let (code, checked, _dir) = optimize_with_binary(&hand_scenario("hand-infeasible-target"));
+    assert_eq!(code, 2);
+    assert_eq!(checked.status, "infeasible");
+    assert_no_plan_files(&checked);
+    let found = shortfalls(&checked);
+    assert!(
+        found.iter().any(|(r, _)| r == "target.total_mw"),
+        "{found:?}"
+    );
+    let message = checked.summary["message"].as_str().unwrap();
+    // Two sites of at most 200 MW: 400 of the 1,000 MW can be placed.
+    assert!(
+        message.contains("1000") && message.contains("400"),
+        "{message}"
+    );
+}
+
+#[test]
+fn infeasible_capacity_exits_2_and_names_the_substation() {
+    let (code, checked, _dir) = optimize_with_binary(&hand_scenario("hand-infeasible-substation"));
+    assert_eq!(code, 2);
+    assert_eq!(checked.status, "infeasible");
+    assert_no_plan_files(&checked);
+    // 400 MW on P1 and P2 (200 MW each); SA gives 200 MW upgraded and SB 150 MW: 350 MW in
+    // all, so one of them must give 50 MW more. The cheapest relaxation decides which (with
+    // each feed bounded only by its site, P2 draws its 200 MW from SB alone); either names a
+    // real bottleneck of 50 MW.
+    let found = shortfalls(&checked);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "substations.headroom_mw");
+    let named = found[0].1.clone().unwrap();
+    assert!(named == "SA" || named == "SB", "{found:?}");
+    assert!(
+        checked.summary["message"]
+            .as_str()
+            .unwrap()
+            .contains(&named)
+    );
+    assert!(
+        (checked.summary["infeasibility"][0]["amount"]
+            .as_f64()
+            .unwrap()
+            - 50.0)
+            .abs()
+            < 1e-6
+    );
+}
+
+#[test]
+fn infeasible_capacity_of_a_single_feed_names_the_substation() {
+    let (code, checked, _dir) = optimize_with_binary(&hand_scenario("hand-diagnose-one-feed"));
+    assert_eq!(code, 2);
+    assert_eq!(checked.status, "infeasible");
+    // One site, feeds within 2 km: P1 can draw only on SA (200 MW upgraded), P2 only on SB
+    // (150 MW). 250 MW fit on P1 (it holds 300 MW); what stands in the way is SA, 50 MW short.
+    let found = shortfalls(&checked);
+    assert_eq!(
+        found,
+        vec![(
+            "substations.headroom_mw".to_string(),
+            Some("SA".to_string())
+        )]
+    );
+    // SA's capacity is stated with its upgrade: 100 MW firm + 100 MW upgrade.
+    let message = checked.summary["message"].as_str().unwrap();
+    assert!(message.contains("200.0 MW"), "{message}");
+}
+
+#[test]
+fn capacity_shortfall_message_states_the_upgraded_capacity() {
+    let (_, checked, _dir) = optimize_with_binary(&hand_scenario("hand-infeasible-substation"));
+    let message = checked.summary["message"].as_str().unwrap();
+    // SA has 100 MW firm plus a 100 MW upgrade; SB 150 MW and none. The message states the
+    // capacity of the substation it names, the upgrade included.
+    let named = checked.summary["infeasibility"][0]["subject"]
+        .as_str()
+        .unwrap();
+    let capacity = if named == "SA" {
+        "200.0 MW"
+    } else {
+        "150.0 MW"
+    };
+    assert!(message.contains(capacity), "{named}: {message}");
+}
+
+#[test]
+fn infeasible_min_communities_exits_2_and_names_the_rule() {
+    let (code, checked, _dir) = optimize_with_binary(&hand_scenario("hand-infeasible-communities"));
+    assert_eq!(code, 2);
+    assert_eq!(checked.status, "infeasible");
+    assert_no_plan_files(&checked);
+    let found = shortfalls(&checked);
+    assert_eq!(found, vec![("community.min_communities".to_string(), None)]);
+}
+
+#[test]
+fn no_candidates_exits_2_with_exclusion_counts() {
+    let (code, checked, _dir) = optimize_with_binary(&hand_scenario("hand-no-candidates"));
+    assert_eq!(code, 2);
+    assert_eq!(checked.status, "no_candidates");
+    assert_no_plan_files(&checked);
+    assert_eq!(checked.feature_counts["excluded.geojson"], 5);
+    assert_eq!(checked.summary["exclusions"], json!({"zoning": 5}));
+    assert_eq!(checked.summary["counts"]["candidates"], 0);
+}
+
+#[test]
+fn scenario_error_exits_1_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = hand_variant(
+        dir.path(),
+        "name = \"bad\"\n[target]\ntotal_mw = 200\nmodule_mv = 50\n",
+    );
+    let out = dir.path().join("out");
+    let output = run_binary(&scenario, &out);
+    assert_eq!(exit_code(&output), 1, "{}", describe(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("module_mv"),
+        "{}",
+        describe(&output)
+    );
+    assert!(!out.join("summary.json").exists());
+}
+
+#[test]
+fn time_limit_gives_feasible_with_its_gap_or_no_plan_in_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut instance = large_instance(7, 1200, 30, HARD_TAIL);
+    let scenario_head = instance.scenario.clone();
+
+    // 1 ms: HiGHS cannot find a plan: the scenario has none, and says the time limit is why.
+    instance.scenario = format!("{scenario_head}[solver]\ntime_limit_s = 0.001\nmip_gap = 0.0\n");
+    let scenario = write_instance(dir.path(), &instance);
+    let (code, checked, _out) = optimize_with_binary(&scenario);
+    assert_eq!(code, 2);
+    assert_eq!(checked.status, "infeasible");
+    assert_eq!(
+        shortfalls(&checked),
+        vec![("solver.time_limit_s".to_string(), None)]
+    );
+
+    // A limit between the first plan and the proof: `feasible`, exit 0, the plan valid, a gap.
+    // Slower machines get a longer limit if no plan came in time; a much faster one may prove
+    // optimality, which is accepted with a notice.
+    for limit in [0.8, 1.6, 3.2, 6.4] {
+        instance.scenario =
+            format!("{scenario_head}[solver]\ntime_limit_s = {limit}\nmip_gap = 0.0\n");
+        let scenario = write_instance(dir.path(), &instance);
+        let (code, checked, _out) = optimize_with_binary(&scenario);
+        match checked.status.as_str() {
+            "feasible" => {
+                assert_eq!(code, 0);
+                let gap = checked.summary["gap"].as_f64().unwrap();
+                assert!(gap > 0.0 && gap <= 1.0, "gap {gap}");
+                assert!(checked.summary["seconds"]["solve"].as_f64().unwrap() >= limit * 0.9);
+                return;
+            }
+            "optimal" => {
+                assert_eq!(code, 0);
+                eprintln!("notice: HiGHS proved the time-limit region optimal within {limit} s");
+                return;
+            }
+            _ => {
+                assert_eq!(code, 2);
+                assert_eq!(
+                    shortfalls(&checked),
+                    vec![("solver.time_limit_s".to_string(), None)]
+                );
+            }
+        }
+    }
+    panic!("no plan within 6.4 s on the time-limit region");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Determinism.
+
+fn without_seconds(mut summary: Value) -> Value {
+    summary.as_object_mut().unwrap().remove("seconds");
+    summary
+}
+
+#[test]
+fn two_runs_write_identical_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_instance(dir.path(), &large_instance(11, 400, 20, MEDIUM_TAIL));
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for out in [&a, &b] {
+        let output = run_binary(&scenario, out);
+        assert_eq!(exit_code(&output), 0, "{}", describe(&output));
+    }
+    let checked = check_plan(&a, &scenario);
+    assert_eq!(checked.status, "optimal");
+    assert!(
+        checked.sites.len() >= 2,
+        "the region should need several sites"
+    );
+    for file in [
+        "sites.geojson",
+        "feeds.geojson",
+        "substations.geojson",
+        "excluded.geojson",
+    ] {
+        let (x, y) = (
+            std::fs::read(a.join(file)).unwrap(),
+            std::fs::read(b.join(file)).unwrap(),
+        );
+        assert!(x == y, "{file} differs between two runs");
+    }
+    assert_eq!(
+        without_seconds(read_json(&a.join("summary.json"))),
+        without_seconds(read_json(&b.join("summary.json")))
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. GDAL opens every output.
+
+fn ogrinfo_feature_count(path: &Path) -> Option<usize> {
+    let output = std::process::Command::new("ogrinfo")
+        .args(["-ro", "-al", "-so"])
+        .arg(path)
+        .output()
+        .ok()?;
+    assert!(
+        output.status.success(),
+        "ogrinfo failed on {}:\n{}",
+        path.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    let line = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Feature Count:"))
+        .unwrap_or_else(|| {
+            panic!(
+                "no feature count from ogrinfo on {}:\n{text}",
+                path.display()
+            )
+        });
+    Some(line.trim().parse().unwrap())
+}
+
+#[test]
+fn gdal_opens_every_output() {
+    if std::process::Command::new("ogrinfo")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: ogrinfo (GDAL) is not on PATH");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let medium = write_instance(dir.path(), &large_instance(11, 400, 20, MEDIUM_TAIL));
+    for scenario in [
+        hand_scenario("hand"),
+        hand_scenario("hand-infeasible-target"),
+        hand_scenario("hand-no-candidates"),
+        medium,
+    ] {
+        let (_, checked, out) = optimize_with_binary(&scenario);
+        for (file, count) in &checked.feature_counts {
+            let got = ogrinfo_feature_count(&out.path().join(file)).expect("ogrinfo runs");
+            assert_eq!(got, *count, "{file} of {}", scenario.display());
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. RFC 7946.
+
+#[test]
+fn outputs_are_rfc7946() {
+    let dir = tempfile::tempdir().unwrap();
+    let medium = write_instance(dir.path(), &large_instance(11, 400, 20, MEDIUM_TAIL));
+    for scenario in [hand_scenario("hand"), medium] {
+        let out = tempfile::tempdir().unwrap();
+        let output = run_binary(&scenario, out.path());
+        assert_eq!(exit_code(&output), 0, "{}", describe(&output));
+        for file in [
+            "sites.geojson",
+            "feeds.geojson",
+            "substations.geojson",
+            "excluded.geojson",
+        ] {
+            let (_, faults) = rfc7946_faults(&out.path().join(file));
+            assert!(
+                faults.is_empty(),
+                "{file} of {}: {faults:#?}",
+                scenario.display()
+            );
+        }
+    }
+    // The hand map's excluded parcels are written with their winding fixed: P3 (clockwise
+    // exterior with a hole) and P5 (clockwise) were clockwise in the input.
+    let out = tempfile::tempdir().unwrap();
+    run_binary(&hand_scenario("hand"), out.path());
+    let excluded = plan_checker::read_features(&out.path().join("excluded.geojson"));
+    let p3 = &excluded
+        .iter()
+        .find(|(_, p)| p["parcel_id"] == "P3")
+        .unwrap()
+        .0;
+    let rings = &plan_checker::areas(p3)[0];
+    assert_eq!(rings.len(), 2, "P3 keeps its hole");
+    assert!(plan_checker::shoelace(&rings[0]) > 0.0 && plan_checker::shoelace(&rings[1]) < 0.0);
+    let p4 = &excluded
+        .iter()
+        .find(|(_, p)| p["parcel_id"] == "P4")
+        .unwrap()
+        .0;
+    assert_eq!(p4["type"], "MultiPolygon");
+    // The medium region's inputs have full-precision coordinates: the outputs round them.
+    let text = std::fs::read_to_string(dir.path().join("map/parcels.geojson")).unwrap();
+    assert!(
+        text.contains("coordinates")
+            && rfc7946_faults(&dir.path().join("map/parcels.geojson"))
+                .1
+                .iter()
+                .any(|f| f.contains("7 decimals"))
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bugs found in src/ (see the ignore reasons).
+
+/// The hand map with its parcels' rings reversed (clockwise exteriors): the same parcels.
+fn clockwise_hand_map(dir: &Path, with_hole: bool) -> PathBuf {
+    let map = dir.join("map");
+    std::fs::create_dir_all(&map).unwrap();
+    for file in ["substations", "fiber", "receptors", "communities"] {
+        std::fs::copy(
+            fixtures().join(format!("hand/{file}.geojson")),
+            map.join(format!("{file}.geojson")),
+        )
+        .unwrap();
+    }
+    let mut parcels = read_json(&fixtures().join("hand/parcels.geojson"));
+    for f in parcels["features"].as_array_mut().unwrap() {
+        if f["properties"]["id"] == "P1" {
+            let ring = f["geometry"]["coordinates"][0].as_array_mut().unwrap();
+            ring.reverse();
+            if with_hole {
+                // A small counter-clockwise hole near a corner, far from the site point.
+                f["geometry"]["coordinates"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(json!([
+                        [-100.0055, 40.0055],
+                        [-100.0050, 40.0055],
+                        [-100.0050, 40.0060],
+                        [-100.0055, 40.0060],
+                        [-100.0055, 40.0055]
+                    ]));
+            }
+        }
+    }
+    std::fs::write(
+        map.join("parcels.geojson"),
+        serde_json::to_string(&parcels).unwrap(),
+    )
+    .unwrap();
+    write_scenario(
+        dir,
+        "scenario.toml",
+        &std::fs::read_to_string(hand_scenario("hand"))
+            .unwrap()
+            .replace("../hand", "map"),
+    )
+}
+
+#[test]
+fn clockwise_parcel_has_its_geodesic_area() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = clockwise_hand_map(dir.path(), false);
+    let out = dir.path().join("out");
+    let optimized = pipeline::optimize(&scenario, &out, &|_| {}).expect("optimize");
+    let p1 = optimized
+        .prepared
+        .map
+        .parcels
+        .iter()
+        .find(|p| p.id == "P1")
+        .unwrap();
+    assert!(
+        (p1.acres - 281.116234).abs() < 1e-3,
+        "P1 has {} acres, not 281.116",
+        p1.acres
+    );
+    check_plan(&out, &scenario);
+    assert_eq!(optimized.status, Status::Optimal);
+    assert!((optimized.plan.objective_usd() - 41_124_969.71).abs() < 0.05);
+}
+
+#[test]
+fn clockwise_parcel_with_a_hole_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = clockwise_hand_map(dir.path(), true);
+    let out = dir.path().join("out");
+    let optimized = pipeline::optimize(&scenario, &out, &|_| {}).expect("a valid polygon is read");
+    check_plan(&out, &scenario);
+    assert_eq!(optimized.status, Status::Optimal);
+    assert_eq!(optimized.plan.sites.len(), 1);
+}
