@@ -1,0 +1,206 @@
+//! End to end: the binary on every shipped map and scenario, as a planner runs it.
+
+#[path = "common/plan_checker.rs"]
+#[allow(dead_code)]
+mod plan_checker;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+fn scenarios() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    found.sort();
+    assert!(
+        found.len() >= 3,
+        "expected the shipped scenarios in {}",
+        dir.display()
+    );
+    found
+}
+
+fn gridsite(args: &[&str]) -> Output {
+    Command::cargo_bin("gridsite")
+        .unwrap()
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[test]
+fn every_shipped_map_is_under_5_mb() {
+    let maps = Path::new(env!("CARGO_MANIFEST_DIR")).join("maps");
+    for map in std::fs::read_dir(maps).unwrap() {
+        let map = map.unwrap().path();
+        let bytes: u64 = std::fs::read_dir(&map)
+            .unwrap()
+            .map(|f| f.unwrap().metadata().unwrap().len())
+            .sum();
+        assert!(bytes < 5_000_000, "{} is {bytes} bytes", map.display());
+    }
+}
+
+#[test]
+fn check_screens_every_shipped_scenario() {
+    for scenario in scenarios() {
+        let out = tempfile::tempdir().unwrap();
+        let output = gridsite(&[
+            "check",
+            scenario.to_str().unwrap(),
+            "--out",
+            out.path().to_str().unwrap(),
+        ]);
+        assert!(
+            output.status.success(),
+            "{}: {}",
+            scenario.display(),
+            text(&output)
+        );
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            stdout.contains("candidates") && stdout.contains("excluded: zoning"),
+            "{stdout}"
+        );
+        let candidates = plan_checker::read_features(&out.path().join("candidates.geojson"));
+        let excluded = plan_checker::read_features(&out.path().join("excluded.geojson"));
+        assert!(
+            !candidates.is_empty(),
+            "{}: no candidates",
+            scenario.display()
+        );
+        let parcels = plan_checker::read_features(
+            &scenario
+                .parent()
+                .unwrap()
+                .join(map_of(&scenario))
+                .join("parcels.geojson"),
+        );
+        assert_eq!(
+            candidates.len() + excluded.len(),
+            parcels.len(),
+            "{}",
+            scenario.display()
+        );
+    }
+}
+
+fn map_of(scenario: &Path) -> String {
+    let text = std::fs::read_to_string(scenario).unwrap();
+    let value: toml::Value = toml::from_str(&text).unwrap();
+    value["map"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn optimize_plans_every_shipped_scenario_within_the_contract() {
+    for scenario in scenarios() {
+        let out = tempfile::tempdir().unwrap();
+        let output = gridsite(&[
+            "optimize",
+            scenario.to_str().unwrap(),
+            "--out",
+            out.path().to_str().unwrap(),
+        ]);
+        assert!(
+            output.status.success(),
+            "{}: {}",
+            scenario.display(),
+            text(&output)
+        );
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        for row in ["status", "MW placed", "sites", "cost per MW", "solve"] {
+            assert!(
+                stdout.contains(row),
+                "{}: no {row} in\n{stdout}",
+                scenario.display()
+            );
+        }
+        let checked = plan_checker::check_plan(out.path(), &scenario);
+        assert!(
+            checked.status == "optimal" || checked.status == "feasible",
+            "{}",
+            checked.status
+        );
+        assert!(!checked.sites.is_empty());
+    }
+}
+
+#[test]
+fn two_runs_of_a_shipped_scenario_write_identical_bytes() {
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/coastal-800mw.toml");
+    let runs: Vec<tempfile::TempDir> = (0..2)
+        .map(|_| {
+            let out = tempfile::tempdir().unwrap();
+            let output = gridsite(&[
+                "optimize",
+                scenario.to_str().unwrap(),
+                "--out",
+                out.path().to_str().unwrap(),
+            ]);
+            assert!(output.status.success(), "{}", text(&output));
+            out
+        })
+        .collect();
+    for file in [
+        "sites.geojson",
+        "feeds.geojson",
+        "substations.geojson",
+        "excluded.geojson",
+    ] {
+        let a = std::fs::read(runs[0].path().join(file)).unwrap();
+        let b = std::fs::read(runs[1].path().join(file)).unwrap();
+        assert!(a == b, "{file} differs between runs");
+    }
+    let summary = |dir: &Path| {
+        let mut value: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+        value.as_object_mut().unwrap().remove("seconds");
+        value
+    };
+    assert_eq!(summary(runs[0].path()), summary(runs[1].path()));
+}
+
+#[test]
+fn synth_is_deterministic_and_its_maps_load() {
+    let dirs: Vec<tempfile::TempDir> = (0..2)
+        .map(|_| {
+            let out = tempfile::tempdir().unwrap();
+            let output = gridsite(&[
+                "synth",
+                "--seed",
+                "11",
+                "--parcels",
+                "1500",
+                "--substations",
+                "20",
+                "--coastal",
+                "--out",
+                out.path().to_str().unwrap(),
+            ]);
+            assert!(output.status.success(), "{}", text(&output));
+            out
+        })
+        .collect();
+    for file in gridsite::layers::LAYER_FILES {
+        let a = std::fs::read(dirs[0].path().join(file)).unwrap();
+        let b = std::fs::read(dirs[1].path().join(file)).unwrap();
+        assert!(a == b, "{file} differs between runs");
+    }
+    let map = gridsite::layers::load_map(dirs[0].path()).unwrap();
+    assert_eq!(map.parcels.len(), 1500);
+    assert_eq!(map.substations.len(), 20);
+}
