@@ -28,9 +28,9 @@ const SLACK_TOLERANCE: f64 = 1e-6;
 
 /// Solves the relaxation and lists what it had to relax, largest penalty first.
 pub fn diagnose(input: &ModelInput, settings: &Solver) -> Result<Vec<Shortfall>, Error> {
-    let model = SitingModel::build(input, Relaxation::Diagnose);
-    let slacks = model.slacks.clone();
-    let run = solve::solve(model, settings, &|_| {})?;
+    let mut model = SitingModel::build(input, Relaxation::Diagnose);
+    let run = solve::solve(&mut model, settings, &|_| {})?;
+    let slacks = model.slacks;
     let (Some(slacks), SolverOutcome::Optimal | SolverOutcome::Feasible) = (slacks, run.outcome)
     else {
         return Ok(vec![Shortfall {

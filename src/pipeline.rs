@@ -147,15 +147,13 @@ fn solve_region(
         screening,
         ..
     } = &prepared;
-    let (input, model) = seconds.time("model", || {
+    let (input, mut model) = seconds.time("model", || {
         let input = ModelInput::new(scenario, map, index, &screening.candidates);
         let model = SitingModel::build(&input, Relaxation::None);
         (input, model)
     });
-    let sites = model.sites.clone();
-    let upgrades = model.upgrades.clone();
     let run = seconds.time("solve", || {
-        solve::solve(model, &scenario.solver, on_progress)
+        solve::solve(&mut model, &scenario.solver, on_progress)
     })?;
     let (status, shortfalls) = match run.outcome {
         SolverOutcome::Optimal => (Status::Optimal, Vec::new()),
@@ -179,8 +177,7 @@ fn solve_region(
         ),
     };
     let plan = if status.has_plan() {
-        let read_back = PlanColumns { sites, upgrades };
-        read_back.read(&input, &run.values)
+        crate::plan::read_plan(&model, &input, &run.values)
     } else {
         Plan::default()
     };
@@ -193,16 +190,4 @@ fn solve_region(
         constraints: run.constraints,
         shortfalls,
     })
-}
-
-/// The parts of a model needed to read its plan after the model went to the solver.
-struct PlanColumns {
-    sites: Vec<crate::model::SiteVars>,
-    upgrades: std::collections::BTreeMap<usize, crate::model::Col>,
-}
-
-impl PlanColumns {
-    fn read(&self, input: &ModelInput, values: &[f64]) -> Plan {
-        crate::plan::read_plan_parts(&self.sites, &self.upgrades, input, values)
-    }
 }

@@ -1,9 +1,9 @@
 //! A plan read back from a solved model: the chosen sites, their feeds, the upgrades, and every
 //! cost term of the objective, recomputed from the data (not taken from the solver).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use crate::model::{Col, CommunityKey, ModelInput, SiteVars, SitingModel};
+use crate::model::{CommunityKey, ModelInput, SitingModel};
 
 /// One feed of a chosen site.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,20 +103,10 @@ fn clean_mw(value: f64) -> f64 {
 
 /// Reads the plan from a solution's column values.
 pub fn read_plan(model: &SitingModel, input: &ModelInput, values: &[f64]) -> Plan {
-    read_plan_parts(&model.sites, &model.upgrades, input, values)
-}
-
-/// Reads the plan from the site and upgrade variables of a model and its column values.
-pub fn read_plan_parts(
-    sites: &[SiteVars],
-    upgrades: &BTreeMap<usize, Col>,
-    input: &ModelInput,
-    values: &[f64],
-) -> Plan {
     let value = |col: usize| values.get(col).copied().unwrap_or(0.0);
     let scenario = input.scenario;
     let mut plan = Plan::default();
-    for site in sites.iter().filter(|s| is_on(value(s.build.col))) {
+    for site in model.sites.iter().filter(|s| is_on(value(s.build.col))) {
         let candidate = &input.candidates[site.candidate];
         let feeds: Vec<PlannedFeed> = site
             .feeds
@@ -155,7 +145,7 @@ pub fn read_plan_parts(
             costs,
         });
     }
-    for (b, upgrade) in upgrades {
+    for (b, upgrade) in &model.upgrades {
         if is_on(value(upgrade.col)) {
             plan.upgraded.insert(*b);
             plan.upgrade_usd += input.map.substations[*b].upgrade_usd;

@@ -52,15 +52,21 @@ pub struct SolveProgress {
 }
 
 /// Solves the model; `on_progress` is called about four times a second while HiGHS works.
+///
+/// The model's variables, objective and constraints go to the solver; its site, upgrade and
+/// slack columns stay, to read the solution with.
 pub fn solve(
-    model: SitingModel,
+    model: &mut SitingModel,
     settings: &Solver,
     on_progress: &(dyn Fn(SolveProgress) + Sync),
 ) -> Result<SolverRun, Error> {
     let variables = model.variable_count();
     let constraints = model.constraints.len();
-    let mut problem = model.variables.minimise(model.objective).using(highs);
-    for row in model.constraints {
+    let objective = std::mem::take(&mut model.objective);
+    let mut problem = std::mem::take(&mut model.variables)
+        .minimise(objective)
+        .using(highs);
+    for row in std::mem::take(&mut model.constraints) {
         problem.add_constraint(row);
     }
     let mut highs_model = problem

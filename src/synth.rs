@@ -2850,27 +2850,4 @@ mod tests {
             "Lincoln Elementary School 2"
         );
     }
-
-    /// Timing run: `SYNTH_PARCELS=5000000 cargo test --release -- --ignored large_region --nocapture`.
-    #[test]
-    #[ignore]
-    fn large_region_streams() {
-        let parcels = std::env::var("SYNTH_PARCELS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(1_000_000);
-        let cfg = SynthConfig::new(42, parcels, 1_000);
-        let dir = temp_dir("large");
-        let start = std::time::Instant::now();
-        let summary = generate(&cfg, &dir, &mut |layer, done, total| {
-            eprintln!(
-                "{:>7.2}s {layer} {done}/{total}",
-                start.elapsed().as_secs_f64()
-            );
-        })
-        .expect("generate");
-        eprintln!("{summary:?} in {:.2}s", start.elapsed().as_secs_f64());
-        assert_eq!(summary.parcels, parcels);
-        let _ = fs::remove_dir_all(dir);
-    }
 }
