@@ -15,6 +15,11 @@ use gridsite::scenario::Scenario;
 use gridsite::synth::{SynthConfig, generate};
 use gridsite::{candidates, layers};
 
+/// mimalloc: reading a large map allocates millions of small vectors from several threads at
+/// once, where the system allocator costs a third of the load time.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn parcels() -> usize {
     std::env::var("GRIDSITE_BENCH_PARCELS")
         .ok()

@@ -1,5 +1,10 @@
 //! The `gridsite` command: parse, run, map the outcome to an exit status and one clear message.
 
+/// mimalloc: reading a large map allocates millions of small vectors from several threads at
+/// once, where the system allocator costs a third of the load time.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod cli;
 
 use std::process::ExitCode;
