@@ -104,6 +104,8 @@ pub struct Optimized {
     pub gap: Option<f64>,
     pub variables: usize,
     pub constraints: usize,
+    /// Candidates in the model: all of them unless a `[solver]` reduction is set.
+    pub modelled_candidates: usize,
     /// Why there is no plan (infeasible, no plan in time); empty otherwise.
     pub shortfalls: Vec<Shortfall>,
 }
@@ -124,6 +126,7 @@ pub fn optimize(
             gap: None,
             variables: 0,
             constraints: 0,
+            modelled_candidates: 0,
             shortfalls: Vec::new(),
             prepared,
         }
@@ -176,6 +179,7 @@ fn solve_region(
             }],
         ),
     };
+    let modelled_candidates = input.candidates.len();
     let plan = if status.has_plan() {
         crate::plan::read_plan(&model, &input, &run.values)
     } else {
@@ -188,6 +192,7 @@ fn solve_region(
         gap: run.gap,
         variables: run.variables,
         constraints: run.constraints,
+        modelled_candidates,
         shortfalls,
     })
 }

@@ -35,6 +35,7 @@ pub struct PlannedSite {
     pub parcel: usize,
     pub community: CommunityKey,
     pub mw: f64,
+    pub fiber_km: f64,
     pub feeds: Vec<PlannedFeed>,
     pub costs: SiteCosts,
 }
@@ -141,6 +142,7 @@ pub fn read_plan(model: &SitingModel, input: &ModelInput, values: &[f64]) -> Pla
             parcel: candidate.parcel,
             community: site.community,
             mw,
+            fiber_km: candidate.fiber_km,
             feeds,
             costs,
         });

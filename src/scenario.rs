@@ -197,6 +197,12 @@ pub struct Solver {
     pub time_limit_s: f64,
     pub mip_gap: f64,
     pub threads: u32,
+    /// Reduction (not exact; 0 = off): model only this many candidates, those with the lowest
+    /// lower bound on cost per MW.
+    pub max_candidates: u32,
+    /// Reduction (not exact; 0 = off): offer each candidate only its nearest substations, at
+    /// least `site.min_feeds` of them.
+    pub max_feed_options: u32,
 }
 
 impl Default for Solver {
@@ -205,6 +211,8 @@ impl Default for Solver {
             time_limit_s: 60.0,
             mip_gap: 0.001,
             threads: 1,
+            max_candidates: 0,
+            max_feed_options: 0,
         }
     }
 }

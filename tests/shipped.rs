@@ -203,3 +203,65 @@ fn synth_is_deterministic_and_its_maps_load() {
     assert_eq!(map.parcels.len(), 1500);
     assert_eq!(map.substations.len(), 20);
 }
+
+#[test]
+fn solver_reductions_limit_the_model_and_keep_the_plan_within_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let map = Path::new(env!("CARGO_MANIFEST_DIR")).join("maps/suburban");
+    let scenario = dir.path().join("reduced.toml");
+    std::fs::write(
+        &scenario,
+        format!(
+            "name = \"reduced\"\nmap = {:?}\n[target]\ntotal_mw = 500\n[solver]\nmax_candidates = 40\nmax_feed_options = 3\n",
+            map.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let output = gridsite(&[
+        "optimize",
+        scenario.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
+    let checked = plan_checker::check_plan(&out, &scenario);
+    assert_eq!(checked.summary["modelled_candidates"], 40);
+    assert!(checked.summary["counts"]["candidates"].as_u64().unwrap() > 40);
+
+    // Every feed of the plan goes to one of its site's three nearest substations.
+    let check_out = dir.path().join("check");
+    let output = gridsite(&[
+        "check",
+        scenario.to_str().unwrap(),
+        "--out",
+        check_out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
+    let candidates = plan_checker::read_features(&check_out.join("candidates.geojson"));
+    for site in &checked.sites {
+        let (_, props) = candidates
+            .iter()
+            .find(|(_, p)| p["parcel_id"].as_str() == Some(site.parcel_id.as_str()))
+            .unwrap();
+        let nearest: Vec<&str> = props["feeds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .take(3)
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        for feed in checked
+            .feeds
+            .iter()
+            .filter(|f| f.parcel_id == site.parcel_id)
+        {
+            assert!(
+                nearest.contains(&feed.substation_id.as_str()),
+                "{} feeds from {}",
+                site.parcel_id,
+                feed.substation_id
+            );
+        }
+    }
+}

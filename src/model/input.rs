@@ -10,7 +10,8 @@ use crate::scenario::Scenario;
 pub struct ModelInput<'a> {
     pub scenario: &'a Scenario,
     pub map: &'a Map,
-    pub candidates: &'a [Candidate],
+    /// The candidates the model chooses from: the screening's, less any `[solver]` reduction.
+    pub candidates: Vec<Candidate>,
     /// Pairs of candidate indices (i < j) whose site points are closer than `min_spacing_km`.
     pub spacing_pairs: Vec<(usize, usize)>,
 }
@@ -21,8 +22,9 @@ impl<'a> ModelInput<'a> {
         scenario: &'a Scenario,
         map: &'a Map,
         index: &SpatialIndex,
-        candidates: &'a [Candidate],
+        screened: &[Candidate],
     ) -> Self {
+        let candidates = reduce(screened, scenario, map);
         let mut candidate_of_parcel = vec![usize::MAX; map.parcels.len()];
         for (i, c) in candidates.iter().enumerate() {
             candidate_of_parcel[c.parcel] = i;
@@ -63,4 +65,48 @@ impl<'a> ModelInput<'a> {
             + parcel.land_usd_per_acre * parcel.acres
             + costs.fiber_usd_per_km * c.fiber_km
     }
+}
+
+/// The `[solver]` reductions a user may set for large regions (both off by default, when the
+/// model takes every candidate and every substation in reach, and its optimum is exact).
+fn reduce(screened: &[Candidate], scenario: &Scenario, map: &Map) -> Vec<Candidate> {
+    let solver = &scenario.solver;
+    let mut kept: Vec<Candidate> = screened.to_vec();
+    if solver.max_feed_options > 0 {
+        let options = solver.max_feed_options.max(scenario.site.min_feeds) as usize;
+        for c in &mut kept {
+            c.feeds.truncate(options);
+        }
+    }
+    let limit = solver.max_candidates as usize;
+    if limit > 0 && kept.len() > limit {
+        let mut ranked: Vec<(f64, usize)> = kept
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (usd_per_mw_lower_bound(c, scenario, map), i))
+            .collect();
+        ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut chosen: Vec<usize> = ranked[..limit].iter().map(|(_, i)| *i).collect();
+        chosen.sort_unstable();
+        kept = chosen.into_iter().map(|i| kept[i].clone()).collect();
+    }
+    kept
+}
+
+/// What a MW on this candidate costs at least: its site, land and fiber costs and its
+/// `min_feeds` nearest feeds, spread over its maximum MW.
+fn usd_per_mw_lower_bound(c: &Candidate, scenario: &Scenario, map: &Map) -> f64 {
+    let costs = &scenario.costs;
+    let parcel = &map.parcels[c.parcel];
+    let feeds_km: f64 = c
+        .feeds
+        .iter()
+        .take(scenario.site.min_feeds as usize)
+        .map(|f| f.km)
+        .sum();
+    let usd = costs.site_fixed_usd
+        + parcel.land_usd_per_acre * parcel.acres
+        + costs.fiber_usd_per_km * c.fiber_km
+        + costs.feed_usd_per_km * feeds_km;
+    usd / c.max_mw.max(f64::MIN_POSITIVE)
 }

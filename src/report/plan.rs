@@ -65,7 +65,6 @@ pub fn write_all(
 
 /// `sites.geojson`: one feature a chosen parcel, its polygon.
 pub fn write_sites(path: &Path, map: &Map, optimized: &Optimized) -> Result<(), WriteError> {
-    let candidates = &optimized.prepared.screening.candidates;
     write_feature_collection(
         path,
         optimized.plan.sites.iter().map(|site| {
@@ -80,7 +79,7 @@ pub fn write_sites(path: &Path, map: &Map, optimized: &Optimized) -> Result<(), 
                     "firm_mw": mw(site.firm_mw()),
                     "flexible_mw": mw(site.flexible_mw()),
                     "acres": round_to(parcel.acres, 2),
-                    "fiber_km": km(candidates[site.candidate].fiber_km),
+                    "fiber_km": km(site.fiber_km),
                     "feeds": site.feeds.iter().map(|f| map.substations[f.substation].id.clone()).collect::<Vec<_>>(),
                     "land_usd": usd(c.land_usd),
                     "fiber_usd": usd(c.fiber_usd),
@@ -186,6 +185,7 @@ pub fn summary(optimized: &Optimized, seconds: &StageSeconds) -> Value {
         "seconds": stage_seconds,
         "version": VERSION,
         "target_mw": prepared.scenario.target.total_mw,
+        "modelled_candidates": optimized.modelled_candidates,
         "communities": plan.communities(),
         "upgrade_usd": usd(plan.upgrade_usd),
         "upgraded": plan.upgraded.iter().map(|b| prepared.map.substations[*b].id.clone()).collect::<Vec<_>>(),
