@@ -13,7 +13,8 @@ fn main() -> ExitCode {
     match cli::run() {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            // Every error of the library states its cause in its own message.
+            eprintln!("error: {error}");
             ExitCode::from(1)
         }
     }

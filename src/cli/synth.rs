@@ -1,25 +1,46 @@
 //! `gridsite synth --seed N --parcels P --substations S --out DIR`.
 
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use gridsite::synth::{self, Profile, SynthConfig};
 use indicatif::{ProgressBar, ProgressStyle};
 
-/// The synth flags, validated by the generator itself.
+/// The synth flags.
+#[derive(Debug, clap::Args)]
 pub struct SynthArgs {
-    pub seed: u64,
-    pub parcels: usize,
-    pub substations: usize,
-    pub receptors: Option<usize>,
-    pub fiber_segments: Option<usize>,
-    pub center_lon: f64,
-    pub center_lat: f64,
-    pub coastal: bool,
+    /// Seed of the generator: the same seed and options give the same bytes.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Number of land parcels.
+    #[arg(long, default_value_t = 2_000)]
+    parcels: usize,
+    /// Number of substations.
+    #[arg(long, default_value_t = 40)]
+    substations: usize,
+    /// Number of receptors (default: about parcels/10).
+    #[arg(long)]
+    receptors: Option<usize>,
+    /// Number of fiber segments (default: about parcels/50).
+    #[arg(long)]
+    fiber_segments: Option<usize>,
+    /// Longitude of the region's centre.
+    #[arg(long, default_value_t = -121.30, allow_hyphen_values = true)]
+    center_lon: f64,
+    /// Latitude of the region's centre.
+    #[arg(long, default_value_t = 38.59, allow_hyphen_values = true)]
+    center_lat: f64,
+    /// A coastal industrial zone on reclaimed land instead of a suburban city.
+    #[arg(long)]
+    coastal: bool,
+    /// The map folder to write.
+    #[arg(long)]
+    out: PathBuf,
 }
 
-pub fn run(args: SynthArgs, out: &Path) -> anyhow::Result<ExitCode> {
+pub fn run(args: SynthArgs) -> anyhow::Result<ExitCode> {
+    let out = args.out.as_path();
     let mut config = SynthConfig::new(args.seed, args.parcels, args.substations);
     config.receptors = args.receptors;
     config.fiber_segments = args.fiber_segments;
