@@ -41,6 +41,23 @@ fn text(output: &Output) -> String {
     )
 }
 
+/// Runs `gridsite COMMAND SCENARIO --out OUT`, asserts success and gives its stdout.
+fn run_ok(command: &str, scenario: &Path, out: &Path) -> String {
+    let output = gridsite(&[
+        command,
+        scenario.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}: {}",
+        scenario.display(),
+        text(&output)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 #[test]
 fn every_shipped_map_is_under_5_mb() {
     let maps = Path::new(env!("CARGO_MANIFEST_DIR")).join("maps");
@@ -58,19 +75,7 @@ fn every_shipped_map_is_under_5_mb() {
 fn check_screens_every_shipped_scenario() {
     for scenario in scenarios() {
         let out = tempfile::tempdir().unwrap();
-        let output = gridsite(&[
-            "check",
-            scenario.to_str().unwrap(),
-            "--out",
-            out.path().to_str().unwrap(),
-        ]);
-        assert!(
-            output.status.success(),
-            "{}: {}",
-            scenario.display(),
-            text(&output)
-        );
-        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stdout = run_ok("check", &scenario, out.path());
         assert!(
             stdout.contains("candidates") && stdout.contains("excluded: zoning"),
             "{stdout}"
@@ -108,19 +113,7 @@ fn map_of(scenario: &Path) -> String {
 fn optimize_plans_every_shipped_scenario_within_the_contract() {
     for scenario in scenarios() {
         let out = tempfile::tempdir().unwrap();
-        let output = gridsite(&[
-            "optimize",
-            scenario.to_str().unwrap(),
-            "--out",
-            out.path().to_str().unwrap(),
-        ]);
-        assert!(
-            output.status.success(),
-            "{}: {}",
-            scenario.display(),
-            text(&output)
-        );
-        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stdout = run_ok("optimize", &scenario, out.path());
         for row in ["status", "MW placed", "sites", "cost per MW", "solve"] {
             assert!(
                 stdout.contains(row),
