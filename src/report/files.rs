@@ -75,6 +75,14 @@ pub fn write_json(path: &Path, value: &serde_json::Value) -> Result<(), WriteErr
     })
 }
 
+/// The properties of a feature, from a `json!({...})` object literal.
+pub fn properties(value: serde_json::Value) -> JsonObject {
+    match value {
+        serde_json::Value::Object(map) => map,
+        _ => JsonObject::new(),
+    }
+}
+
 /// A feature in RFC 7946 form: exterior rings counter-clockwise, interiors clockwise,
 /// coordinates rounded to 7 decimals (about 1 cm).
 pub fn feature(geometry: &Geometry, properties: JsonObject) -> Feature {

@@ -5,10 +5,11 @@ use std::path::Path;
 use std::time::Instant;
 
 use geo::{Geometry, LineString};
-use geojson::JsonObject;
 use serde_json::{Value, json};
 
-use super::files::{WriteError, feature, round_to, write_feature_collection, write_json};
+use super::files::{
+    WriteError, feature, properties, round_to, write_feature_collection, write_json,
+};
 use super::screening::{community_id, write_excluded};
 use crate::layers::Map;
 use crate::pipeline::{Optimized, StageSeconds};
@@ -17,13 +18,6 @@ use crate::scenario::Scenario;
 
 /// The crate version written into `summary.json`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-
-fn object(value: Value) -> JsonObject {
-    match value {
-        Value::Object(map) => map,
-        _ => JsonObject::new(),
-    }
-}
 
 fn usd(v: f64) -> f64 {
     round_to(v, 0)
@@ -72,7 +66,7 @@ pub fn write_sites(path: &Path, map: &Map, optimized: &Optimized) -> Result<(), 
             let c = &site.costs;
             feature(
                 &Geometry::MultiPolygon(parcel.shape.clone()),
-                object(json!({
+                properties(json!({
                     "parcel_id": parcel.id,
                     "community": community_id(map, site.community),
                     "mw": mw(site.mw),
@@ -103,7 +97,7 @@ pub fn write_feeds(path: &Path, map: &Map, plan: &Plan) -> Result<(), WriteError
                 let line = LineString(vec![parcel.site_point.0, substation.point.0]);
                 feature(
                     &Geometry::LineString(line),
-                    object(json!({
+                    properties(json!({
                         "parcel_id": parcel.id,
                         "substation_id": substation.id,
                         "km": km(f.km),
@@ -140,7 +134,7 @@ pub fn write_substations(
             };
             feature(
                 &Geometry::Point(s.point),
-                object(json!({
+                properties(json!({
                     "id": s.id,
                     "headroom_mw": mw(s.headroom_mw),
                     "reserved_mw": mw(reserved_mw),

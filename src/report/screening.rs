@@ -4,23 +4,15 @@
 use std::path::Path;
 
 use geo::Geometry;
-use geojson::JsonObject;
 use serde_json::json;
 
-use super::files::{WriteError, feature, round_to, write_feature_collection};
+use super::files::{WriteError, feature, properties, round_to, write_feature_collection};
 use crate::candidates::{Candidate, Exclusion, Screening, UNASSIGNED};
 use crate::layers::Map;
 
 /// The id of a candidate's community (`unassigned` when it lies in none).
 pub fn community_id(map: &Map, community: Option<usize>) -> &str {
     community.map_or(UNASSIGNED, |c| map.communities[c].id.as_str())
-}
-
-fn properties(value: serde_json::Value) -> JsonObject {
-    match value {
-        serde_json::Value::Object(map) => map,
-        _ => JsonObject::new(),
-    }
 }
 
 /// `excluded.geojson`: `parcel_id`, `reason`, `detail` for every parcel that is not a candidate.
