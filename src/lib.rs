@@ -8,6 +8,7 @@
 //! - [`candidates`]: hard filters; every parcel is a candidate or has a reason.
 //! - [`report`]: GeoJSON and JSON outputs, written whole or not at all.
 //! - [`pipeline`]: the stages run in order and timed.
+//! - [`sources`]: source layers in GIS formats (GeoJSON, GeoPackage, Shapefile, FlatGeobuf, CSV), in WGS84.
 //! - [`synth`]: a seeded generator of synthetic regions.
 
 pub mod candidates;
@@ -22,6 +23,7 @@ pub mod plan;
 pub mod report;
 pub mod scenario;
 pub mod solve;
+pub mod sources;
 pub mod synth;
 
 pub use error::Error;
