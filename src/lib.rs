@@ -8,9 +8,11 @@
 //! - [`candidates`]: hard filters; every parcel is a candidate or has a reason.
 //! - [`report`]: GeoJSON and JSON outputs, written whole or not at all.
 //! - [`pipeline`]: the stages run in order and timed.
+//! - [`batch`]: many scenarios in parallel, sweeps, shards, and their comparison.
 //! - [`sources`]: source layers in GIS formats (GeoJSON, GeoPackage, Shapefile, FlatGeobuf, CSV), in WGS84.
 //! - [`synth`]: a seeded generator of synthetic regions.
 
+pub mod batch;
 pub mod candidates;
 pub mod diagnose;
 pub mod error;
