@@ -47,6 +47,12 @@ pub struct Prepared {
 pub fn prepare(scenario_path: &Path) -> Result<Prepared, Error> {
     let mut seconds = StageSeconds::default();
     let scenario = seconds.time("scenario", || Scenario::load(scenario_path))?;
+    prepare_scenario(scenario, seconds)
+}
+
+/// Reads the map of a scenario already read, builds the index and screens every parcel;
+/// `seconds` holds the stages timed so far.
+pub fn prepare_scenario(scenario: Scenario, mut seconds: StageSeconds) -> Result<Prepared, Error> {
     let map = seconds.time("layers", || layers::load_map(&scenario.map))?;
     let index = seconds.time("index", || SpatialIndex::build(&map))?;
     let screening = seconds.time("candidates", || candidates::screen(&map, &index, &scenario))?;
@@ -117,7 +123,25 @@ pub fn optimize(
     out: &Path,
     on_progress: &(dyn Fn(SolveProgress) + Sync),
 ) -> Result<Optimized, Error> {
-    let mut prepared = prepare(scenario_path)?;
+    optimize_prepared(prepare(scenario_path)?, out, on_progress)
+}
+
+/// `optimize` from a scenario already read (a batch's variants carry overridden keys);
+/// `seconds` holds the stages timed so far.
+pub fn optimize_scenario(
+    scenario: Scenario,
+    seconds: StageSeconds,
+    out: &Path,
+    on_progress: &(dyn Fn(SolveProgress) + Sync),
+) -> Result<Optimized, Error> {
+    optimize_prepared(prepare_scenario(scenario, seconds)?, out, on_progress)
+}
+
+fn optimize_prepared(
+    mut prepared: Prepared,
+    out: &Path,
+    on_progress: &(dyn Fn(SolveProgress) + Sync),
+) -> Result<Optimized, Error> {
     let mut seconds = std::mem::take(&mut prepared.seconds);
     let mut optimized = if prepared.screening.candidates.is_empty() {
         Optimized {

@@ -3,8 +3,15 @@
 //! `comparison.json` and `comparison.svg`.
 
 use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
 
+use comfy_table::Table;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::report::files::round_to;
+use crate::report::{WriteError, write_atomically, write_json};
 
 /// One scenario of a batch, side by side with the others.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,4 +43,212 @@ pub struct ComparisonRow {
     pub overrides: BTreeMap<String, String>,
     /// Why the scenario has no plan, or what was wrong with it; empty otherwise.
     pub message: String,
+}
+
+impl ComparisonRow {
+    /// The row of a scenario that ran, from its `summary.json`.
+    pub fn from_summary(summary: &Value) -> ComparisonRow {
+        let number = |key: &str| summary.get(key).and_then(Value::as_f64);
+        let count = |value: Option<&Value>| value.and_then(Value::as_u64);
+        let total_mw = number("total_mw");
+        let objective_usd = number("objective_usd");
+        let usd_per_mw = match (objective_usd, total_mw) {
+            (Some(usd), Some(mw)) if mw > 0.0 => Some(round_to(usd / mw, 0)),
+            _ => None,
+        };
+        let seconds = summary
+            .get("seconds")
+            .and_then(Value::as_object)
+            .map(|stages| round_to(stages.values().filter_map(Value::as_f64).sum(), 3));
+        let overrides = summary
+            .get("overrides")
+            .and_then(Value::as_object)
+            .map(|o| {
+                o.iter()
+                    .map(|(key, value)| (key.clone(), value_text(value)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        ComparisonRow {
+            scenario: text(summary.get("scenario")),
+            status: text(summary.get("status")),
+            total_mw,
+            target_mw: number("target_mw"),
+            sites: count(summary.get("sites")),
+            objective_usd,
+            usd_per_mw,
+            communities: count(summary.get("communities")),
+            candidates: count(summary.pointer("/counts/candidates")),
+            headroom_used_share: summary
+                .pointer("/headroom/used_share")
+                .and_then(Value::as_f64),
+            gap: number("gap"),
+            seconds,
+            overrides,
+            message: text(summary.get("message")),
+        }
+    }
+
+    /// The row of a scenario that could not run (bad input): its status is `error`.
+    pub fn failed(scenario: &str, overrides: BTreeMap<String, String>, message: &str) -> Self {
+        ComparisonRow {
+            scenario: scenario.to_string(),
+            status: ERROR_STATUS.to_string(),
+            total_mw: None,
+            target_mw: None,
+            sites: None,
+            objective_usd: None,
+            usd_per_mw: None,
+            communities: None,
+            candidates: None,
+            headroom_used_share: None,
+            gap: None,
+            seconds: None,
+            overrides,
+            message: message.to_string(),
+        }
+    }
+
+    /// Whether the scenario has a plan.
+    pub fn has_plan(&self) -> bool {
+        matches!(self.status.as_str(), "optimal" | "feasible")
+    }
+
+    /// `key=value; key=value`, the overrides as one cell.
+    pub fn overrides_text(&self) -> String {
+        (self.overrides.iter())
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// The status of a scenario whose input could not be read.
+pub const ERROR_STATUS: &str = "error";
+
+fn text(value: Option<&Value>) -> String {
+    value
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn value_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Writes `comparison.csv`, `comparison.md`, `comparison.json` and `comparison.svg` into
+/// `out`, rows sorted by scenario name.
+pub fn write_comparison(out: &Path, rows: &[ComparisonRow]) -> Result<(), WriteError> {
+    let mut rows = rows.to_vec();
+    rows.sort_by(|a, b| a.scenario.cmp(&b.scenario));
+    write_json(
+        &out.join("comparison.json"),
+        &serde_json::to_value(&rows).unwrap_or_default(),
+    )?;
+    write_csv(&out.join("comparison.csv"), &rows)?;
+    write_atomically(&out.join("comparison.md"), |w| {
+        w.write_all(markdown(&rows).as_bytes())
+    })
+}
+
+/// The CSV columns, in order.
+pub const CSV_COLUMNS: [&str; 14] = [
+    "scenario",
+    "status",
+    "total_mw",
+    "target_mw",
+    "sites",
+    "objective_usd",
+    "usd_per_mw",
+    "communities",
+    "candidates",
+    "headroom_used_share",
+    "gap",
+    "seconds",
+    "overrides",
+    "message",
+];
+
+fn write_csv(path: &Path, rows: &[ComparisonRow]) -> Result<(), WriteError> {
+    let cell = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let count = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
+    write_atomically(path, |w| {
+        let mut csv = csv::Writer::from_writer(w);
+        csv.write_record(CSV_COLUMNS)?;
+        for r in rows {
+            csv.write_record([
+                r.scenario.clone(),
+                r.status.clone(),
+                cell(r.total_mw),
+                cell(r.target_mw),
+                count(r.sites),
+                cell(r.objective_usd),
+                cell(r.usd_per_mw),
+                count(r.communities),
+                count(r.candidates),
+                cell(r.headroom_used_share),
+                cell(r.gap),
+                cell(r.seconds),
+                r.overrides_text(),
+                r.message.clone(),
+            ])?;
+        }
+        csv.flush()
+    })
+}
+
+/// A Markdown table in planners' units (MW, M USD, %).
+pub fn markdown(rows: &[ComparisonRow]) -> String {
+    let mut table = Table::new();
+    table.load_style(comfy_table::presets::ASCII_MARKDOWN);
+    table.set_header(vec![
+        "scenario",
+        "status",
+        "MW placed",
+        "target MW",
+        "sites",
+        "cost (M USD)",
+        "M USD per MW",
+        "communities",
+        "candidates",
+        "headroom used",
+        "gap",
+        "seconds",
+        "message",
+    ]);
+    let fixed = |v: Option<f64>, scale: f64, decimals: usize| {
+        v.map(|v| format!("{:.*}", decimals, v / scale))
+            .unwrap_or_default()
+    };
+    let percent = |v: Option<f64>, decimals: usize| {
+        v.map(|v| format!("{:.*} %", decimals, v * 100.0))
+            .unwrap_or_default()
+    };
+    for r in rows {
+        let count = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
+        table.add_row(vec![
+            markdown_cell(&r.scenario),
+            r.status.clone(),
+            fixed(r.total_mw, 1.0, 0),
+            fixed(r.target_mw, 1.0, 0),
+            count(r.sites),
+            fixed(r.objective_usd, 1e6, 1),
+            fixed(r.usd_per_mw, 1e6, 3),
+            count(r.communities),
+            count(r.candidates),
+            percent(r.headroom_used_share, 1),
+            percent(r.gap, 3),
+            fixed(r.seconds, 1.0, 1),
+            markdown_cell(&r.message),
+        ]);
+    }
+    format!("# Comparison\n\n{table}\n")
+}
+
+fn markdown_cell(text: &str) -> String {
+    text.replace('|', "\\|").replace(['\n', '\r'], " ")
 }

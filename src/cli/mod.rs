@@ -8,6 +8,7 @@ macro_rules! say {
     }};
 }
 
+mod batch;
 mod check;
 mod optimize;
 mod synth;
@@ -33,6 +34,10 @@ enum Command {
     Optimize(ScenarioRun),
     /// Write a deterministic synthetic region: the five layers of a map.
     Synth(synth::SynthArgs),
+    /// Run many scenarios side by side (overrides, sweeps, shards) and compare them.
+    Batch(batch::BatchArgs),
+    /// Merge result folders (a batch's shards, optimize outputs) into one comparison.
+    Compare(batch::CompareArgs),
 }
 
 /// A scenario and the folder its outputs go to.
@@ -47,10 +52,24 @@ struct ScenarioRun {
 
 /// Runs the command line; the exit status is 0 on success (errors are mapped by `main`).
 pub fn run() -> anyhow::Result<ExitCode> {
-    match Cli::parse().command {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Usage errors exit 1 like any bad input: 2 means "no plan" (optimize, batch).
+        Err(error) if error.use_stderr() => {
+            let _ = error.print();
+            return Ok(ExitCode::from(1));
+        }
+        Err(help_or_version) => {
+            let _ = help_or_version.print();
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
+    match cli.command {
         Command::Check(run) => check::run(&run.scenario, &run.out),
         Command::Optimize(run) => optimize::run(&run.scenario, &run.out),
         Command::Synth(args) => synth::run(args),
+        Command::Batch(args) => batch::run(args),
+        Command::Compare(args) => batch::compare(args),
     }
 }
 

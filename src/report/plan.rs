@@ -122,9 +122,7 @@ pub fn write_substations(
         path,
         map.substations.iter().enumerate().map(|(b, s)| {
             let upgraded = plan.upgraded.contains(&b);
-            let available_mw = scenario.grid.max_headroom_share
-                * (s.headroom_mw - s.community_growth_mw).max(0.0)
-                + if upgraded { s.upgrade_mw } else { 0.0 };
+            let available_mw = available_mw(s, scenario, upgraded);
             let reserved_mw = (s.headroom_mw - available_mw).max(0.0);
             let (used_firm_mw, used_flexible_mw) = plan.used_mw(b);
             let utilization = if available_mw > 0.0 {
@@ -149,9 +147,35 @@ pub fn write_substations(
     )
 }
 
+/// MW a substation offers AI factories: its share of headroom net of community growth, plus
+/// its upgrade when the plan takes it.
+fn available_mw(s: &crate::layers::Substation, scenario: &Scenario, upgraded: bool) -> f64 {
+    scenario.grid.max_headroom_share * (s.headroom_mw - s.community_growth_mw).max(0.0)
+        + if upgraded { s.upgrade_mw } else { 0.0 }
+}
+
+/// The grid as a whole: firm MW available to AI factories, firm MW the plan uses, the share.
+fn headroom_summary(map: &Map, scenario: &Scenario, plan: &Plan) -> Value {
+    let available: f64 = (map.substations.iter().enumerate())
+        .map(|(b, s)| available_mw(s, scenario, plan.upgraded.contains(&b)))
+        .sum();
+    let used: f64 = (0..map.substations.len()).map(|b| plan.used_mw(b).0).sum();
+    let share = if available > 0.0 {
+        used / available
+    } else {
+        0.0
+    };
+    json!({
+        "available_mw": mw(available),
+        "used_firm_mw": mw(used),
+        "used_share": round_to(share, 4),
+    })
+}
+
 /// `summary.json`.
 pub fn summary(optimized: &Optimized, seconds: &StageSeconds) -> Value {
     let prepared = &optimized.prepared;
+    let (map, scenario) = (&prepared.map, &prepared.scenario);
     let plan = &optimized.plan;
     let has_plan = optimized.status.has_plan();
     let mut stage_seconds = serde_json::Map::new();
@@ -183,6 +207,8 @@ pub fn summary(optimized: &Optimized, seconds: &StageSeconds) -> Value {
         "communities": plan.communities(),
         "upgrade_usd": usd(plan.upgrade_usd),
         "upgraded": plan.upgraded.iter().map(|b| prepared.map.substations[*b].id.clone()).collect::<Vec<_>>(),
+        "headroom": headroom_summary(map, scenario, plan),
+        "overrides": scenario.overrides.iter().map(|o| (o.key.clone(), json!(o.value))).collect::<serde_json::Map<_, _>>(),
     });
     if !optimized.shortfalls.is_empty() {
         summary["message"] = json!(

@@ -8,6 +8,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub mod overrides;
+
+pub use overrides::{Override, OverrideError, Sweep};
+
 /// A scenario that cannot be used, with the file and the key to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
@@ -19,6 +23,12 @@ pub enum ScenarioError {
     },
     #[error("scenario {path}: {message}")]
     Parse { path: PathBuf, message: String },
+    #[error("scenario {path}: --set {key}: {message}")]
+    Override {
+        path: PathBuf,
+        key: String,
+        message: String,
+    },
     #[error("scenario {path}: key `{key}` {message}")]
     Invalid {
         path: PathBuf,
@@ -249,6 +259,8 @@ pub struct Scenario {
     pub solver: Solver,
     /// The file the scenario was read from (for messages).
     pub path: PathBuf,
+    /// Keys overridden from the command line (`--set`, `--sweep`), in the order applied.
+    pub overrides: Vec<Override>,
 }
 
 impl Scenario {
@@ -261,14 +273,56 @@ impl Scenario {
         Scenario::parse(&text, path)
     }
 
+    /// Reads a scenario file with keys overridden. The file must be valid on its own; then each
+    /// override is applied and checked in turn, so an error names the override at fault.
+    pub fn load_with(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let scenario = Scenario::parse(&text, path)?;
+        if overrides.is_empty() {
+            return Ok(scenario);
+        }
+        let mut table: toml::Table = toml::from_str(&text).map_err(|e| ScenarioError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        let mut scenario = scenario;
+        for o in overrides {
+            let error = |message: String| ScenarioError::Override {
+                path: path.to_path_buf(),
+                key: o.key.clone(),
+                message,
+            };
+            o.apply(&mut table).map_err(|e| error(e.to_string()))?;
+            let file: ScenarioFile = toml::Value::Table(table.clone())
+                .try_into()
+                .map_err(|e: toml::de::Error| error(e.message().trim_end().to_string()))?;
+            scenario = Scenario::from_file(file, path);
+            scenario.validate().map_err(|e| match e {
+                ScenarioError::Invalid { key, message, .. } => error(format!("`{key}` {message}")),
+                other => error(other.to_string()),
+            })?;
+        }
+        scenario.overrides = overrides.to_vec();
+        Ok(scenario)
+    }
+
     /// Parses scenario text; `path` resolves the map folder and names the file in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
         let file: ScenarioFile = toml::from_str(text).map_err(|e| ScenarioError::Parse {
             path: path.to_path_buf(),
             message: e.to_string().trim_end().to_string(),
         })?;
+        let scenario = Scenario::from_file(file, path);
+        scenario.validate()?;
+        Ok(scenario)
+    }
+
+    fn from_file(file: ScenarioFile, path: &Path) -> Scenario {
         let folder = path.parent().unwrap_or(Path::new(""));
-        let scenario = Scenario {
+        Scenario {
             name: file.name,
             map: folder.join(file.map),
             target: file.target,
@@ -278,9 +332,8 @@ impl Scenario {
             costs: file.costs,
             solver: file.solver,
             path: path.to_path_buf(),
-        };
-        scenario.validate()?;
-        Ok(scenario)
+            overrides: Vec::new(),
+        }
     }
 
     fn invalid(&self, key: &'static str, message: impl Into<String>) -> ScenarioError {

@@ -1,0 +1,86 @@
+//! Running a batch's jobs in parallel, each as `optimize` runs it, one HiGHS thread a solve.
+
+use std::path::Path;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use super::comparison::ComparisonRow;
+use super::expand::Job;
+use crate::pipeline::{self, StageSeconds};
+
+/// What a batch reports while it runs, for progress displays.
+#[derive(Debug, Clone, Copy)]
+pub enum BatchEvent<'a> {
+    Started { scenario: &'a str },
+    Finished { row: &'a ComparisonRow },
+}
+
+/// Runs every job with `threads` scenarios at a time, each writing its files under
+/// `out/<name>/`; gives one row a job, sorted by name. A job that fails (bad input, no plan)
+/// is a row with its status and message: it never stops the others.
+pub fn run(
+    jobs: &[Job],
+    out: &Path,
+    threads: usize,
+    on_event: &(dyn Fn(BatchEvent) + Sync),
+) -> Vec<ComparisonRow> {
+    let work = || {
+        jobs.par_iter()
+            .map(|job| run_job(job, out, on_event))
+            .collect::<Vec<_>>()
+    };
+    let mut rows = match rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+    {
+        Ok(pool) => pool.install(work),
+        Err(_) => work(),
+    };
+    rows.sort_by(|a, b| a.scenario.cmp(&b.scenario));
+    rows
+}
+
+fn run_job(job: &Job, out: &Path, on_event: &(dyn Fn(BatchEvent) + Sync)) -> ComparisonRow {
+    on_event(BatchEvent::Started {
+        scenario: &job.name,
+    });
+    let overrides = job
+        .overrides
+        .iter()
+        .map(|o| (o.key.clone(), o.value_text()))
+        .collect();
+    let start = Instant::now();
+    let row = match &job.scenario {
+        Err(message) => ComparisonRow::failed(&job.name, overrides, message),
+        Ok(scenario) => {
+            let mut scenario = scenario.clone();
+            // Scenarios run side by side: one HiGHS thread each, as the jobs fill the cores.
+            scenario.solver.threads = 1;
+            let folder = out.join(&job.name);
+            let mut seconds = StageSeconds::default();
+            seconds.0.push(("scenario", 0.0));
+            match pipeline::optimize_scenario(scenario, seconds, &folder, &|_| {}) {
+                Ok(_) => read_row(&folder.join("summary.json")).unwrap_or_else(|message| {
+                    ComparisonRow::failed(&job.name, overrides, &message)
+                }),
+                Err(error) => ComparisonRow::failed(&job.name, overrides, &error.to_string()),
+            }
+        }
+    };
+    let row = ComparisonRow {
+        seconds: row.seconds.or(Some(start.elapsed().as_secs_f64())),
+        ..row
+    };
+    on_event(BatchEvent::Finished { row: &row });
+    row
+}
+
+/// The comparison row of a scenario's result folder, from its `summary.json`.
+pub fn read_row(summary_path: &Path) -> Result<ComparisonRow, String> {
+    let text = std::fs::read_to_string(summary_path)
+        .map_err(|e| format!("cannot read {}: {e}", summary_path.display()))?;
+    let summary: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| format!("{} is not JSON: {e}", summary_path.display()))?;
+    Ok(ComparisonRow::from_summary(&summary))
+}
