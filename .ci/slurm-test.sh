@@ -77,7 +77,8 @@ stop_pidfile() {
   local name=$1 file=$2 pid
   [ -f "$file" ] || return 0
   pid=$(cat "$file")
-  if [ -n "$pid" ] && [ "$(ps -o comm= -p "$pid" 2>/dev/null)" = "$name" ]; then
+  # /proc rather than ps: procps is not in minimal Debian images.
+  if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$name" ]; then
     kill "$pid" 2>/dev/null || true
     for _ in $(seq 50); do
       kill -0 "$pid" 2>/dev/null || break
@@ -88,8 +89,23 @@ stop_pidfile() {
   rm -f "$file"
 }
 
+# Stops this test's cluster: its jobs first (their slurmstepd and gridsite would outlive slurmd
+# and keep writing into $work), then slurmd and slurmctld.
+stop_cluster() {
+  local pid
+  pid=$(cat "$work/slurmctld.pid" 2>/dev/null || true)
+  if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = slurmctld ]; then
+    scancel --user=root 2>/dev/null || true
+    for _ in $(seq 30); do
+      [ -z "$(squeue -h -o %i 2>/dev/null)" ] && break
+      sleep 1
+    done
+  fi
+  stop_pidfile slurmd "$work/slurmd.pid"
+  stop_pidfile slurmctld "$work/slurmctld.pid"
+}
+
 munged_ours=false
-job_ids=()
 export SLURM_CONF=$work/slurm.conf
 
 on_exit() {
@@ -103,12 +119,7 @@ on_exit() {
       tail -n 60 "$log"
     done
   fi
-  # Jobs first: slurmstepd would outlive slurmd and keep solving.
-  if [ ${#job_ids[@]} -gt 0 ] && [ -f "$work/slurmctld.pid" ]; then
-    scancel "${job_ids[@]}" 2>/dev/null
-  fi
-  stop_pidfile slurmd "$work/slurmd.pid"
-  stop_pidfile slurmctld "$work/slurmctld.pid"
+  stop_cluster
   if $munged_ours; then
     stop_pidfile munged /run/munge/munged.pid
   fi
@@ -117,8 +128,7 @@ on_exit() {
 }
 
 # A previous run killed before its trap ran leaves its daemons behind: stop them, start clean.
-stop_pidfile slurmd "$work/slurmd.pid"
-stop_pidfile slurmctld "$work/slurmctld.pid"
+stop_cluster
 rm -rf "$work"
 mkdir -p "$work/state" "$work/spool" "$work/log" "$work/out"
 trap on_exit EXIT
@@ -193,11 +203,9 @@ export GRIDSITE OUT=$work/out SCENARIOS="${scenarios[*]}" SHARDS=$shards
 batch_id=$(sbatch --parsable --array="1-$shards" --time=30 --output="$work/log/%x-%A_%a.out" \
   deploy/slurm/batch.sbatch "${settings[@]}")
 batch_id=${batch_id%%;*}
-job_ids+=("$batch_id")
 merge_id=$(sbatch --parsable --dependency="afterok:$batch_id" --time=10 \
   --output="$work/log/%x-%j.out" deploy/slurm/merge.sbatch)
 merge_id=${merge_id%%;*}
-job_ids+=("$merge_id")
 say "submitted array job $batch_id (1-$shards) and merge job $merge_id (afterok)"
 
 start=$SECONDS
