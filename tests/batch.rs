@@ -383,6 +383,11 @@ fn the_comparison_has_the_contract_columns() {
     let usd_per_mw =
         summary["objective_usd"].as_f64().unwrap() / summary["total_mw"].as_f64().unwrap();
     assert!((tiny["usd_per_mw"].as_f64().unwrap() - usd_per_mw).abs() <= 0.5);
+    let svg = std::fs::read_to_string(out.join("comparison.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    for name in scenario_names(&rows) {
+        assert!(svg.contains(&name), "{name} in the chart");
+    }
     let md = std::fs::read_to_string(out.join("comparison.md")).unwrap();
     assert_eq!(
         md.lines().filter(|l| l.starts_with("| ")).count(),
