@@ -2,10 +2,13 @@
 //! its scenarios run one by one, whatever the jobs or shards; sweeps carry their values; a
 //! failing scenario is a row, never the end of the batch.
 
+#[path = "common/cli.rs"]
+mod cli;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use assert_cmd::Command;
+use cli::{describe, gridsite, read_json};
 use serde_json::Value;
 
 fn fixtures() -> PathBuf {
@@ -26,23 +29,6 @@ fn scenarios() -> Vec<PathBuf> {
     .collect()
 }
 
-fn gridsite(args: &[&str]) -> Output {
-    Command::cargo_bin("gridsite")
-        .unwrap()
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn describe(output: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
 fn batch(scenarios: &[PathBuf], out: &Path, extra: &[&str]) -> Output {
     let mut args = vec!["batch".to_string()];
     args.extend(scenarios.iter().map(|p| p.display().to_string()));
@@ -58,11 +44,6 @@ fn compare(folders: &[PathBuf], out: &Path) -> Output {
     args.extend(["--out".to_string(), out.display().to_string()]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     gridsite(&args)
-}
-
-fn read_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap()
 }
 
 /// The rows of a comparison without their wall-clock seconds, the one column that varies.
