@@ -12,7 +12,9 @@ use super::{RawLayer, SourceFeature, SourceFormat, feature_error, format_error, 
 
 pub(super) fn read(path: &Path) -> Result<RawLayer, super::SourceError> {
     let not_geojson = |message: String| format_error(path, SourceFormat::GeoJson, message);
-    let text = std::fs::read_to_string(path).map_err(|source| io_error(path, source))?;
+    let bytes = std::fs::read(path).map_err(|source| io_error(path, source))?;
+    // A binary file (a GeoPackage, say) given as GeoJSON is the wrong format, not an I/O error.
+    let text = String::from_utf8(bytes).map_err(|e| not_geojson(format!("not UTF-8 text: {e}")))?;
     let collection = text
         .parse::<geojson::GeoJson>()
         .map_err(|e| not_geojson(e.to_string()))

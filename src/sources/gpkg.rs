@@ -2,14 +2,14 @@
 //!
 //! Takes a GeoPackage (SQLite) file and, where it has several feature tables, the one to read
 //! (`layer`); gives each row of that table as a feature: the geometry column decoded (the
-//! GeoPackage binary header, then WKB, by geozero), every other column as a property
+//! GeoPackage binary header here, the WKB after it by geozero), every other column as a property
 //! (integers, reals, text; NULL → null; blobs skipped), and the CRS the table declares in
 //! `gpkg_spatial_ref_sys`.
 
 use std::path::Path;
 
 use geozero::ToGeo;
-use geozero::wkb::GpkgWkb;
+use geozero::wkb::Wkb;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use serde_json::{Map, Value};
@@ -21,6 +21,8 @@ use super::{
 
 /// Flag bit of the GeoPackage binary header: the geometry is empty.
 const EMPTY_FLAG: u8 = 0b0001_0000;
+/// Flag bits of the GeoPackage binary header: which envelope follows the srs id.
+const ENVELOPE_BITS: u8 = 0b0000_1110;
 /// `gpkg_spatial_ref_sys` id of the "undefined geographic SRS": taken as WGS84.
 const UNDEFINED_GEOGRAPHIC_SRS: i64 = 0;
 
@@ -177,11 +179,7 @@ fn read_rows(
         |e: rusqlite::Error| not_gpkg(path, format!("cannot read table {:?}: {e}", table.name));
     let query = format!("SELECT * FROM {}", quote_identifier(&table.name));
     let mut statement = connection.prepare(&query).map_err(table_error)?;
-    let columns: Vec<String> = statement
-        .column_names()
-        .into_iter()
-        .map(str::to_string)
-        .collect();
+    let columns: Vec<String> = statement.column_names().map(str::to_string).collect();
     let mut rows = statement.query([]).map_err(table_error)?;
     let mut features = Vec::new();
     while let Some(row) = rows.next().map_err(table_error)? {
@@ -239,9 +237,10 @@ fn property_value(value: ValueRef) -> Option<Value> {
     }
 }
 
-/// A GeoPackage geometry blob: "GP", version, flags (empty bit, envelope kind, byte order),
-/// srs id, envelope, then WKB. geozero reads the header in either byte order and the WKB
-/// after it; the empty flag it does not look at, so it is checked here.
+/// A GeoPackage geometry blob: "GP", version, flags (empty bit, envelope kind, header byte
+/// order), srs id, envelope, then WKB. The header is read here and the WKB handed to geozero:
+/// geozero's own GeoPackage reader decodes the WKB in the header's byte order, while the WKB
+/// carries its own, which may differ.
 fn decode_geometry(value: ValueRef) -> Result<geo::Geometry<f64>, String> {
     let blob = match value {
         ValueRef::Blob(blob) => blob,
@@ -253,6 +252,14 @@ fn decode_geometry(value: ValueRef) -> Result<geo::Geometry<f64>, String> {
             ));
         }
     };
+    let wkb = wkb_of(blob)?;
+    Wkb(wkb)
+        .to_geo()
+        .map_err(|e| format!("cannot decode the geometry's WKB: {e}"))
+}
+
+/// The WKB after a GeoPackage binary header, or why there is none.
+fn wkb_of(blob: &[u8]) -> Result<&[u8], String> {
     let flags = match blob {
         [b'G', b'P', _version, flags, ..] => *flags,
         _ => return Err("the geometry is not a GeoPackage geometry blob (no GP header)".into()),
@@ -260,7 +267,16 @@ fn decode_geometry(value: ValueRef) -> Result<geo::Geometry<f64>, String> {
     if flags & EMPTY_FLAG != 0 {
         return Err("empty geometry".into());
     }
-    GpkgWkb(blob)
-        .to_geo()
-        .map_err(|e| format!("cannot decode the geometry: {e}"))
+    let envelope_doubles = match (flags & ENVELOPE_BITS) >> 1 {
+        0 => 0,
+        1 => 4,
+        2 | 3 => 6,
+        4 => 8,
+        kind => return Err(format!("invalid envelope kind {kind} in the GP header")),
+    };
+    // Magic, version, flags, srs id (4 bytes), then the envelope's doubles.
+    let header_len = 8 + 8 * envelope_doubles;
+    blob.get(header_len..)
+        .filter(|wkb| !wkb.is_empty())
+        .ok_or_else(|| "the geometry blob ends inside its GP header".to_string())
 }
