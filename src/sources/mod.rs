@@ -4,7 +4,6 @@
 //! [`SourceFeature`]s: a `geo` geometry in longitude/latitude and the source's own properties,
 //! under the source's own field names. Mapping those names onto the contract's schema is the
 //! recipe's job (`crate::import`).
-
 //!
 //! One file per format (`geojson`, `gpkg`, `shapefile`, `flatgeobuf`, `csv`) reads features in
 //! the source's own coordinates together with the CRS the file declares, if any; `crs` then
