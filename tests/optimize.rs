@@ -2,6 +2,8 @@
 //! checker, optimality against exhaustive enumeration, a hand-computed instance, the outcomes
 //! and their exit statuses, determinism, GDAL and RFC 7946 on every output.
 
+#[path = "common/cli.rs"]
+mod cli;
 #[path = "common/plan_checker.rs"]
 mod plan_checker;
 
@@ -11,6 +13,7 @@ use std::process::Output;
 use std::time::Instant;
 
 use assert_cmd::Command;
+use cli::{describe, read_json};
 use gridsite::pipeline::{self, Status};
 use plan_checker::{Checked, Map, Pt, Scenario, check_plan, haversine_km, rfc7946_faults};
 use serde_json::{Value, json};
@@ -40,19 +43,6 @@ fn run_binary(scenario: &Path, out: &Path) -> Output {
 
 fn exit_code(output: &Output) -> i32 {
     output.status.code().unwrap_or(-1)
-}
-
-fn describe(output: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-fn read_json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).expect("read json")).expect("json")
 }
 
 /// A scenario file next to a map folder in `dir`, written from `toml` (its `map` key must be

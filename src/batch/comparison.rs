@@ -10,6 +10,8 @@ use comfy_table::Table;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::BatchError;
+use crate::report::chart::write_comparison_svg;
 use crate::report::files::round_to;
 use crate::report::{WriteError, write_atomically, write_json};
 
@@ -142,7 +144,7 @@ fn value_text(value: &Value) -> String {
 
 /// Writes `comparison.csv`, `comparison.md`, `comparison.json` and `comparison.svg` into
 /// `out`, rows sorted by scenario name.
-pub fn write_comparison(out: &Path, rows: &[ComparisonRow]) -> Result<(), WriteError> {
+pub fn write_comparison(out: &Path, rows: &[ComparisonRow]) -> Result<(), BatchError> {
     let mut rows = rows.to_vec();
     rows.sort_by(|a, b| a.scenario.cmp(&b.scenario));
     write_json(
@@ -152,7 +154,9 @@ pub fn write_comparison(out: &Path, rows: &[ComparisonRow]) -> Result<(), WriteE
     write_csv(&out.join("comparison.csv"), &rows)?;
     write_atomically(&out.join("comparison.md"), |w| {
         w.write_all(markdown(&rows).as_bytes())
-    })
+    })?;
+    write_comparison_svg(&out.join("comparison.svg"), &rows)?;
+    Ok(())
 }
 
 /// The CSV columns, in order.

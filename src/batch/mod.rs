@@ -38,4 +38,6 @@ pub enum BatchError {
     Results { path: PathBuf, message: String },
     #[error(transparent)]
     Write(#[from] crate::report::WriteError),
+    #[error(transparent)]
+    Chart(#[from] crate::report::chart::ChartWriteError),
 }

@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use super::comparison::ComparisonRow;
 use super::expand::Job;
 use crate::pipeline::{self, StageSeconds};
+use crate::report::files::round_to;
 
 /// What a batch reports while it runs, for progress displays.
 #[derive(Debug, Clone, Copy)]
@@ -69,7 +70,9 @@ fn run_job(job: &Job, out: &Path, on_event: &(dyn Fn(BatchEvent) + Sync)) -> Com
         }
     };
     let row = ComparisonRow {
-        seconds: row.seconds.or(Some(start.elapsed().as_secs_f64())),
+        seconds: row
+            .seconds
+            .or(Some(round_to(start.elapsed().as_secs_f64(), 3))),
         ..row
     };
     on_event(BatchEvent::Finished { row: &row });

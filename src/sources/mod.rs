@@ -4,6 +4,17 @@
 //! [`SourceFeature`]s: a `geo` geometry in longitude/latitude and the source's own properties,
 //! under the source's own field names. Mapping those names onto the contract's schema is the
 //! recipe's job (`crate::import`).
+//!
+//! One file per format (`geojson`, `gpkg`, `shapefile`, `flatgeobuf`, `csv`) reads features in
+//! the source's own coordinates together with the CRS the file declares, if any; `crs` then
+//! reprojects them to WGS84. A CRS given in the spec wins over the one the file declares.
+
+mod crs;
+mod csv;
+mod flatgeobuf;
+mod geojson;
+mod gpkg;
+mod shapefile;
 
 use std::path::{Path, PathBuf};
 
@@ -82,17 +93,47 @@ pub enum SourceError {
         crs: String,
         message: String,
     },
+    /// The spec does not fit the file: the layer it names is not there, it names none where
+    /// the file has several, or it lacks a field the format needs.
+    #[error("{}: {message}", path.display())]
+    Spec { path: PathBuf, message: String },
+    /// A column the spec names (a CSV coordinate column) is not in the file.
+    #[error("{}: no column {column:?} (its columns: {})", path.display(), available.join(", "))]
+    MissingColumn {
+        path: PathBuf,
+        column: String,
+        available: Vec<String>,
+    },
 }
 
 /// Reads every feature of a source layer, in WGS84.
 pub fn read_source(spec: &SourceSpec) -> Result<Vec<SourceFeature>, SourceError> {
-    match spec.format {
-        SourceFormat::GeoJson => read_geojson(&spec.path),
-        other => Err(SourceError::Format {
-            path: spec.path.clone(),
-            format: format_name(other),
-            message: "this format is not supported yet".into(),
-        }),
+    ensure_readable(&spec.path)?;
+    let layer = match spec.format {
+        SourceFormat::GeoJson => geojson::read(&spec.path)?,
+        SourceFormat::Gpkg => gpkg::read(spec)?,
+        SourceFormat::Shapefile => shapefile::read(&spec.path)?,
+        SourceFormat::FlatGeobuf => flatgeobuf::read(&spec.path)?,
+        SourceFormat::Csv => csv::read(spec)?,
+    };
+    let crs = spec.crs.as_deref().or(layer.declared_crs.as_deref());
+    crs::to_wgs84(&spec.path, crs, layer.features)
+}
+
+/// A layer as a reader gives it: features in the source's own coordinates, and the CRS the
+/// file itself declares (`None` where it declares none, which means WGS84).
+struct RawLayer {
+    features: Vec<SourceFeature>,
+    declared_crs: Option<String>,
+}
+
+impl RawLayer {
+    /// A layer whose file format carries no CRS (or only WGS84).
+    fn undeclared(features: Vec<SourceFeature>) -> RawLayer {
+        RawLayer {
+            features,
+            declared_crs: None,
+        }
     }
 }
 
@@ -106,50 +147,45 @@ fn format_name(format: SourceFormat) -> &'static str {
     }
 }
 
-fn read_geojson(path: &Path) -> Result<Vec<SourceFeature>, SourceError> {
-    let format_error = |message: String| SourceError::Format {
-        path: path.to_path_buf(),
-        format: format_name(SourceFormat::GeoJson),
-        message,
-    };
-    let text = std::fs::read_to_string(path).map_err(|source| SourceError::Io {
+/// Fails with an `Io` error naming the file when it cannot be opened, so that every reader
+/// reports a missing file the same way (and SQLite does not create an empty database).
+fn ensure_readable(path: &Path) -> Result<(), SourceError> {
+    std::fs::File::open(path)
+        .map(drop)
+        .map_err(|source| io_error(path, source))
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> SourceError {
+    SourceError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    let collection = text
-        .parse::<geojson::GeoJson>()
-        .map_err(|e| format_error(e.to_string()))
-        .and_then(|g| {
-            geojson::FeatureCollection::try_from(g).map_err(|e| format_error(e.to_string()))
-        })?;
-    collection
-        .features
-        .into_iter()
-        .enumerate()
-        .map(|(index, feature)| {
-            let feature_error = |message: String| SourceError::Feature {
-                path: path.to_path_buf(),
-                index,
-                message,
-            };
-            let geometry = feature
-                .geometry
-                .ok_or_else(|| feature_error("no geometry".into()))?;
-            let geometry = geo::Geometry::<f64>::try_from(geometry)
-                .map_err(|e| feature_error(e.to_string()))?;
-            let mut properties = feature.properties.unwrap_or_default();
-            if let Some(id) = feature.id {
-                let id = match id {
-                    geojson::feature::Id::String(s) => Value::String(s),
-                    geojson::feature::Id::Number(n) => Value::Number(n),
-                };
-                properties.entry("id").or_insert(id);
-            }
-            Ok(SourceFeature {
-                index,
-                geometry,
-                properties,
-            })
-        })
-        .collect()
+    }
+}
+
+fn format_error(path: &Path, format: SourceFormat, message: impl Into<String>) -> SourceError {
+    SourceError::Format {
+        path: path.to_path_buf(),
+        format: format_name(format),
+        message: message.into(),
+    }
+}
+
+fn spec_error(path: &Path, message: impl Into<String>) -> SourceError {
+    SourceError::Spec {
+        path: path.to_path_buf(),
+        message: message.into(),
+    }
+}
+
+fn feature_error(path: &Path, index: usize, message: impl Into<String>) -> SourceError {
+    SourceError::Feature {
+        path: path.to_path_buf(),
+        index,
+        message: message.into(),
+    }
+}
+
+/// A JSON number from a float, or null where JSON has none (NaN, infinities).
+fn json_number(value: f64) -> Value {
+    serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number)
 }

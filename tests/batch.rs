@@ -1,0 +1,396 @@
+//! `gridsite batch` and `gridsite compare` end to end, as a planner runs them: a batch equals
+//! its scenarios run one by one, whatever the jobs or shards; sweeps carry their values; a
+//! failing scenario is a row, never the end of the batch.
+
+#[path = "common/cli.rs"]
+mod cli;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use cli::{describe, gridsite, read_json};
+use serde_json::Value;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// Fast scenarios of every outcome: optimal, infeasible, no candidates.
+fn scenarios() -> Vec<PathBuf> {
+    [
+        "tiny",
+        "hand",
+        "hand-infeasible-substation",
+        "hand-no-candidates",
+        "hand-diagnose-one-feed",
+    ]
+    .iter()
+    .map(|name| fixtures().join(format!("scenarios/{name}.toml")))
+    .collect()
+}
+
+fn batch(scenarios: &[PathBuf], out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["batch".to_string()];
+    args.extend(scenarios.iter().map(|p| p.display().to_string()));
+    args.extend(["--out".to_string(), out.display().to_string()]);
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    gridsite(&args)
+}
+
+fn compare(folders: &[PathBuf], out: &Path) -> Output {
+    let mut args = vec!["compare".to_string()];
+    args.extend(folders.iter().map(|p| p.display().to_string()));
+    args.extend(["--out".to_string(), out.display().to_string()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    gridsite(&args)
+}
+
+/// The rows of a comparison without their wall-clock seconds, the one column that varies.
+fn rows_without_seconds(folder: &Path) -> Vec<Value> {
+    let Value::Array(rows) = read_json(&folder.join("comparison.json")) else {
+        panic!("comparison.json is not an array");
+    };
+    rows.into_iter()
+        .map(|mut row| {
+            row.as_object_mut().unwrap().remove("seconds");
+            row
+        })
+        .collect()
+}
+
+fn scenario_names(rows: &[Value]) -> Vec<String> {
+    rows.iter()
+        .map(|r| r["scenario"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Every output of a scenario folder; `summary.json` without its seconds.
+fn scenario_files(folder: &Path) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|path| {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let text = if name == "summary.json" {
+                let mut summary = read_json(&path);
+                summary.as_object_mut().unwrap().remove("seconds");
+                summary.to_string()
+            } else {
+                std::fs::read_to_string(&path).unwrap()
+            };
+            (name, text)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn a_batch_equals_its_scenarios_run_one_by_one_with_optimize() {
+    let dir = tempfile::tempdir().unwrap();
+    let batch_out = dir.path().join("batch");
+    let output = batch(&scenarios(), &batch_out, &["--jobs", "2"]);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+
+    let mut folders = Vec::new();
+    for scenario in scenarios() {
+        let name = scenario.file_stem().unwrap().to_string_lossy().into_owned();
+        let folder = dir.path().join("one-by-one").join(&name);
+        let output = gridsite(&[
+            "optimize",
+            scenario.to_str().unwrap(),
+            "--out",
+            folder.to_str().unwrap(),
+        ]);
+        assert!(
+            matches!(output.status.code(), Some(0 | 2)),
+            "{}",
+            describe(&output)
+        );
+        assert_eq!(
+            scenario_files(&folder),
+            scenario_files(&batch_out.join(&name)),
+            "{name}: batch and optimize wrote different files"
+        );
+        folders.push(folder);
+    }
+    let merged = dir.path().join("merged");
+    let output = compare(&folders, &merged);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let rows = rows_without_seconds(&batch_out);
+    assert_eq!(rows.len(), 5);
+    assert_eq!(rows, rows_without_seconds(&merged));
+    let mut sorted = scenario_names(&rows);
+    sorted.sort();
+    assert_eq!(
+        scenario_names(&rows),
+        sorted,
+        "rows sorted by scenario name"
+    );
+}
+
+#[test]
+fn jobs_1_and_jobs_2_give_the_same_comparison() {
+    let dir = tempfile::tempdir().unwrap();
+    let sweep = ["--sweep", "grid.max_headroom_share=0.5,0.8"];
+    let one = dir.path().join("jobs1");
+    let two = dir.path().join("jobs2");
+    batch(&scenarios(), &one, &[&["--jobs", "1"][..], &sweep].concat());
+    batch(&scenarios(), &two, &[&["--jobs", "2"][..], &sweep].concat());
+    let rows = rows_without_seconds(&one);
+    assert_eq!(rows.len(), 10);
+    assert_eq!(rows, rows_without_seconds(&two));
+    for name in scenario_names(&rows) {
+        assert_eq!(
+            scenario_files(&one.join(&name)),
+            scenario_files(&two.join(&name)),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn shards_merged_with_compare_equal_the_unsharded_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let sweep = ["--sweep", "target.total_mw=150,200"];
+    let whole = dir.path().join("whole");
+    batch(&scenarios(), &whole, &sweep);
+    let mut shards = Vec::new();
+    let mut shard_sizes = Vec::new();
+    for k in 1..=3 {
+        let out = dir.path().join(format!("shard-{k}"));
+        let shard = format!("{k}/3");
+        let output = batch(
+            &scenarios(),
+            &out,
+            &[&sweep[..], &["--shard", &shard]].concat(),
+        );
+        assert!(
+            matches!(output.status.code(), Some(0 | 2)),
+            "{}",
+            describe(&output)
+        );
+        shard_sizes.push(rows_without_seconds(&out).len());
+        shards.push(out);
+    }
+    assert_eq!(shard_sizes, vec![4, 3, 3], "10 variants dealt round-robin");
+    let merged = dir.path().join("merged");
+    compare(&shards, &merged);
+    assert_eq!(rows_without_seconds(&merged), rows_without_seconds(&whole));
+    for file in ["comparison.csv", "comparison.md"] {
+        assert!(merged.join(file).is_file(), "{file}");
+    }
+}
+
+#[test]
+fn sweep_variants_carry_their_values_in_their_summaries() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let hand = fixtures().join("scenarios/hand.toml");
+    let output = batch(
+        &[hand],
+        &out,
+        &[
+            "--set",
+            "target.max_sites=3",
+            "--sweep",
+            "community.setback_m.school=0,1000",
+            "--sweep",
+            "grid.max_headroom_share=0.5,0.8",
+        ],
+    );
+    assert!(output.status.success(), "{}", describe(&output));
+    let rows = rows_without_seconds(&out);
+    assert_eq!(
+        scenario_names(&rows),
+        [
+            "hand_school=0_max_headroom_share=0.5",
+            "hand_school=0_max_headroom_share=0.8",
+            "hand_school=1000_max_headroom_share=0.5",
+            "hand_school=1000_max_headroom_share=0.8",
+        ]
+    );
+    let mut available_mw = Vec::new();
+    for name in scenario_names(&rows) {
+        let summary = read_json(&out.join(&name).join("summary.json"));
+        assert_eq!(summary["scenario"], name.as_str());
+        let overrides = &summary["overrides"];
+        assert_eq!(overrides["target.max_sites"], 3);
+        let school = if name.contains("school=0_") { 0 } else { 1000 };
+        assert_eq!(overrides["community.setback_m.school"], school, "{name}");
+        let share = if name.ends_with("0.5") { 0.5 } else { 0.8 };
+        assert_eq!(overrides["grid.max_headroom_share"], share, "{name}");
+        available_mw.push(summary["headroom"]["available_mw"].as_f64().unwrap());
+    }
+    // The share took effect: less headroom is available at 0.5 than at 0.8.
+    assert!(available_mw[0] < available_mw[1], "{available_mw:?}");
+    assert!(available_mw[2] < available_mw[3], "{available_mw:?}");
+    let csv = std::fs::read_to_string(out.join("comparison.csv")).unwrap();
+    assert!(
+        csv.contains(
+            "community.setback_m.school=1000; grid.max_headroom_share=0.5; target.max_sites=3"
+        ),
+        "{csv}"
+    );
+}
+
+#[test]
+fn a_bad_key_in_set_is_an_error_naming_it_and_nothing_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    for (flag, value) in [
+        ("--set", "target.totl_mw=300"),
+        ("--sweep", "grid.max_headroom_shar=0.5,0.8"),
+        ("--set", "solver.threads.x=1"),
+    ] {
+        let output = batch(&scenarios(), &out, &[flag, value]);
+        assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let key = value.split('=').next().unwrap();
+        assert!(stderr.contains(key), "{stderr}");
+        assert!(!out.exists(), "nothing written for {value}");
+    }
+    let output = batch(&scenarios(), &out, &["--set", "no-equals-sign"]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no-equals-sign"));
+}
+
+#[test]
+fn a_failing_scenario_in_the_middle_leaves_the_other_rows_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    // A copy of the tiny map whose parcel P2 lost its zoning: a bad input mid-batch.
+    let broken_map = dir.path().join("broken-map");
+    std::fs::create_dir(&broken_map).unwrap();
+    for entry in std::fs::read_dir(fixtures().join("tiny")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, broken_map.join(path.file_name().unwrap())).unwrap();
+    }
+    let parcels_path = broken_map.join("parcels.geojson");
+    let mut parcels = read_json(&parcels_path);
+    let features = parcels["features"].as_array_mut().unwrap();
+    let victim = features.len() / 2;
+    let victim_id = features[victim]["properties"]["id"].to_string();
+    features[victim]["properties"]
+        .as_object_mut()
+        .unwrap()
+        .remove("zoning");
+    std::fs::write(&parcels_path, parcels.to_string()).unwrap();
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(
+        &broken,
+        "name = \"hand-m-broken\"\nmap = \"broken-map\"\n[target]\ntotal_mw = 300\n",
+    )
+    .unwrap();
+    let not_toml = dir.path().join("hand-n-not-toml.toml");
+    std::fs::write(&not_toml, "name = \n").unwrap();
+
+    let whole = dir.path().join("whole");
+    batch(&scenarios(), &whole, &[]);
+    let mixed = dir.path().join("mixed");
+    let mut with_failures = scenarios();
+    with_failures.insert(2, broken.clone());
+    with_failures.insert(3, not_toml.clone());
+    let output = batch(&with_failures, &mixed, &["--jobs", "2"]);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+
+    let rows = rows_without_seconds(&mixed);
+    assert_eq!(rows.len(), 7);
+    let failed: Vec<&Value> = rows.iter().filter(|r| r["status"] == "error").collect();
+    assert_eq!(failed.len(), 2, "{rows:#?}");
+    let bad_input = &failed[0];
+    assert_eq!(bad_input["scenario"], "hand-m-broken");
+    let message = bad_input["message"].as_str().unwrap();
+    for part in ["parcels.geojson", "zoning", victim_id.trim_matches('"')] {
+        assert!(message.contains(part), "{part} in {message}");
+    }
+    assert!(
+        !mixed.join("hand-m-broken").exists(),
+        "nothing written for bad input"
+    );
+    assert_eq!(failed[1]["scenario"], "hand-n-not-toml");
+    assert!(
+        failed[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("hand-n-not-toml.toml")
+    );
+    let others: Vec<Value> = rows
+        .into_iter()
+        .filter(|r| r["status"] != "error")
+        .collect();
+    assert_eq!(others, rows_without_seconds(&whole));
+    let records = csv::Reader::from_path(mixed.join("comparison.csv"))
+        .unwrap()
+        .records()
+        .count();
+    assert_eq!(records, 7, "a record a scenario");
+}
+
+#[test]
+fn the_comparison_has_the_contract_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    batch(&scenarios(), &out, &[]);
+    let csv = std::fs::read_to_string(out.join("comparison.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    for column in [
+        "scenario",
+        "status",
+        "total_mw",
+        "sites",
+        "objective_usd",
+        "usd_per_mw",
+        "communities",
+        "candidates",
+        "seconds",
+        "message",
+    ] {
+        assert!(header.contains(&column), "{column} in {header:?}");
+    }
+    let rows = rows_without_seconds(&out);
+    let tiny = rows.iter().find(|r| r["scenario"] == "tiny").unwrap();
+    let summary = read_json(&out.join("tiny/summary.json"));
+    for key in [
+        "status",
+        "total_mw",
+        "objective_usd",
+        "sites",
+        "communities",
+    ] {
+        assert_eq!(tiny[key], summary[key], "{key}");
+    }
+    assert_eq!(tiny["candidates"], summary["counts"]["candidates"]);
+    let usd_per_mw =
+        summary["objective_usd"].as_f64().unwrap() / summary["total_mw"].as_f64().unwrap();
+    assert!((tiny["usd_per_mw"].as_f64().unwrap() - usd_per_mw).abs() <= 0.5);
+    let svg = std::fs::read_to_string(out.join("comparison.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    for name in scenario_names(&rows) {
+        assert!(svg.contains(&name), "{name} in the chart");
+    }
+    let md = std::fs::read_to_string(out.join("comparison.md")).unwrap();
+    assert_eq!(
+        md.lines().filter(|l| l.starts_with("| ")).count(),
+        1 + 5,
+        "{md}"
+    );
+}
+
+#[test]
+fn compare_refuses_a_scenario_in_two_folders_and_a_folder_without_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    let tiny = fixtures().join("scenarios/tiny.toml");
+    batch(std::slice::from_ref(&tiny), &a, &[]);
+    batch(&[tiny], &b, &[]);
+    let out = dir.path().join("merged");
+    let output = compare(&[a.clone(), b], &out);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("\"tiny\""));
+    let output = compare(&[a, dir.path().to_path_buf()], &out);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no comparison.json"));
+    assert!(!out.exists());
+}
