@@ -2,8 +2,8 @@
 # The cluster path for real, on this machine: a one-node Slurm (munged, slurmctld, slurmd, no
 # systemd, no cgroups) runs deploy/slurm/batch.sbatch as an array job over the scenarios and
 # deploy/slurm/merge.sbatch after it; the merged comparison must equal an unsharded local
-# `gridsite batch` of the same scenarios, the `seconds` column aside, and each scenario's
-# GeoJSON files must be the same bytes.
+# `gridsite batch` of the same scenarios, the `seconds` column aside, and the chart and each
+# scenario's GeoJSON files must be the same bytes.
 #
 #   sudo .ci/slurm-test.sh                   (as root: it starts daemons; apt-installs what is
 #                                             missing: slurm-wlm, munge, jq)
@@ -256,6 +256,11 @@ if ! diff -u <(rows "$work/local/comparison.json") <(rows "$work/out/all/compari
   exit 1
 fi
 count=$(rows "$work/local/comparison.json" | jq length)
+# The chart has no seconds in it: it must be the same bytes (when this gridsite draws one).
+if [ -f "$work/local/comparison.svg" ] && ! cmp "$work/local/comparison.svg" "$work/out/all/comparison.svg"; then
+  echo "slurm-test: the merged comparison.svg differs from the local one" >&2
+  exit 1
+fi
 
 # The maps too: each scenario's layers from its shard, byte for byte.
 checked=0
@@ -272,5 +277,5 @@ for folder in "$work"/local/*/; do
   done
 done
 
-say "PASS: $count rows equal (seconds aside) and $checked GeoJSON files identical between" \
-  "$shards Slurm shards + merge and one local batch"
+say "PASS: $count rows equal (seconds aside), the chart and $checked GeoJSON files identical" \
+  "between $shards Slurm shards + merge and one local batch"
