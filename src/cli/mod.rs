@@ -9,6 +9,7 @@ macro_rules! say {
 }
 
 mod check;
+mod import;
 mod optimize;
 mod synth;
 
@@ -33,6 +34,8 @@ enum Command {
     Optimize(ScenarioRun),
     /// Write a deterministic synthetic region: the five layers of a map.
     Synth(synth::SynthArgs),
+    /// Build a map from public source layers by a recipe (maps/<region>/recipe.toml).
+    Import(import::ImportArgs),
 }
 
 /// A scenario and the folder its outputs go to.
@@ -51,6 +54,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Check(run) => check::run(&run.scenario, &run.out),
         Command::Optimize(run) => optimize::run(&run.scenario, &run.out),
         Command::Synth(args) => synth::run(args),
+        Command::Import(args) => import::run(args),
     }
 }
 
