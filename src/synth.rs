@@ -2048,7 +2048,10 @@ impl Land {
         if side * side > MAX_FEATURES as f64 / 10.0 {
             return Err(invalid(
                 "half_extent_m",
-                format!("a region {:.0} km across is too large", side * BLOCK_M / 1e3),
+                format!(
+                    "a region {:.0} km across is too large",
+                    side * BLOCK_M / 1e3
+                ),
             ));
         }
         let layout = Layout::plan(&cfg, side as usize);
