@@ -403,7 +403,10 @@ fn write_map(
     built: &[(LayerSummary, Vec<Built>)],
     metadata: &Value,
 ) -> Result<(), ImportError> {
-    let staging = out.join(".gridsite-import.tmp");
+    // One staging folder per import, so two imports into one folder never share it.
+    static IMPORTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = IMPORTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let staging = out.join(format!(".gridsite-import-{}-{n}.tmp", std::process::id()));
     let result = stage(recipe_path, &staging, out, built, metadata).and_then(|()| {
         let mut names: Vec<&str> = built.iter().map(|(s, _)| s.layer.file()).collect();
         names.push(METADATA_FILE);
