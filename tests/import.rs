@@ -311,7 +311,7 @@ fn a_missing_source_field_names_the_feature_and_field() {
     small.edit(r#"voltage_kv = "kv""#, r#"voltage_kv = "kV_class""#);
     let (error, message) = small.error();
     assert!(
-        matches!(error, ImportError::MissingField { index: 0, .. }),
+        matches!(&error, ImportError::MissingField(p) if p.index == 0),
         "{message}"
     );
     assert!(
@@ -478,7 +478,10 @@ fn a_bad_value_names_the_field() {
     let small = Small::new();
     small.edit("leading_number = [\"voltage_kv\"]", "");
     let (error, message) = small.error();
-    assert!(matches!(error, ImportError::BadValue { .. }), "{message}");
+    assert!(
+        matches!(&error, ImportError::BadValue(p) if p.index == 0 && p.field == "kv"),
+        "{message}"
+    );
     assert!(
         message.contains("\"kv\"") && message.contains("110kV to 161kV"),
         "{message}"

@@ -9,7 +9,7 @@ use geojson::JsonObject;
 use serde_json::Value;
 
 use super::boundary::Boundary;
-use super::error::ImportError;
+use super::error::{FieldProblem, ImportError};
 use super::recipe::{GeometryKind, HeadroomClass, LayerSource};
 use super::schema::{Kind, Layer, geometry_name};
 use crate::sources::{self, SourceFeature, SourceFormat, SourceSpec};
@@ -56,14 +56,14 @@ impl Context<'_> {
 pub fn read(
     recipe: &Path,
     folder: &Path,
-    layer: &str,
+    layer: &'static str,
     spec: &SourceSpec,
 ) -> Result<Vec<SourceFeature>, ImportError> {
     let spec = super::recipe::resolve(spec, folder);
     check_extension(recipe, layer, &spec)?;
     sources::read_source(&spec).map_err(|source| ImportError::Source {
         recipe: recipe.to_path_buf(),
-        layer: layer.to_string(),
+        layer,
         source,
     })
 }
@@ -90,12 +90,16 @@ fn format_key(format: SourceFormat) -> &'static str {
     }
 }
 
-fn check_extension(recipe: &Path, layer: &str, spec: &SourceSpec) -> Result<(), ImportError> {
+fn check_extension(
+    recipe: &Path,
+    layer: &'static str,
+    spec: &SourceSpec,
+) -> Result<(), ImportError> {
     let extension = spec.path.extension().and_then(|e| e.to_str()).unwrap_or("");
     match format_of_extension(extension) {
         Some(named) if named != spec.format => Err(ImportError::FormatMismatch {
             recipe: recipe.to_path_buf(),
-            layer: layer.to_string(),
+            layer,
             file: spec.path.clone(),
             format: format_key(spec.format).to_string(),
             extension: extension.to_string(),
@@ -169,7 +173,7 @@ pub fn check_source(ctx: &Context, layer: Layer, source: &LayerSource) -> Result
         if let Some(unknown) = names.into_iter().find(|n| layer.property(n).is_none()) {
             return Err(ImportError::UnknownProperty {
                 recipe: ctx.recipe(),
-                layer: layer.name().to_string(),
+                layer: layer.name(),
                 table,
                 property: unknown.clone(),
                 known: known(),
@@ -185,7 +189,7 @@ pub fn check_source(ctx: &Context, layer: Layer, source: &LayerSource) -> Result
         if !given {
             return Err(ImportError::MissingProperty {
                 recipe: ctx.recipe(),
-                layer: layer.name().to_string(),
+                layer: layer.name(),
                 file: super::recipe::resolve(&source.source, ctx.folder).path,
                 property: property.name.to_string(),
             });
@@ -292,7 +296,7 @@ impl Mapper<'_> {
         if !self.layer.accepts(&feature.geometry) {
             return Err(ImportError::Geometry {
                 recipe: self.ctx.recipe(),
-                layer: self.layer.name().to_string(),
+                layer: self.layer.name(),
                 file: self.file.to_path_buf(),
                 index: feature.index,
                 geometry: geometry_name(&feature.geometry),
@@ -369,7 +373,7 @@ impl Mapper<'_> {
         headroom_mw_for(self.ctx.headroom_by_voltage, voltage_kv).ok_or_else(|| {
             ImportError::NoHeadroomRule {
                 recipe: self.ctx.recipe(),
-                layer: self.layer.name().to_string(),
+                layer: self.layer.name(),
                 file: self.file.to_path_buf(),
                 index: feature.index,
                 voltage_kv,
@@ -388,28 +392,29 @@ impl Mapper<'_> {
         }
     }
 
-    fn missing(&self, feature: &SourceFeature, property: &str, what: &'static str) -> ImportError {
-        ImportError::MissingField {
+    fn problem(
+        &self,
+        feature: &SourceFeature,
+        property: &str,
+        problem: String,
+    ) -> Box<FieldProblem> {
+        Box::new(FieldProblem {
             recipe: self.ctx.recipe(),
             layer: self.layer.name().to_string(),
             file: self.file.to_path_buf(),
             index: feature.index,
             property: property.to_string(),
             field: self.field_name(property),
-            what,
-        }
+            problem,
+        })
+    }
+
+    fn missing(&self, feature: &SourceFeature, property: &str, what: &str) -> ImportError {
+        ImportError::MissingField(self.problem(feature, property, format!("is {what}")))
     }
 
     fn bad(&self, feature: &SourceFeature, property: &str, message: &str) -> ImportError {
-        ImportError::BadValue {
-            recipe: self.ctx.recipe(),
-            layer: self.layer.name().to_string(),
-            file: self.file.to_path_buf(),
-            index: feature.index,
-            property: property.to_string(),
-            field: self.field_name(property),
-            message: message.to_string(),
-        }
+        ImportError::BadValue(self.problem(feature, property, format!("is not usable: {message}")))
     }
 }
 

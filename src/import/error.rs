@@ -20,7 +20,7 @@ pub enum ImportError {
     #[error("{}: {layer}: {source}", recipe.display())]
     Source {
         recipe: PathBuf,
-        layer: String,
+        layer: &'static str,
         source: SourceError,
     },
     /// The file's extension names another format than the recipe's `format`.
@@ -30,7 +30,7 @@ pub enum ImportError {
     )]
     FormatMismatch {
         recipe: PathBuf,
-        layer: String,
+        layer: &'static str,
         file: PathBuf,
         format: String,
         extension: String,
@@ -42,7 +42,7 @@ pub enum ImportError {
     )]
     UnknownProperty {
         recipe: PathBuf,
-        layer: String,
+        layer: &'static str,
         table: &'static str,
         property: String,
         known: String,
@@ -54,38 +54,16 @@ pub enum ImportError {
     )]
     MissingProperty {
         recipe: PathBuf,
-        layer: String,
+        layer: &'static str,
         file: PathBuf,
         property: String,
     },
     /// A source field the recipe names is absent from a feature (or null where required).
-    #[error(
-        "{}: {layer}: {}: feature {index}: source field {field:?} (for {property}) is {what}",
-        recipe.display(), file.display()
-    )]
-    MissingField {
-        recipe: PathBuf,
-        layer: String,
-        file: PathBuf,
-        index: usize,
-        property: String,
-        field: String,
-        what: &'static str,
-    },
+    #[error("{0}")]
+    MissingField(Box<FieldProblem>),
     /// A source value that cannot be read as the property's type.
-    #[error(
-        "{}: {layer}: {}: feature {index}: source field {field:?} (for {property}): {message}",
-        recipe.display(), file.display()
-    )]
-    BadValue {
-        recipe: PathBuf,
-        layer: String,
-        file: PathBuf,
-        index: usize,
-        property: String,
-        field: String,
-        message: String,
-    },
+    #[error("{0}")]
+    BadValue(Box<FieldProblem>),
     /// A kept feature whose geometry the layer does not accept.
     #[error(
         "{}: {layer}: {}: feature {index}: a {geometry} does not fit the {layer} layer (filter it with geometry = [...])",
@@ -93,7 +71,7 @@ pub enum ImportError {
     )]
     Geometry {
         recipe: PathBuf,
-        layer: String,
+        layer: &'static str,
         file: PathBuf,
         index: usize,
         geometry: &'static str,
@@ -111,7 +89,7 @@ pub enum ImportError {
     )]
     NoHeadroomRule {
         recipe: PathBuf,
-        layer: String,
+        layer: &'static str,
         file: PathBuf,
         index: usize,
         voltage_kv: f64,
@@ -123,7 +101,7 @@ pub enum ImportError {
     )]
     DuplicateId {
         recipe: PathBuf,
-        layer: String,
+        layer: &'static str,
         id: String,
         first: String,
         second: String,
@@ -136,8 +114,43 @@ pub enum ImportError {
     Generate { recipe: PathBuf, source: SynthError },
     /// The built map does not pass the contract's validation.
     #[error("{}: the built map is not valid: {source}", recipe.display())]
-    Invalid { recipe: PathBuf, source: LayerError },
+    Invalid {
+        recipe: PathBuf,
+        source: Box<LayerError>,
+    },
     /// An output could not be written.
     #[error(transparent)]
     Write(#[from] WriteError),
+}
+
+/// A feature's source field that does not give its property.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldProblem {
+    pub recipe: PathBuf,
+    pub layer: String,
+    pub file: PathBuf,
+    /// The feature's index in the source (0-based).
+    pub index: usize,
+    /// The contract property.
+    pub property: String,
+    /// The source field (or `constants.<property>`).
+    pub field: String,
+    /// What is wrong: "is absent", "is null", "is not usable: expected a number, got …".
+    pub problem: String,
+}
+
+impl std::fmt::Display for FieldProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {}: {}: feature {}: source field {:?} (for {}) {}",
+            self.recipe.display(),
+            self.layer,
+            self.file.display(),
+            self.index,
+            self.field,
+            self.property,
+            self.problem
+        )
+    }
 }

@@ -328,7 +328,7 @@ fn sort_and_check_ids(
     match features.windows(2).find(|w| w[0].id == w[1].id) {
         Some(pair) => Err(ImportError::DuplicateId {
             recipe: recipe.to_path_buf(),
-            layer: layer.name().to_string(),
+            layer: layer.name(),
             id: pair[0].id.clone(),
             first: pair[0].origin.clone(),
             second: pair[1].origin.clone(),
@@ -445,7 +445,7 @@ fn stage(
         }
         ImportError::Invalid {
             recipe: recipe_path.to_path_buf(),
-            source,
+            source: Box::new(source),
         }
     })?;
     files::write_json(&staging.join(METADATA_FILE), metadata)?;
