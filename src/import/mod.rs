@@ -371,6 +371,7 @@ fn metadata(
         );
     }
     let (min, max) = (boundary.bbox.min(), boundary.bbox.max());
+    let bbox = [min.x, min.y, max.x, max.y].map(|v| files::round_to(v, 7));
     let headroom: Vec<Value> = recipe
         .headroom_by_voltage
         .iter()
@@ -383,7 +384,7 @@ fn metadata(
         "boundary": {
             "source": recipe.boundary.source.path,
             "polygons": boundary.shape.0.len(),
-            "bbox": [min.x, min.y, max.x, max.y],
+            "bbox": bbox,
         },
         "layers": layers,
         "rules": {
