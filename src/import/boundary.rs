@@ -59,6 +59,9 @@ impl Boundary {
 
     /// Whether a feature is kept: it touches the boundary, or lies within `clip_km` of it.
     pub fn keeps(&self, geometry: &Geometry, clip_km: f64) -> bool {
+        if !self.near_bbox(geometry, clip_km.max(0.0)) {
+            return false;
+        }
         if self.shape.intersects(geometry) {
             return true;
         }
@@ -69,12 +72,26 @@ impl Boundary {
         Euclidean.distance(&local, &self.local_km) <= clip_km
     }
 
-    /// Whether a polygon lies wholly inside the boundary.
-    pub fn contains_polygon(&self, polygon: &Polygon) -> bool {
-        match polygon.bounding_rect() {
-            Some(r) if self.bbox.contains(&r) => self.shape.contains(polygon),
-            _ => false,
-        }
+    /// Whether a geometry's bounding box comes within `clip_km` of the boundary's (a cheap
+    /// test before the exact one; the margin is widened by 10% for the frame's error).
+    fn near_bbox(&self, geometry: &Geometry, clip_km: f64) -> bool {
+        let Some(rect) = geometry.bounding_rect() else {
+            return false;
+        };
+        let margin = Coord {
+            x: 1.1 * clip_km / self.km_per_deg_lon,
+            y: 1.1 * clip_km / KM_PER_DEG_LAT,
+        };
+        let grown = Rect::new(self.bbox.min() - margin, self.bbox.max() + margin);
+        grown.intersects(&rect)
+    }
+
+    /// Whether a polygon's bounding box lies inside the boundary's (a cheap test before
+    /// the exact one).
+    pub fn bbox_holds(&self, polygon: &Polygon) -> bool {
+        polygon
+            .bounding_rect()
+            .is_some_and(|r| self.bbox.contains(&r))
     }
 
     /// The part of a polygon inside the boundary.

@@ -16,7 +16,7 @@
 //!   by the share of the rectangle's area left inside (planar area in degrees: the ratio of
 //!   two areas a few km apart); burden as generated. Ids `synth-C…`.
 
-use geo::{Area, Coord, Geometry, LineString, Polygon};
+use geo::{Area, Coord, Geometry, LineString, Polygon, PreparedGeometry, Relate};
 use serde_json::Value;
 
 use super::boundary::Boundary;
@@ -44,8 +44,11 @@ pub fn lay_out(spec: &GenerateSpec, boundary: &Boundary) -> Result<Land, SynthEr
 
 /// `count` generated parcels wholly inside the boundary (fewer when fewer lots fit).
 pub fn parcels(land: &Land, count: usize, boundary: &Boundary) -> Vec<Built> {
+    // The boundary's edges indexed once: each test is then logarithmic in its vertices.
+    let prepared = PreparedGeometry::from(&boundary.shape);
     let lots = land.sample_parcels(count, &mut |lot| {
-        boundary.contains_polygon(&ring_polygon(&lot.ring))
+        let polygon = ring_polygon(&lot.ring);
+        boundary.bbox_holds(&polygon) && prepared.relate(&polygon).is_contains()
     });
     lots.into_iter()
         .enumerate()
