@@ -10,6 +10,7 @@ macro_rules! say {
 
 mod batch;
 mod check;
+mod import;
 mod optimize;
 mod synth;
 
@@ -38,6 +39,8 @@ enum Command {
     Batch(batch::BatchArgs),
     /// Merge result folders (a batch's shards, optimize outputs) into one comparison.
     Compare(batch::CompareArgs),
+    /// Build a map from public source layers by a recipe (maps/<region>/recipe.toml).
+    Import(import::ImportArgs),
 }
 
 /// A scenario and the folder its outputs go to.
@@ -70,6 +73,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Synth(args) => synth::run(args),
         Command::Batch(args) => batch::run(args),
         Command::Compare(args) => batch::compare(args),
+        Command::Import(args) => import::run(args),
     }
 }
 

@@ -1,0 +1,534 @@
+//! From a source's features to the contract's features: filter (`geometry`, `where`, the
+//! boundary's `clip_km`), then map the fields (`fields`, `constants`, `leading_number`), then
+//! derive what is left by the recipe's rules (headroom by voltage class).
+
+use std::path::{Path, PathBuf};
+
+use geo::Geometry;
+use geojson::JsonObject;
+use serde_json::Value;
+
+use super::boundary::Boundary;
+use super::error::{FieldProblem, ImportError};
+use super::recipe::{GeometryKind, HeadroomClass, LayerSource};
+use super::schema::{Kind, Layer, geometry_name};
+use crate::sources::{self, SourceFeature, SourceFormat, SourceSpec};
+
+/// A feature of a built layer, with where it came from (for duplicate-id messages).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Built {
+    pub id: String,
+    pub geometry: Geometry,
+    pub properties: JsonObject,
+    /// `"<file> feature <index>"` or `"generated"`.
+    pub origin: String,
+}
+
+/// What one source gave a layer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceCount {
+    /// The source path as the recipe writes it.
+    pub path: PathBuf,
+    /// Features in the source.
+    pub read: usize,
+    /// Features kept (after `geometry`, `where` and `clip_km`).
+    pub kept: usize,
+    /// The rules applied to this source, in words.
+    pub rules: Vec<String>,
+}
+
+/// Everything a source needs to know of the recipe around it.
+pub struct Context<'a> {
+    pub recipe: &'a Path,
+    pub folder: &'a Path,
+    pub boundary: &'a Boundary,
+    pub headroom_by_voltage: &'a [HeadroomClass],
+}
+
+impl Context<'_> {
+    fn recipe(&self) -> PathBuf {
+        self.recipe.to_path_buf()
+    }
+}
+
+/// Reads a source file as the recipe describes it, checking that its extension agrees with
+/// `format`, and surfacing the readers' errors (missing file, wrong format, unknown CRS).
+pub fn read(
+    recipe: &Path,
+    folder: &Path,
+    layer: &'static str,
+    spec: &SourceSpec,
+) -> Result<Vec<SourceFeature>, ImportError> {
+    let spec = super::recipe::resolve(spec, folder);
+    check_extension(recipe, layer, &spec)?;
+    sources::read_source(&spec).map_err(|source| ImportError::Source {
+        recipe: recipe.to_path_buf(),
+        layer,
+        source,
+    })
+}
+
+/// The formats a file extension names; unknown extensions are left to the reader.
+fn format_of_extension(extension: &str) -> Option<SourceFormat> {
+    match extension.to_ascii_lowercase().as_str() {
+        "geojson" | "json" => Some(SourceFormat::GeoJson),
+        "gpkg" => Some(SourceFormat::Gpkg),
+        "shp" => Some(SourceFormat::Shapefile),
+        "fgb" => Some(SourceFormat::FlatGeobuf),
+        "csv" => Some(SourceFormat::Csv),
+        _ => None,
+    }
+}
+
+fn format_key(format: SourceFormat) -> &'static str {
+    match format {
+        SourceFormat::GeoJson => "geojson",
+        SourceFormat::Gpkg => "gpkg",
+        SourceFormat::Shapefile => "shapefile",
+        SourceFormat::FlatGeobuf => "flatgeobuf",
+        SourceFormat::Csv => "csv",
+    }
+}
+
+fn check_extension(
+    recipe: &Path,
+    layer: &'static str,
+    spec: &SourceSpec,
+) -> Result<(), ImportError> {
+    let extension = spec.path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    match format_of_extension(extension) {
+        Some(named) if named != spec.format => Err(ImportError::FormatMismatch {
+            recipe: recipe.to_path_buf(),
+            layer,
+            file: spec.path.clone(),
+            format: format_key(spec.format).to_string(),
+            extension: extension.to_string(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Whether a feature's properties match every `where` entry (an array matches any of its
+/// values; numbers compare as numbers, so `v_nom_kv = 154` matches `154.0` and `"154"`).
+pub fn matches_filter(
+    filter: &std::collections::BTreeMap<String, Value>,
+    properties: &JsonObject,
+) -> bool {
+    filter.iter().all(|(field, wanted)| {
+        let Some(value) = properties.get(field) else {
+            return false;
+        };
+        match wanted {
+            Value::Array(any) => any.iter().any(|w| same_value(w, value)),
+            one => same_value(one, value),
+        }
+    })
+}
+
+fn same_value(wanted: &Value, value: &Value) -> bool {
+    match (number_of(wanted), number_of(value)) {
+        (Some(a), Some(b)) => a == b,
+        _ => match (wanted, value) {
+            (Value::String(a), Value::String(b)) => a.trim() == b.trim(),
+            (a, b) => a == b,
+        },
+    }
+}
+
+fn number_of(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn kind_of(geometry: &Geometry) -> Option<GeometryKind> {
+    use Geometry as G;
+    match geometry {
+        G::Point(_) | G::MultiPoint(_) => Some(GeometryKind::Point),
+        G::Line(_) | G::LineString(_) | G::MultiLineString(_) => Some(GeometryKind::Line),
+        G::Polygon(_) | G::MultiPolygon(_) | G::Rect(_) | G::Triangle(_) => {
+            Some(GeometryKind::Polygon)
+        }
+        G::GeometryCollection(_) => None,
+    }
+}
+
+/// Checks the recipe's tables of one source against the layer before reading anything:
+/// every named property exists, every required one has a field, a constant or a rule.
+pub fn check_source(ctx: &Context, layer: Layer, source: &LayerSource) -> Result<(), ImportError> {
+    let known = || {
+        std::iter::once("id")
+            .chain(layer.properties().iter().map(|p| p.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let tables: [(&'static str, Vec<&String>); 3] = [
+        ("fields", source.fields.keys().collect()),
+        ("constants", source.constants.keys().collect()),
+        ("leading_number", source.leading_number.iter().collect()),
+    ];
+    for (table, names) in tables {
+        if let Some(unknown) = names.into_iter().find(|n| layer.property(n).is_none()) {
+            return Err(ImportError::UnknownProperty {
+                recipe: ctx.recipe(),
+                layer: layer.name(),
+                table,
+                property: unknown.clone(),
+                known: known(),
+            });
+        }
+    }
+    for property in layer.properties().iter().filter(|p| p.required) {
+        let given = source.fields.contains_key(property.name)
+            || source.constants.contains_key(property.name)
+            || (layer == Layer::Substations
+                && property.name == "headroom_mw"
+                && !ctx.headroom_by_voltage.is_empty());
+        if !given {
+            return Err(ImportError::MissingProperty {
+                recipe: ctx.recipe(),
+                layer: layer.name(),
+                file: super::recipe::resolve(&source.source, ctx.folder).path,
+                property: property.name.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The features one source gives a layer, and its counts.
+pub fn map_source(
+    ctx: &Context,
+    layer: Layer,
+    source: &LayerSource,
+) -> Result<(Vec<Built>, SourceCount), ImportError> {
+    check_source(ctx, layer, source)?;
+    let features = read(ctx.recipe, ctx.folder, layer.name(), &source.source)?;
+    let read_count = features.len();
+    let file = super::recipe::resolve(&source.source, ctx.folder).path;
+    let mapper = Mapper {
+        ctx,
+        layer,
+        source,
+        file: &file,
+    };
+    let mut built = Vec::new();
+    for feature in features {
+        if mapper.keeps(&feature) {
+            built.push(mapper.map(feature)?);
+        }
+    }
+    let count = SourceCount {
+        path: source.source.path.clone(),
+        read: read_count,
+        kept: built.len(),
+        rules: mapper.rules(),
+    };
+    Ok((built, count))
+}
+
+struct Mapper<'a> {
+    ctx: &'a Context<'a>,
+    layer: Layer,
+    source: &'a LayerSource,
+    file: &'a Path,
+}
+
+impl Mapper<'_> {
+    fn keeps(&self, feature: &SourceFeature) -> bool {
+        let kind_ok = self.source.geometry.is_empty()
+            || kind_of(&feature.geometry).is_some_and(|k| self.source.geometry.contains(&k));
+        kind_ok
+            && matches_filter(&self.source.filter, &feature.properties)
+            && self
+                .ctx
+                .boundary
+                .keeps(&feature.geometry, self.source.clip_km)
+    }
+
+    fn derives_headroom(&self) -> bool {
+        self.layer == Layer::Substations
+            && !self.source.fields.contains_key("headroom_mw")
+            && !self.source.constants.contains_key("headroom_mw")
+    }
+
+    /// The rules applied to this source, in words (for `map.json`).
+    fn rules(&self) -> Vec<String> {
+        let s = self.source;
+        let mut rules = Vec::new();
+        if !s.geometry.is_empty() {
+            rules.push(format!("geometry in {:?}", s.geometry));
+        }
+        for (field, value) in &s.filter {
+            rules.push(format!("where {field} = {value}"));
+        }
+        rules.push(if s.clip_km > 0.0 {
+            format!("kept within {} km of the boundary", s.clip_km)
+        } else {
+            "kept where it touches the boundary".to_string()
+        });
+        for (property, field) in &s.fields {
+            let leading = if s.leading_number.contains(property) {
+                " (its leading number)"
+            } else {
+                ""
+            };
+            rules.push(format!("{property} from {field}{leading}"));
+        }
+        for (property, value) in &s.constants {
+            rules.push(format!("{property} = {value} for every feature"));
+        }
+        if !s.fields.contains_key("id") {
+            rules.push("id from the feature's index in the source".to_string());
+        }
+        if !s.id_prefix.is_empty() {
+            rules.push(format!("ids prefixed with {:?}", s.id_prefix));
+        }
+        if self.derives_headroom() {
+            rules.push("headroom_mw from voltage_kv by headroom_by_voltage".to_string());
+        }
+        rules
+    }
+
+    fn map(&self, feature: SourceFeature) -> Result<Built, ImportError> {
+        if !self.layer.accepts(&feature.geometry) {
+            return Err(ImportError::Geometry {
+                recipe: self.ctx.recipe(),
+                layer: self.layer.name(),
+                file: self.file.to_path_buf(),
+                index: feature.index,
+                geometry: geometry_name(&feature.geometry),
+            });
+        }
+        let id = self.id(&feature)?;
+        let mut properties = JsonObject::new();
+        properties.insert("id".into(), Value::String(id.clone()));
+        for property in self.layer.properties() {
+            if let Some(value) =
+                self.value(&feature, property.name, property.kind, property.required)?
+            {
+                properties.insert(property.name.to_string(), value);
+            }
+        }
+        if self.derives_headroom() {
+            let headroom_mw = self.headroom_mw(&feature, &properties)?;
+            properties.insert("headroom_mw".into(), number(headroom_mw));
+        }
+        Ok(Built {
+            id,
+            geometry: feature.geometry,
+            properties,
+            origin: format!("{} feature {}", self.file.display(), feature.index),
+        })
+    }
+
+    fn id(&self, feature: &SourceFeature) -> Result<String, ImportError> {
+        let local = match self.value(feature, "id", Kind::Text, true)? {
+            Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+            Some(_) => return Err(self.bad(feature, "id", "must be a non-empty text or number")),
+            None => feature.index.to_string(),
+        };
+        Ok(format!("{}{local}", self.source.id_prefix))
+    }
+
+    /// The property's value from its field or constant, converted to its kind; `None` when
+    /// neither names it, or when an optional property's field is null.
+    fn value(
+        &self,
+        feature: &SourceFeature,
+        property: &str,
+        kind: Kind,
+        required: bool,
+    ) -> Result<Option<Value>, ImportError> {
+        let leading = self.source.leading_number.iter().any(|p| p == property);
+        if let Some(constant) = self.source.constants.get(property) {
+            return convert(constant, kind, leading)
+                .map(Some)
+                .map_err(|m| self.bad(feature, property, &m));
+        }
+        let Some(field) = self.source.fields.get(property) else {
+            return Ok(None);
+        };
+        match feature.properties.get(field) {
+            None => Err(self.missing(feature, property, "absent")),
+            Some(Value::Null) if required => Err(self.missing(feature, property, "null")),
+            Some(Value::Null) => Ok(None),
+            Some(value) => convert(value, kind, leading)
+                .map(Some)
+                .map_err(|m| self.bad(feature, property, &m)),
+        }
+    }
+
+    fn headroom_mw(
+        &self,
+        feature: &SourceFeature,
+        properties: &JsonObject,
+    ) -> Result<f64, ImportError> {
+        let voltage_kv = properties
+            .get("voltage_kv")
+            .and_then(Value::as_f64)
+            .ok_or_else(|| self.missing(feature, "voltage_kv", "absent"))?;
+        headroom_mw_for(self.ctx.headroom_by_voltage, voltage_kv).ok_or_else(|| {
+            ImportError::NoHeadroomRule {
+                recipe: self.ctx.recipe(),
+                layer: self.layer.name(),
+                file: self.file.to_path_buf(),
+                index: feature.index,
+                voltage_kv,
+            }
+        })
+    }
+
+    fn field_name(&self, property: &str) -> String {
+        match (
+            self.source.fields.get(property),
+            self.source.constants.contains_key(property),
+        ) {
+            (_, true) => format!("constants.{property}"),
+            (Some(field), _) => field.clone(),
+            (None, _) => property.to_string(),
+        }
+    }
+
+    fn problem(
+        &self,
+        feature: &SourceFeature,
+        property: &str,
+        problem: String,
+    ) -> Box<FieldProblem> {
+        Box::new(FieldProblem {
+            recipe: self.ctx.recipe(),
+            layer: self.layer.name().to_string(),
+            file: self.file.to_path_buf(),
+            index: feature.index,
+            property: property.to_string(),
+            field: self.field_name(property),
+            problem,
+        })
+    }
+
+    fn missing(&self, feature: &SourceFeature, property: &str, what: &str) -> ImportError {
+        ImportError::MissingField(self.problem(feature, property, format!("is {what}")))
+    }
+
+    fn bad(&self, feature: &SourceFeature, property: &str, message: &str) -> ImportError {
+        ImportError::BadValue(self.problem(feature, property, format!("is not usable: {message}")))
+    }
+}
+
+/// The headroom of the first class holding `voltage_kv` (`min_kv ≤ v < below_kv`).
+pub fn headroom_mw_for(classes: &[HeadroomClass], voltage_kv: f64) -> Option<f64> {
+    classes
+        .iter()
+        .find(|c| voltage_kv >= c.min_kv && c.below_kv.is_none_or(|below| voltage_kv < below))
+        .map(|c| c.headroom_mw)
+}
+
+/// A JSON number for a figure (integers written without a fraction).
+pub fn number(v: f64) -> Value {
+    if v.fract() == 0.0 && v.abs() < 9.0e15 {
+        Value::from(v as i64)
+    } else {
+        Value::from(v)
+    }
+}
+
+fn convert(value: &Value, kind: Kind, leading_number: bool) -> Result<Value, String> {
+    match kind {
+        Kind::Text => match value {
+            Value::String(s) => Ok(Value::String(s.clone())),
+            Value::Number(n) => Ok(Value::String(n.to_string())),
+            Value::Bool(b) => Ok(Value::String(b.to_string())),
+            other => Err(format!("expected a text, got {other}")),
+        },
+        Kind::Number => {
+            let parsed = match value {
+                Value::Number(n) => n.as_f64(),
+                Value::String(s) if leading_number => leading_number_of(s),
+                Value::String(s) => s.trim().parse::<f64>().ok(),
+                _ => None,
+            };
+            match parsed {
+                Some(v) if v.is_finite() => Ok(number(v)),
+                _ if leading_number => Err(format!(
+                    "expected a text starting with a number, got {value}"
+                )),
+                _ => Err(format!("expected a number, got {value}")),
+            }
+        }
+        Kind::Bool => match value {
+            Value::Bool(b) => Ok(Value::Bool(*b)),
+            Value::Number(n) if n.as_f64() == Some(1.0) => Ok(Value::Bool(true)),
+            Value::Number(n) if n.as_f64() == Some(0.0) => Ok(Value::Bool(false)),
+            Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+                "true" | "yes" | "y" | "1" => Ok(Value::Bool(true)),
+                "false" | "no" | "n" | "0" | "" => Ok(Value::Bool(false)),
+                _ => Err(format!("expected true or false, got {value}")),
+            },
+            other => Err(format!("expected true or false, got {other}")),
+        },
+    }
+}
+
+/// The number a text starts with: "110kV to 161kV" → 110, "1.5 MW" → 1.5.
+fn leading_number_of(text: &str) -> Option<f64> {
+    let text = text.trim_start();
+    let end = text
+        .char_indices()
+        .find(|&(i, c)| !(c.is_ascii_digit() || c == '.' || (i == 0 && (c == '-' || c == '+'))))
+        .map_or(text.len(), |(i, _)| i);
+    text[..end].parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leading_numbers_of_voltage_classes() {
+        assert_eq!(leading_number_of("110kV to 161kV"), Some(110.0));
+        assert_eq!(leading_number_of(" 12kV to 32kV"), Some(12.0));
+        assert_eq!(leading_number_of("1.5 MW"), Some(1.5));
+        assert_eq!(leading_number_of("kV"), None);
+    }
+
+    #[test]
+    fn headroom_classes_are_half_open() {
+        let classes = [
+            HeadroomClass {
+                min_kv: 33.0,
+                below_kv: Some(110.0),
+                headroom_mw: 30.0,
+            },
+            HeadroomClass {
+                min_kv: 110.0,
+                below_kv: None,
+                headroom_mw: 100.0,
+            },
+        ];
+        assert_eq!(headroom_mw_for(&classes, 33.0), Some(30.0));
+        assert_eq!(headroom_mw_for(&classes, 110.0), Some(100.0));
+        assert_eq!(headroom_mw_for(&classes, 765.0), Some(100.0));
+        assert_eq!(headroom_mw_for(&classes, 12.0), None);
+    }
+
+    #[test]
+    fn filters_compare_numbers_as_numbers() {
+        let props: JsonObject =
+            serde_json::from_str(r#"{"v": 154.0, "kind": "bus"}"#).unwrap_or_default();
+        let filter = |k: &str, v: Value| std::iter::once((k.to_string(), v)).collect();
+        assert!(matches_filter(&filter("v", Value::from(154)), &props));
+        assert!(matches_filter(&filter("v", Value::from("154")), &props));
+        assert!(matches_filter(
+            &filter("kind", serde_json::json!(["pop", "bus"])),
+            &props
+        ));
+        assert!(!matches_filter(&filter("kind", Value::from("pop")), &props));
+        assert!(!matches_filter(
+            &filter("absent", Value::from("pop")),
+            &props
+        ));
+    }
+}

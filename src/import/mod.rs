@@ -1,0 +1,454 @@
+//! `gridsite import`: a map in the contract's schema, built from public source layers by a
+//! recipe (`maps/<region>/recipe.toml`, see [`recipe`]).
+//!
+//! Takes a recipe; gives the five layers and `map.json` (which layer is real, from which
+//! files and how many features; which is generated, with its seed; the rules applied). The
+//! stages: read the recipe → the boundary (union of a source's polygons, [`boundary`]) →
+//! each layer's sources filtered, clipped to the boundary and mapped onto the contract's
+//! properties ([`build`]) → synthetic land inside the boundary where no source has it
+//! ([`land`]) → ids checked unique, features sorted by id → written to a staging folder,
+//! validated with [`layers::load_map`], then renamed into place. On any error nothing is
+//! written.
+//!
+//! The older field maps below ([`read_cec_substations`], [`read_admin_dongs`]) read single
+//! real layers through the contract's readers.
+
+pub mod boundary;
+pub mod build;
+pub mod error;
+pub mod land;
+pub mod recipe;
+pub mod schema;
+
+pub use error::ImportError;
+pub use recipe::Recipe;
+pub use schema::Layer;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use geo::Geometry;
+use serde_json::{Value, json};
+
+use crate::report::files;
+use boundary::Boundary;
+use build::{Built, Context, SourceCount};
+use recipe::GenerateSpec;
+
+use crate::layers::geojson_in::Scalar;
+use crate::layers::{self, Community, FieldMap, LayerError, Substation};
+
+/// California Energy Commission substations: `OBJECTID` as id (the CEC's `Substation_ID`
+/// repeats: SS3523 names two stations), `Substation_Name`, and the voltage class's lower bound
+/// from `Highest_kV` ("110kV to 161kV" → 110 kV).
+pub fn cec_substation_fields(id_field: &str) -> FieldMap {
+    let mut map = FieldMap::default();
+    map.rename.insert("id".into(), id_field.into());
+    map.rename.insert("name".into(), "Substation_Name".into());
+    map.rename.insert("voltage_kv".into(), "Highest_kV".into());
+    map.leading_number.insert("voltage_kv".into());
+    // Derived below from the voltage class; the reader needs a value to start from.
+    map.defaults.insert("headroom_mw".into(), Scalar::Num(0.0));
+    map
+}
+
+/// Planning headroom for new load by voltage class, in MW: distribution (< 33 kV) 5,
+/// sub-transmission (33–109 kV) 30, 110–219 kV 100, 220–344 kV 300, 345 kV and above 600.
+pub fn headroom_mw_for_voltage(voltage_kv: f64) -> f64 {
+    match voltage_kv {
+        v if v < 33.0 => 5.0,
+        v if v < 110.0 => 30.0,
+        v if v < 220.0 => 100.0,
+        v if v < 345.0 => 300.0,
+        _ => 600.0,
+    }
+}
+
+/// Reads CEC substations, ids from `id_field`, with headroom from the voltage class.
+pub fn read_cec_substations(path: &Path, id_field: &str) -> Result<Vec<Substation>, LayerError> {
+    let (mut substations, _) = layers::read_substations(path, &cec_substation_fields(id_field))?;
+    for s in &mut substations {
+        s.headroom_mw = headroom_mw_for_voltage(s.voltage_kv);
+    }
+    Ok(substations)
+}
+
+/// Korean administrative dongs (vuski/admdongkor): `adm_cd` as id, `adm_nm` as name. The layer
+/// has no population: it reads as 0 until a census table is joined.
+pub fn admin_dong_fields() -> FieldMap {
+    let mut map = FieldMap::default();
+    map.rename.insert("id".into(), "adm_cd".into());
+    map.rename.insert("name".into(), "adm_nm".into());
+    map.defaults.insert("population".into(), Scalar::Num(0.0));
+    map
+}
+
+/// Reads administrative dongs as communities.
+pub fn read_admin_dongs(path: &Path) -> Result<Vec<Community>, LayerError> {
+    layers::read_communities(path, &admin_dong_fields()).map(|(communities, _)| communities)
+}
+
+/// What one layer of an imported map holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerSummary {
+    pub layer: Layer,
+    /// Features from sources.
+    pub real: usize,
+    /// Features generated.
+    pub generated: usize,
+    /// What each source gave.
+    pub sources: Vec<SourceCount>,
+    /// How the generated features were made, in words.
+    pub generated_rule: Option<String>,
+}
+
+impl LayerSummary {
+    /// `real`, `generated`, `real + generated` or `empty`.
+    pub fn origin(&self) -> &'static str {
+        match (self.real > 0, self.generated > 0) {
+            (true, true) => "real + generated",
+            (true, false) => "real",
+            (false, true) => "generated",
+            (false, false) => "empty",
+        }
+    }
+}
+
+/// An import that wrote its map.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportSummary {
+    pub name: String,
+    pub out: PathBuf,
+    pub layers: Vec<LayerSummary>,
+    pub seconds: f64,
+}
+
+/// The file with the map's provenance, beside the five layers.
+pub const METADATA_FILE: &str = "map.json";
+
+/// Imports the map a recipe describes into `out` (created if missing). The same recipe and
+/// sources give byte-identical files.
+pub fn import(recipe_path: &Path, out: &Path) -> Result<ImportSummary, ImportError> {
+    let started = Instant::now();
+    let recipe = Recipe::load(recipe_path)?;
+    check_rules(recipe_path, &recipe)?;
+    let folder = recipe_path
+        .parent()
+        .filter(|f| !f.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let boundary = read_boundary(recipe_path, folder, &recipe)?;
+    let ctx = Context {
+        recipe: recipe_path,
+        folder,
+        boundary: &boundary,
+        headroom_by_voltage: &recipe.headroom_by_voltage,
+    };
+    let mut built: Vec<(LayerSummary, Vec<Built>)> = Vec::new();
+    for (layer, sources) in recipe.layers() {
+        let mut features = Vec::new();
+        let mut counts = Vec::new();
+        for source in sources {
+            let (mut kept, count) = build::map_source(&ctx, layer, source)?;
+            features.append(&mut kept);
+            counts.push(count);
+        }
+        let summary = LayerSummary {
+            layer,
+            real: features.len(),
+            generated: 0,
+            sources: counts,
+            generated_rule: None,
+        };
+        built.push((summary, features));
+    }
+    if let Some(spec) = &recipe.generate {
+        generate_land(recipe_path, spec, &boundary, &mut built)?;
+    }
+    for (summary, features) in &mut built {
+        sort_and_check_ids(recipe_path, summary.layer, features)?;
+    }
+    let metadata = metadata(&recipe, recipe_path, &boundary, &built);
+    write_map(recipe_path, out, &built, &metadata)?;
+    Ok(ImportSummary {
+        name: recipe.name,
+        out: out.to_path_buf(),
+        layers: built.into_iter().map(|(summary, _)| summary).collect(),
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+fn rule_error(recipe: &Path, message: String) -> ImportError {
+    ImportError::Rule {
+        recipe: recipe.to_path_buf(),
+        message,
+    }
+}
+
+/// The recipe's rules that can be checked before reading any source.
+fn check_rules(path: &Path, recipe: &Recipe) -> Result<(), ImportError> {
+    for (k, class) in recipe.headroom_by_voltage.iter().enumerate() {
+        let bad_range = class.below_kv.is_some_and(|below| below <= class.min_kv);
+        if !class.headroom_mw.is_finite() || class.headroom_mw < 0.0 || bad_range {
+            return Err(rule_error(
+                path,
+                format!(
+                    "headroom_by_voltage[{k}]: needs headroom_mw >= 0 and below_kv > min_kv, got {class:?}"
+                ),
+            ));
+        }
+    }
+    let generate = recipe.generate.as_ref();
+    if generate.is_some_and(|g| g.communities) && !recipe.communities.is_empty() {
+        return Err(rule_error(
+            path,
+            "generate.communities = true and [[communities]] sources: choose one".into(),
+        ));
+    }
+    let known_kinds = ["residential", "school", "hospital", "protected"];
+    if let Some(kind) = generate
+        .into_iter()
+        .flat_map(|g| &g.receptor_kinds)
+        .find(|k| !known_kinds.contains(&k.as_str()))
+    {
+        return Err(rule_error(
+            path,
+            format!(
+                "generate.receptor_kinds: the generator makes no {kind:?} (it makes {})",
+                known_kinds.join(", ")
+            ),
+        ));
+    }
+    if recipe.parcels.is_empty() && generate.is_none_or(|g| g.parcels == 0) {
+        return Err(rule_error(
+            path,
+            "no parcels: add [[parcels]] sources or generate.parcels".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The union of the boundary source's polygons (after `where`).
+fn read_boundary(
+    recipe_path: &Path,
+    folder: &Path,
+    recipe: &Recipe,
+) -> Result<Boundary, ImportError> {
+    let spec = &recipe.boundary;
+    let features = build::read(recipe_path, folder, "boundary", &spec.source)?;
+    let mut polygons = Vec::new();
+    for feature in features
+        .into_iter()
+        .filter(|f| build::matches_filter(&spec.filter, &f.properties))
+    {
+        match feature.geometry {
+            Geometry::Polygon(p) => polygons.push(p),
+            Geometry::MultiPolygon(m) => polygons.extend(m.0),
+            _ => {}
+        }
+    }
+    Boundary::from_polygons(polygons).ok_or_else(|| ImportError::NoBoundaryPolygon {
+        recipe: recipe_path.to_path_buf(),
+        file: recipe::resolve(&spec.source, folder).path,
+    })
+}
+
+/// Adds the generated parcels, receptors and communities to the built layers.
+fn generate_land(
+    recipe_path: &Path,
+    spec: &GenerateSpec,
+    boundary: &Boundary,
+    built: &mut [(LayerSummary, Vec<Built>)],
+) -> Result<(), ImportError> {
+    let generate_error = |source| ImportError::Generate {
+        recipe: recipe_path.to_path_buf(),
+        source,
+    };
+    let land = land::lay_out(spec, boundary).map_err(generate_error)?;
+    let downtown = spec
+        .downtown
+        .map_or("the boundary's bbox centre".to_string(), |[x, y]| {
+            format!("[{x}, {y}]")
+        });
+    let mut add = |layer: Layer, mut features: Vec<Built>, rule: String| {
+        if let Some((summary, existing)) = built.iter_mut().find(|(s, _)| s.layer == layer) {
+            summary.generated = features.len();
+            summary.generated_rule = Some(rule);
+            existing.append(&mut features);
+        }
+    };
+    if spec.parcels > 0 {
+        let parcels = land::parcels(&land, spec.parcels, boundary);
+        if parcels.len() < spec.parcels {
+            return Err(rule_error(
+                recipe_path,
+                format!(
+                    "generate.parcels: only {} generated lots lie inside the boundary, {} asked for",
+                    parcels.len(),
+                    spec.parcels
+                ),
+            ));
+        }
+        let rule = format!(
+            "synth generator (seed {}), its suburban city centred on {downtown} over the boundary's extent ({} lots); a seeded sample of {} lots lying wholly inside the boundary",
+            spec.seed,
+            land.lot_count(),
+            parcels.len()
+        );
+        add(Layer::Parcels, parcels, rule);
+    }
+    if !spec.receptor_kinds.is_empty() {
+        let receptors =
+            land::receptors(&land, &spec.receptor_kinds, spec.receptor_clip_km, boundary)
+                .map_err(|m| rule_error(recipe_path, format!("generate: receptors: {m}")))?;
+        let rule = format!(
+            "synth generator (seed {}): every generated receptor of kinds {:?} within {} km of the boundary, at the generated city's density (about one per 10 lots)",
+            spec.seed, spec.receptor_kinds, spec.receptor_clip_km
+        );
+        add(Layer::Receptors, receptors, rule);
+    }
+    if spec.communities {
+        let communities = land::communities(&land, boundary)
+            .map_err(|m| rule_error(recipe_path, format!("generate: communities: {m}")))?;
+        let rule = format!(
+            "synth generator (seed {}): its community rectangles clipped to the boundary, population scaled by the area share inside; burden_pct generated",
+            spec.seed
+        );
+        add(Layer::Communities, communities, rule);
+    }
+    Ok(())
+}
+
+/// Sorts a layer by id; two features with one id are an error naming both.
+fn sort_and_check_ids(
+    recipe: &Path,
+    layer: Layer,
+    features: &mut [Built],
+) -> Result<(), ImportError> {
+    features.sort_by(|a, b| a.id.cmp(&b.id));
+    match features.windows(2).find(|w| w[0].id == w[1].id) {
+        Some(pair) => Err(ImportError::DuplicateId {
+            recipe: recipe.to_path_buf(),
+            layer: layer.name(),
+            id: pair[0].id.clone(),
+            first: pair[0].origin.clone(),
+            second: pair[1].origin.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// `map.json`: for each layer, real (sources, counts, rules) or generated (seed, count, rule).
+fn metadata(
+    recipe: &Recipe,
+    recipe_path: &Path,
+    boundary: &Boundary,
+    built: &[(LayerSummary, Vec<Built>)],
+) -> Value {
+    let mut layers = serde_json::Map::new();
+    for (summary, features) in built {
+        let sources: Vec<Value> = summary
+            .sources
+            .iter()
+            .map(|s| json!({"path": s.path, "read": s.read, "kept": s.kept, "rules": s.rules}))
+            .collect();
+        let generated = summary.generated_rule.as_ref().map(|rule| {
+            json!({
+                "count": summary.generated,
+                "seed": recipe.generate.as_ref().map(|g| g.seed),
+                "rule": rule,
+            })
+        });
+        layers.insert(
+            summary.layer.name().to_string(),
+            json!({
+                "file": summary.layer.file(),
+                "origin": summary.origin(),
+                "count": features.len(),
+                "real": summary.real,
+                "sources": sources,
+                "generated": generated,
+            }),
+        );
+    }
+    let (min, max) = (boundary.bbox.min(), boundary.bbox.max());
+    let bbox = [min.x, min.y, max.x, max.y].map(|v| files::round_to(v, 7));
+    let headroom: Vec<Value> = recipe
+        .headroom_by_voltage
+        .iter()
+        .map(|c| json!({"min_kv": c.min_kv, "below_kv": c.below_kv, "headroom_mw": c.headroom_mw}))
+        .collect();
+    json!({
+        "name": recipe.name,
+        "description": recipe.description,
+        "recipe": recipe_path.file_name().map(|n| n.to_string_lossy().into_owned()),
+        "boundary": {
+            "source": recipe.boundary.source.path,
+            "polygons": boundary.shape.0.len(),
+            "bbox": bbox,
+        },
+        "layers": layers,
+        "rules": {
+            "headroom_by_voltage": headroom,
+            "note": "headroom_mw is a planning figure derived from the voltage class (the class with min_kv <= voltage_kv < below_kv), not a utility's published capacity",
+        },
+        "generated_by": format!("gridsite import {}", env!("CARGO_PKG_VERSION")),
+    })
+}
+
+/// Writes the layers and `map.json` to a staging folder in `out`, validates the map there
+/// with the contract's readers, then renames each file into `out`. On an error the staging
+/// folder is removed and `out` keeps whatever it held.
+fn write_map(
+    recipe_path: &Path,
+    out: &Path,
+    built: &[(LayerSummary, Vec<Built>)],
+    metadata: &Value,
+) -> Result<(), ImportError> {
+    // One staging folder per import, so two imports into one folder never share it.
+    static IMPORTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = IMPORTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let staging = out.join(format!(".gridsite-import-{}-{n}.tmp", std::process::id()));
+    let result = stage(recipe_path, &staging, out, built, metadata).and_then(|()| {
+        let mut names: Vec<&str> = built.iter().map(|(s, _)| s.layer.file()).collect();
+        names.push(METADATA_FILE);
+        for name in names {
+            std::fs::rename(staging.join(name), out.join(name)).map_err(|source| {
+                ImportError::Write(crate::report::WriteError {
+                    path: out.join(name),
+                    source,
+                })
+            })?;
+        }
+        Ok(())
+    });
+    let _ = std::fs::remove_dir_all(&staging);
+    result
+}
+
+fn stage(
+    recipe_path: &Path,
+    staging: &Path,
+    out: &Path,
+    built: &[(LayerSummary, Vec<Built>)],
+    metadata: &Value,
+) -> Result<(), ImportError> {
+    let _ = std::fs::remove_dir_all(staging);
+    for (summary, features) in built {
+        let path = staging.join(summary.layer.file());
+        let geojson = features
+            .iter()
+            .map(|f| files::feature(&f.geometry, f.properties.clone()));
+        files::write_feature_collection(&path, geojson)?;
+    }
+    layers::load_map(staging).map_err(|mut source| {
+        if let Some(name) = source.path.file_name() {
+            source.path = out.join(name);
+        }
+        ImportError::Invalid {
+            recipe: recipe_path.to_path_buf(),
+            source: Box::new(source),
+        }
+    })?;
+    files::write_json(&staging.join(METADATA_FILE), metadata)?;
+    Ok(())
+}

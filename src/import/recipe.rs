@@ -1,0 +1,203 @@
+//! The import recipe (`maps/<region>/recipe.toml`): which source files make each layer of a
+//! map, how their fields map onto the contract's properties, and the rules that derive what
+//! the sources lack.
+//!
+//! Every table rejects unknown keys. Source paths are relative to the recipe file.
+//!
+//! ```toml
+//! name = "sacramento"
+//! # Rule: headroom_mw from voltage_kv where a substation source has no headroom field.
+//! # The class with min_kv <= voltage_kv < below_kv applies; a voltage in no class is an error.
+//! headroom_by_voltage = [
+//!   { min_kv = 0, below_kv = 33, headroom_mw = 5 },
+//!   { min_kv = 33, headroom_mw = 30 },
+//! ]
+//!
+//! [boundary]                       # polygons of this source, unioned
+//! source = { path = "territory.geojson", format = "geojson" }
+//!
+//! [generate]                       # synthetic land inside the boundary
+//! seed = 7
+//! parcels = 3000
+//! downtown = [-121.4944, 38.5816]  # where the generator's city centre sits (default: bbox centre)
+//! receptor_kinds = ["residential", "school", "protected"]
+//! communities = true
+//!
+//! [[substations]]                  # a layer: one table per source, merged in this order
+//! source = { path = "subs.geojson", format = "geojson" }   # crs = "EPSG:3310" where not WGS84
+//! id_prefix = "cec-"               # ids are prefix + the id field (or the feature index)
+//! geometry = ["point"]             # keep only these geometry kinds: point, line, polygon
+//! where = { Status = "Operational" }   # keep features whose fields equal these (a list: any of)
+//! clip_km = 0.0                    # keep features within this distance of the boundary
+//! fields = { id = "OBJECTID", voltage_kv = "Highest_kV" }  # contract property = source field
+//! constants = { community_growth_mw = 0 }                  # contract property = value
+//! leading_number = ["voltage_kv"]  # read "110kV to 161kV" as 110
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::sources::SourceSpec;
+
+/// A whole recipe.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recipe {
+    /// The map's name (written to `map.json`).
+    pub name: String,
+    /// Free text for `map.json`.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Headroom by voltage class, for substation sources without a headroom field.
+    #[serde(default)]
+    pub headroom_by_voltage: Vec<HeadroomClass>,
+    /// The region: the union of a source's polygons.
+    pub boundary: BoundarySpec,
+    /// Synthetic land inside the boundary, where no source has it.
+    #[serde(default)]
+    pub generate: Option<GenerateSpec>,
+    #[serde(default)]
+    pub substations: Vec<LayerSource>,
+    #[serde(default)]
+    pub fiber: Vec<LayerSource>,
+    #[serde(default)]
+    pub parcels: Vec<LayerSource>,
+    #[serde(default)]
+    pub receptors: Vec<LayerSource>,
+    #[serde(default)]
+    pub communities: Vec<LayerSource>,
+}
+
+/// One row of the headroom rule: substations with `min_kv ≤ voltage_kv < below_kv` get
+/// `headroom_mw` (no `below_kv`: no upper bound).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeadroomClass {
+    pub min_kv: f64,
+    #[serde(default)]
+    pub below_kv: Option<f64>,
+    pub headroom_mw: f64,
+}
+
+/// The region's boundary: every Polygon and MultiPolygon of the source (after `where`), unioned.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoundarySpec {
+    pub source: SourceSpec,
+    #[serde(default, rename = "where")]
+    pub filter: BTreeMap<String, Value>,
+}
+
+/// Synthetic land: the synth generator's city laid over the boundary's extent, sampled.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenerateSpec {
+    /// Seed of the generator: the same recipe gives the same files.
+    pub seed: u64,
+    /// Parcels to keep inside the boundary (a seeded sample of the city's lots); 0: none.
+    #[serde(default)]
+    pub parcels: usize,
+    /// `[lon, lat]` of the generated city's downtown; default the boundary's bbox centre.
+    #[serde(default)]
+    pub downtown: Option<[f64; 2]>,
+    /// Generated receptor kinds to keep (`residential`, `school`, `hospital`, `protected`).
+    #[serde(default)]
+    pub receptor_kinds: Vec<String>,
+    /// Generate the communities (clipped to the boundary); only without community sources.
+    #[serde(default)]
+    pub communities: bool,
+    /// Keep generated receptors within this distance of the boundary (km).
+    #[serde(default)]
+    pub receptor_clip_km: f64,
+}
+
+/// Geometry kinds a layer source may keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GeometryKind {
+    /// Point (and MultiPoint).
+    Point,
+    /// LineString, MultiLineString.
+    Line,
+    /// Polygon, MultiPolygon.
+    Polygon,
+}
+
+/// One source of a layer and how its features become the contract's features.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayerSource {
+    pub source: SourceSpec,
+    /// Prefixed to every id of this source (keeps ids unique when sources are merged).
+    #[serde(default)]
+    pub id_prefix: String,
+    /// Keep only these geometry kinds (empty: all).
+    #[serde(default)]
+    pub geometry: Vec<GeometryKind>,
+    /// Keep only features whose source fields equal these values (an array: any of them).
+    #[serde(default, rename = "where")]
+    pub filter: BTreeMap<String, Value>,
+    /// Keep features within this distance of the boundary, km (0: touching or inside it).
+    #[serde(default)]
+    pub clip_km: f64,
+    /// Contract property = source field.
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
+    /// Contract property = the same value for every feature of this source.
+    #[serde(default)]
+    pub constants: BTreeMap<String, Value>,
+    /// Contract properties read as the number a text starts with ("110kV to 161kV" → 110).
+    #[serde(default)]
+    pub leading_number: Vec<String>,
+}
+
+/// A recipe that cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum RecipeError {
+    #[error("{}: cannot read: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {message}", path.display())]
+    Toml { path: PathBuf, message: String },
+}
+
+impl Recipe {
+    /// Reads a recipe. Source paths stay as written (relative to the recipe's folder); see
+    /// [`resolve`].
+    pub fn load(path: &Path) -> Result<Self, RecipeError> {
+        let text = std::fs::read_to_string(path).map_err(|source| RecipeError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| RecipeError::Toml {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().to_string(),
+        })
+    }
+
+    /// The layers' sources by layer name, in the contract's file order.
+    pub fn layers(&self) -> [(super::Layer, &[LayerSource]); 5] {
+        use super::Layer;
+        [
+            (Layer::Substations, &self.substations),
+            (Layer::Fiber, &self.fiber),
+            (Layer::Parcels, &self.parcels),
+            (Layer::Receptors, &self.receptors),
+            (Layer::Communities, &self.communities),
+        ]
+    }
+}
+
+/// A source as the readers need it: its path joined to the recipe's folder when relative.
+pub fn resolve(spec: &SourceSpec, recipe_folder: &Path) -> SourceSpec {
+    let mut spec = spec.clone();
+    if spec.path.is_relative() {
+        spec.path = recipe_folder.join(&spec.path);
+    }
+    spec
+}

@@ -1,0 +1,154 @@
+//! The contract's layers as the importer sees them: file names, properties with their types,
+//! and the geometry each layer accepts (DESIGN.md, "Map layers").
+
+use geo::Geometry;
+
+/// One of the five layers of a map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Layer {
+    Substations,
+    Fiber,
+    Parcels,
+    Receptors,
+    Communities,
+}
+
+/// The type a contract property is written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A string; a source number is written as its decimal.
+    Text,
+    /// A number; a source string is parsed (optionally its leading number).
+    Number,
+    /// A boolean; a source string `true`/`false`/`yes`/`no`/`1`/`0` is accepted.
+    Bool,
+}
+
+/// A property of a layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Property {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub required: bool,
+}
+
+const fn prop(name: &'static str, kind: Kind, required: bool) -> Property {
+    Property {
+        name,
+        kind,
+        required,
+    }
+}
+
+const SUBSTATION: &[Property] = &[
+    prop("name", Kind::Text, false),
+    prop("voltage_kv", Kind::Number, true),
+    prop("headroom_mw", Kind::Number, true),
+    prop("flexible_mw", Kind::Number, false),
+    prop("community_growth_mw", Kind::Number, false),
+    prop("upgrade_mw", Kind::Number, false),
+    prop("upgrade_usd", Kind::Number, false),
+];
+const FIBER: &[Property] = &[prop("kind", Kind::Text, false)];
+const PARCEL: &[Property] = &[
+    prop("zoning", Kind::Text, true),
+    prop("land_usd_per_acre", Kind::Number, true),
+    prop("brownfield", Kind::Bool, false),
+    prop("water_stress", Kind::Number, false),
+];
+const RECEPTOR: &[Property] = &[
+    prop("kind", Kind::Text, true),
+    prop("name", Kind::Text, false),
+];
+const COMMUNITY: &[Property] = &[
+    prop("name", Kind::Text, true),
+    prop("population", Kind::Number, true),
+    prop("burden_pct", Kind::Number, false),
+];
+
+impl Layer {
+    /// Every layer, in the contract's order.
+    pub const ALL: [Layer; 5] = [
+        Layer::Substations,
+        Layer::Fiber,
+        Layer::Parcels,
+        Layer::Receptors,
+        Layer::Communities,
+    ];
+
+    /// The layer's name, as in the recipe (`[[substations]]`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Layer::Substations => "substations",
+            Layer::Fiber => "fiber",
+            Layer::Parcels => "parcels",
+            Layer::Receptors => "receptors",
+            Layer::Communities => "communities",
+        }
+    }
+
+    /// The layer's file in a map folder.
+    pub fn file(self) -> &'static str {
+        crate::layers::LAYER_FILES[self as usize]
+    }
+
+    /// The layer's properties besides `id`, in the order they are written.
+    pub fn properties(self) -> &'static [Property] {
+        match self {
+            Layer::Substations => SUBSTATION,
+            Layer::Fiber => FIBER,
+            Layer::Parcels => PARCEL,
+            Layer::Receptors => RECEPTOR,
+            Layer::Communities => COMMUNITY,
+        }
+    }
+
+    /// The property called `name` (`id` is a text property of every layer).
+    pub fn property(self, name: &str) -> Option<Property> {
+        if name == "id" {
+            return Some(prop("id", Kind::Text, true));
+        }
+        self.properties().iter().copied().find(|p| p.name == name)
+    }
+
+    /// Whether the contract accepts this geometry type in this layer.
+    pub fn accepts(self, geometry: &Geometry) -> bool {
+        use Geometry as G;
+        match self {
+            Layer::Substations => matches!(geometry, G::Point(_)),
+            Layer::Fiber => matches!(
+                geometry,
+                G::Point(_) | G::LineString(_) | G::MultiLineString(_)
+            ),
+            Layer::Parcels | Layer::Communities => {
+                matches!(geometry, G::Polygon(_) | G::MultiPolygon(_))
+            }
+            Layer::Receptors => {
+                matches!(geometry, G::Point(_) | G::Polygon(_) | G::MultiPolygon(_))
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Layer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The name of a geometry's type, for messages.
+pub fn geometry_name(geometry: &Geometry) -> &'static str {
+    use Geometry as G;
+    match geometry {
+        G::Point(_) => "Point",
+        G::Line(_) => "Line",
+        G::LineString(_) => "LineString",
+        G::Polygon(_) => "Polygon",
+        G::MultiPoint(_) => "MultiPoint",
+        G::MultiLineString(_) => "MultiLineString",
+        G::MultiPolygon(_) => "MultiPolygon",
+        G::GeometryCollection(_) => "GeometryCollection",
+        G::Rect(_) => "Rect",
+        G::Triangle(_) => "Triangle",
+    }
+}

