@@ -30,7 +30,10 @@ fn features(path: &Path) -> Vec<(Geometry, serde_json::Map<String, Value>)> {
     let text = if path.extension().is_some_and(|e| e == "geojson") {
         std::fs::read_to_string(path).unwrap()
     } else {
-        let converted = tempfile::Builder::new().suffix(".geojson").tempfile().unwrap();
+        let converted = tempfile::Builder::new()
+            .suffix(".geojson")
+            .tempfile()
+            .unwrap();
         let geojson = converted.path().to_path_buf();
         std::fs::remove_file(&geojson).unwrap();
         let status = std::process::Command::new("ogr2ogr")
@@ -489,4 +492,15 @@ fn a_bad_value_names_the_field() {
         message.contains("\"kv\"") && message.contains("110kV to 161kV"),
         "{message}"
     );
+}
+
+#[test]
+fn a_recipe_map_not_yet_imported_says_to_import_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("recipe.toml"), "name = \"x\"\n").unwrap();
+    let error = gridsite::layers::load_map(dir.path())
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("gridsite import"), "{error}");
+    assert!(error.contains("recipe.toml"), "{error}");
 }

@@ -124,6 +124,7 @@ pub struct Map {
 
 /// Reads and validates the five layers of a map folder.
 pub fn load_map(folder: &Path) -> Result<Map, LayerError> {
+    check_imported(folder)?;
     let plain = FieldMap::default();
     let (substations, b1) = read_substations(&folder.join(LAYER_FILES[0]), &plain)?;
     let (fiber, b2) = read_fiber(&folder.join(LAYER_FILES[1]), &plain)?;
@@ -138,6 +139,25 @@ pub fn load_map(folder: &Path) -> Result<Map, LayerError> {
         communities,
         bytes_read: b1 + b2 + b3 + b4 + b5,
     })
+}
+
+/// A real region's map folder holds its recipe until `gridsite import` builds the layers: say
+/// so, rather than that a file is missing.
+fn check_imported(folder: &Path) -> Result<(), LayerError> {
+    let recipe = folder.join("recipe.toml");
+    let substations = folder.join(LAYER_FILES[0]);
+    if recipe.is_file() && !substations.exists() {
+        return Err(LayerError {
+            path: substations,
+            feature: None,
+            property: "file".into(),
+            message: format!(
+                "this map is built from public layers: run `gridsite import {}` first",
+                recipe.display()
+            ),
+        });
+    }
+    Ok(())
 }
 
 const SUBSTATION_PROPS: &[&str] = &[
