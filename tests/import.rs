@@ -2,6 +2,10 @@
 //! then optimized, then checked against the sources with geo), and every recipe error on
 //! small files the tests write.
 
+#[path = "common/data.rs"]
+mod data;
+use data::shared_data;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -12,16 +16,6 @@ use serde_json::Value;
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn shared_data() -> Option<PathBuf> {
-    let dir = repo().join("../shared/data");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: {} is absent", dir.display());
-        None
-    }
 }
 
 /// The features of a GeoJSON file, read independently of the crate (geojson + geo); any other

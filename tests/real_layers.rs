@@ -1,19 +1,11 @@
 //! The real public layers of `../shared/data`, read through the project's own readers.
 
-use std::path::{Path, PathBuf};
+#[path = "common/data.rs"]
+mod data;
+use data::shared_data;
 
 use gridsite::import;
 use gridsite::layers::FieldMap;
-
-fn shared_data() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: {} is absent", dir.display());
-        None
-    }
-}
 
 #[test]
 fn sacramento_substations_read_with_voltage_classes() {

@@ -2,8 +2,12 @@
 //! reprojection to WGS84, the errors users meet, and the real CEC substations GeoPackage
 //! (EPSG:3310) against the WGS84 GeoJSON cut from it.
 
+#[path = "common/data.rs"]
+mod data;
+use data::shared_data;
+
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use geo::{Area, Coord, Distance, Geometry, Haversine, LineString, Point, Polygon};
 use gridsite::sources::{SourceError, SourceFeature, SourceFormat, SourceSpec, read_source};
@@ -401,25 +405,35 @@ fn dbf_record(name: Option<&str>, kv: f64, share: f64, active: bool) -> shapefil
     record
 }
 
+/// Writes a shapefile (`.shp`, `.shx`, `.dbf`) of shapes with their dBase records.
+fn write_shapefile<S: shapefile::record::EsriShape>(
+    path: &Path,
+    shapes: Vec<(S, shapefile::dbase::Record)>,
+) {
+    let mut writer = shapefile::Writer::from_path(path, dbf_fields()).unwrap();
+    for (shape, record) in &shapes {
+        writer.write_shape_and_record(shape, record).unwrap();
+    }
+}
+
 #[test]
 fn shapefile_points_with_dbase_values() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("substations.shp");
-    let mut writer = shapefile::Writer::from_path(&path, dbf_fields()).unwrap();
     let (x, y) = SACRAMENTO_LON_LAT;
-    writer
-        .write_shape_and_record(
-            &shapefile::Point::new(x, y),
-            &dbf_record(Some("A"), 115.0, 0.25, true),
-        )
-        .unwrap();
-    writer
-        .write_shape_and_record(
-            &shapefile::Point::new(-121.0, 38.0),
-            &dbf_record(None, 230.0, 0.5, false),
-        )
-        .unwrap();
-    drop(writer);
+    write_shapefile(
+        &path,
+        vec![
+            (
+                shapefile::Point::new(x, y),
+                dbf_record(Some("A"), 115.0, 0.25, true),
+            ),
+            (
+                shapefile::Point::new(-121.0, 38.0),
+                dbf_record(None, 230.0, 0.5, false),
+            ),
+        ],
+    );
 
     let features = read_source(&spec(&path, SourceFormat::Shapefile)).unwrap();
     assert_eq!(features.len(), 2);
@@ -450,11 +464,10 @@ fn shapefile_polygons_keep_holes_and_polylines_read_as_lines() {
         shapefile::PolygonRing::Outer(outer),
         shapefile::PolygonRing::Inner(hole),
     ]);
-    let mut writer = shapefile::Writer::from_path(&polygons, dbf_fields()).unwrap();
-    writer
-        .write_shape_and_record(&shape, &dbf_record(Some("P"), 0.0, 1.0, true))
-        .unwrap();
-    drop(writer);
+    write_shapefile(
+        &polygons,
+        vec![(shape, dbf_record(Some("P"), 0.0, 1.0, true))],
+    );
     let features = read_source(&spec(&polygons, SourceFormat::Shapefile)).unwrap();
     let Geometry::Polygon(read) = &features[0].geometry else {
         panic!("not a polygon: {:?}", features[0].geometry)
@@ -467,11 +480,7 @@ fn shapefile_polygons_keep_holes_and_polylines_read_as_lines() {
         shapefile::Point::new(-121.0, 38.0),
         shapefile::Point::new(-120.0, 39.0),
     ]);
-    let mut writer = shapefile::Writer::from_path(&lines, dbf_fields()).unwrap();
-    writer
-        .write_shape_and_record(&line, &dbf_record(Some("L"), 0.0, 1.0, true))
-        .unwrap();
-    drop(writer);
+    write_shapefile(&lines, vec![(line, dbf_record(Some("L"), 0.0, 1.0, true))]);
     let features = read_source(&spec(&lines, SourceFormat::Shapefile)).unwrap();
     assert_eq!(
         features[0].geometry,
@@ -483,15 +492,14 @@ fn shapefile_polygons_keep_holes_and_polylines_read_as_lines() {
 fn shapefile_in_utm_with_crs_is_reprojected() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("utm.shp");
-    let mut writer = shapefile::Writer::from_path(&path, dbf_fields()).unwrap();
     let (x, y) = SACRAMENTO_32610;
-    writer
-        .write_shape_and_record(
-            &shapefile::Point::new(x, y),
-            &dbf_record(Some("U"), 0.0, 0.0, true),
-        )
-        .unwrap();
-    drop(writer);
+    write_shapefile(
+        &path,
+        vec![(
+            shapefile::Point::new(x, y),
+            dbf_record(Some("U"), 0.0, 0.0, true),
+        )],
+    );
     let features = read_source(&with_crs(
         spec(&path, SourceFormat::Shapefile),
         "EPSG:32610",
@@ -749,16 +757,6 @@ fn csv_non_numeric_coordinate_names_file_row_and_column() {
 }
 
 // --- The real data ---------------------------------------------------------------------------
-
-fn shared_data() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: {} is absent", dir.display());
-        None
-    }
-}
 
 fn substation_id(feature: &SourceFeature) -> String {
     match &feature.properties["Substation_ID"] {
