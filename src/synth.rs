@@ -2172,6 +2172,16 @@ struct GeoWriter {
 }
 
 impl GeoWriter {
+    fn new(out: Sink, path: PathBuf) -> GeoWriter {
+        GeoWriter {
+            out,
+            path,
+            buf: Vec::with_capacity(4096),
+            features: 0,
+            bytes: 0,
+        }
+    }
+
     fn raw(&mut self, bytes: &[u8]) -> Result<(), SynthError> {
         self.out
             .write_all(bytes)
@@ -2225,13 +2235,7 @@ impl Write for Sink {
 fn write_memory(
     body: impl FnOnce(&mut GeoWriter) -> Result<(), SynthError>,
 ) -> Result<Vec<u8>, SynthError> {
-    let mut w = GeoWriter {
-        out: Sink::Memory(Vec::new()),
-        path: PathBuf::from("<memory>"),
-        buf: Vec::with_capacity(4096),
-        features: 0,
-        bytes: 0,
-    };
+    let mut w = GeoWriter::new(Sink::Memory(Vec::new()), PathBuf::from("<memory>"));
     w.raw(b"{\"type\":\"FeatureCollection\",\"features\":[\n")?;
     body(&mut w)?;
     w.raw(b"\n]}\n")?;
@@ -2267,13 +2271,10 @@ fn write_tmp(
     body: impl FnOnce(&mut GeoWriter) -> Result<(), SynthError>,
 ) -> Result<(usize, u64), SynthError> {
     let file = File::create(tmp).map_err(|e| io_error(tmp, e))?;
-    let mut w = GeoWriter {
-        out: Sink::File(BufWriter::with_capacity(1 << 20, file)),
-        path: tmp.to_path_buf(),
-        buf: Vec::with_capacity(4096),
-        features: 0,
-        bytes: 0,
-    };
+    let mut w = GeoWriter::new(
+        Sink::File(BufWriter::with_capacity(1 << 20, file)),
+        tmp.to_path_buf(),
+    );
     w.raw(b"{\"type\":\"FeatureCollection\",\"features\":[\n")?;
     body(&mut w)?;
     w.raw(b"\n]}\n")?;
