@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::time::Instant;
 
 use super::BatchError;
 use crate::scenario::{Override, Scenario, Sweep, overrides::sweep_grid};
@@ -16,6 +17,8 @@ pub struct Job {
     /// Keys overridden for this variant (`--set`, then the sweep's values).
     pub overrides: Vec<Override>,
     pub scenario: Result<Scenario, String>,
+    /// Seconds spent reading the scenario (its `scenario` stage).
+    pub load_seconds: f64,
 }
 
 /// `--shard K/N`: the K-th (1-based) of N slices.
@@ -69,6 +72,7 @@ pub fn expand(
         for combination in &grid {
             let overrides: Vec<Override> = sets.iter().chain(combination).cloned().collect();
             let name = variant_name(&base_name, combination);
+            let start = Instant::now();
             let scenario = Scenario::load_with(path, &overrides)
                 .map(|mut s| {
                     s.name = name.clone();
@@ -80,6 +84,7 @@ pub fn expand(
                 source: path.clone(),
                 overrides,
                 scenario,
+                load_seconds: start.elapsed().as_secs_f64(),
             });
         }
     }
@@ -108,6 +113,7 @@ fn failed_job(path: &Path, sets: &[Override], message: String) -> Job {
         source: path.to_path_buf(),
         overrides: sets.to_vec(),
         scenario: Err(message),
+        load_seconds: 0.0,
     }
 }
 

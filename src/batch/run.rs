@@ -60,7 +60,7 @@ fn run_job(job: &Job, out: &Path, on_event: &(dyn Fn(BatchEvent) + Sync)) -> Com
             scenario.solver.threads = 1;
             let folder = out.join(&job.name);
             let mut seconds = StageSeconds::default();
-            seconds.0.push(("scenario", 0.0));
+            seconds.0.push(("scenario", job.load_seconds));
             match pipeline::optimize_scenario(scenario, seconds, &folder, &|_| {}) {
                 Ok(_) => read_row(&folder.join("summary.json")).unwrap_or_else(|message| {
                     ComparisonRow::failed(&job.name, overrides, &message)
