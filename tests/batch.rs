@@ -394,3 +394,141 @@ fn compare_refuses_a_scenario_in_two_folders_and_a_folder_without_results() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("no comparison.json"));
     assert!(!out.exists());
 }
+
+/// A scenario file in `dir` on the tiny fixture map.
+fn scenario_in(dir: &Path, file: &str, name: &str, extra: &str) -> PathBuf {
+    let path = dir.join(file);
+    let map = fixtures().join("tiny");
+    std::fs::write(
+        &path,
+        format!(
+            "name = {name:?}\nmap = {:?}\n[target]\ntotal_mw = 300\n{extra}",
+            map.display()
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn status_of(rows: &[Value], scenario: &str) -> String {
+    let row = rows.iter().find(|r| r["scenario"] == scenario);
+    row.unwrap_or_else(|| panic!("no row {scenario} in {rows:#?}"))["status"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn overrides_are_checked_together_whatever_their_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let tiny = fixtures().join("scenarios/tiny.toml");
+    // min_site_mw=350 alone exceeds the default max_site_mw (300): only the pair is valid.
+    let (low, high) = ("target.min_site_mw=350", "target.max_site_mw=400");
+    for (i, order) in [[low, high], [high, low]].iter().enumerate() {
+        let out = dir.path().join(format!("order-{i}"));
+        batch(
+            std::slice::from_ref(&tiny),
+            &out,
+            &["--set", order[0], "--set", order[1]],
+        );
+        let rows = rows_without_seconds(&out);
+        assert_ne!(status_of(&rows, "tiny"), "error", "{order:?}: {rows:#?}");
+    }
+    // A combination that is invalid as a whole is that variant's error row, naming both keys.
+    let out = dir.path().join("sweep");
+    batch(
+        &[tiny],
+        &out,
+        &[
+            "--sweep",
+            "site.min_feeds=1,3",
+            "--sweep",
+            "site.max_feeds=2",
+        ],
+    );
+    let rows = rows_without_seconds(&out);
+    assert_eq!(status_of(&rows, "tiny_min_feeds=1_max_feeds=2"), "optimal");
+    let bad = rows
+        .iter()
+        .find(|r| r["scenario"] == "tiny_min_feeds=3_max_feeds=2")
+        .unwrap();
+    assert_eq!(bad["status"], "error");
+    let message = bad["message"].as_str().unwrap();
+    assert!(
+        message.contains("site.min_feeds=3") && message.contains("site.max_feeds=2"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_scenario_refused_under_set_keeps_its_name_and_its_variants() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let scenario = scenario_in(dir.path(), "file-stem.toml", "bravo", "");
+    let output = batch(
+        &[scenario],
+        &out,
+        &[
+            "--set",
+            "grid.flexible_share=3",
+            "--sweep",
+            "grid.max_headroom_share=0.5,0.8",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let rows = rows_without_seconds(&out);
+    assert_eq!(
+        scenario_names(&rows),
+        [
+            "bravo_max_headroom_share=0.5",
+            "bravo_max_headroom_share=0.8"
+        ]
+    );
+    for row in &rows {
+        assert_eq!(row["status"], "error");
+        assert!(
+            row["message"]
+                .as_str()
+                .unwrap()
+                .contains("grid.flexible_share")
+        );
+    }
+}
+
+#[test]
+fn a_scenario_name_cannot_write_outside_the_batch_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let escaping = scenario_in(dir.path(), "escaping.toml", "../escaped", "");
+    let here = scenario_in(dir.path(), "here.toml", ".", "");
+    let good = fixtures().join("scenarios/tiny.toml");
+    let output = batch(&[escaping, here, good], &out, &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    assert!(!dir.path().join("escaped").exists());
+    assert!(!out.join("summary.json").exists());
+    let rows = rows_without_seconds(&out);
+    assert_eq!(status_of(&rows, "escaping"), "error");
+    assert_eq!(status_of(&rows, "here"), "error");
+    assert_eq!(status_of(&rows, "tiny"), "optimal");
+}
+
+#[test]
+fn a_rerun_that_fails_leaves_no_old_plan_in_the_scenario_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let scenario = scenario_in(dir.path(), "reuse.toml", "reuse", "");
+    batch(std::slice::from_ref(&scenario), &out, &[]);
+    assert!(out.join("reuse/summary.json").is_file());
+    // The same scenario, now pointing at a map that is not there.
+    std::fs::write(
+        &scenario,
+        "name = \"reuse\"\nmap = \"missing-map\"\n[target]\ntotal_mw = 300\n",
+    )
+    .unwrap();
+    let output = batch(&[scenario], &out, &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    assert_eq!(status_of(&rows_without_seconds(&out), "reuse"), "error");
+    for file in ["summary.json", "sites.geojson", "feeds.geojson"] {
+        assert!(!out.join("reuse").join(file).exists(), "old {file} left");
+    }
+}

@@ -62,13 +62,18 @@ pub fn expand(
     let grid = sweep_grid(sweeps);
     let mut jobs = Vec::new();
     for path in scenario_paths {
-        let base_name = match Scenario::load_with(path, sets) {
+        // The file alone names the scenario; overrides may still make a variant an error row.
+        let base_name = match Scenario::load(path) {
             Ok(scenario) => scenario.name,
             Err(error) => {
                 jobs.push(failed_job(path, sets, error.to_string()));
                 continue;
             }
         };
+        if let Err(message) = check_folder_name(&base_name) {
+            jobs.push(failed_job(path, sets, message));
+            continue;
+        }
         for combination in &grid {
             let overrides: Vec<Override> = sets.iter().chain(combination).cloned().collect();
             let name = variant_name(&base_name, combination);
@@ -101,6 +106,22 @@ pub fn shard(jobs: Vec<Job>, shard: Shard) -> Vec<Job> {
         .filter(|(i, _)| i % shard.n == shard.k - 1)
         .map(|(_, job)| job)
         .collect()
+}
+
+/// A scenario's name is the folder its outputs go to, inside the batch's `--out`.
+fn check_folder_name(name: &str) -> Result<(), String> {
+    let unsafe_name = name.is_empty()
+        || name == "."
+        || name == ".."
+        || name.contains(['/', '\\'])
+        || name.chars().any(char::is_control);
+    if unsafe_name {
+        Err(format!(
+            "scenario name {name:?} cannot name a folder inside --out: use letters, digits, `-`, `_`, `.`"
+        ))
+    } else {
+        Ok(())
+    }
 }
 
 fn failed_job(path: &Path, sets: &[Override], message: String) -> Job {

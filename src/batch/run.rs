@@ -9,6 +9,7 @@ use super::comparison::ComparisonRow;
 use super::expand::Job;
 use crate::pipeline::{self, StageSeconds};
 use crate::report::files::round_to;
+use crate::report::plan::OUTPUT_FILES;
 
 /// What a batch reports while it runs, for progress displays.
 #[derive(Debug, Clone, Copy)]
@@ -52,13 +53,14 @@ fn run_job(job: &Job, out: &Path, on_event: &(dyn Fn(BatchEvent) + Sync)) -> Com
         .map(|o| (o.key.clone(), o.value_text()))
         .collect();
     let start = Instant::now();
+    let folder = out.join(&job.name);
+    clear_outputs(&folder);
     let row = match &job.scenario {
         Err(message) => ComparisonRow::failed(&job.name, overrides, message),
         Ok(scenario) => {
             let mut scenario = scenario.clone();
             // Scenarios run side by side: one HiGHS thread each, as the jobs fill the cores.
             scenario.solver.threads = 1;
-            let folder = out.join(&job.name);
             let mut seconds = StageSeconds::default();
             seconds.0.push(("scenario", job.load_seconds));
             match pipeline::optimize_scenario(scenario, seconds, &folder, &|_| {}) {
@@ -77,6 +79,14 @@ fn run_job(job: &Job, out: &Path, on_event: &(dyn Fn(BatchEvent) + Sync)) -> Com
     };
     on_event(BatchEvent::Finished { row: &row });
     row
+}
+
+/// Removes a previous run's outputs from a scenario's folder, so that a scenario that now
+/// fails does not leave an old plan beside its error row. Other files are left alone.
+fn clear_outputs(folder: &Path) {
+    for file in OUTPUT_FILES {
+        let _ = std::fs::remove_file(folder.join(file));
+    }
 }
 
 /// The comparison row of a scenario's result folder, from its `summary.json`.

@@ -31,6 +31,15 @@ fn km(v: f64) -> f64 {
     round_to(v, 3)
 }
 
+/// The files `optimize` writes into its output folder.
+pub const OUTPUT_FILES: [&str; 5] = [
+    "sites.geojson",
+    "feeds.geojson",
+    "substations.geojson",
+    "excluded.geojson",
+    "summary.json",
+];
+
 /// Writes every output file; `seconds` gains the report stage before the summary is written.
 pub fn write_all(
     out: &Path,

@@ -23,10 +23,11 @@ pub enum ScenarioError {
     },
     #[error("scenario {path}: {message}")]
     Parse { path: PathBuf, message: String },
-    #[error("scenario {path}: --set {key}: {message}")]
+    #[error("scenario {path} with {overrides}: {message}")]
     Override {
         path: PathBuf,
-        key: String,
+        /// The overrides applied, `key=value, key=value`.
+        overrides: String,
         message: String,
     },
     #[error("scenario {path}: key `{key}` {message}")]
@@ -288,23 +289,29 @@ impl Scenario {
             path: path.to_path_buf(),
             message: e.to_string().trim_end().to_string(),
         })?;
-        let mut scenario = scenario;
+        let error = |overrides: &[Override], message: String| ScenarioError::Override {
+            path: path.to_path_buf(),
+            overrides: (overrides.iter().map(Override::to_string))
+                .collect::<Vec<_>>()
+                .join(", "),
+            message,
+        };
         for o in overrides {
-            let error = |message: String| ScenarioError::Override {
-                path: path.to_path_buf(),
-                key: o.key.clone(),
-                message,
-            };
-            o.apply(&mut table).map_err(|e| error(e.to_string()))?;
-            let file: ScenarioFile = toml::Value::Table(table.clone())
-                .try_into()
-                .map_err(|e: toml::de::Error| error(e.message().trim_end().to_string()))?;
-            scenario = Scenario::from_file(file, path);
-            scenario.validate().map_err(|e| match e {
-                ScenarioError::Invalid { key, message, .. } => error(format!("`{key}` {message}")),
-                other => error(other.to_string()),
-            })?;
+            o.apply(&mut table)
+                .map_err(|e| error(std::slice::from_ref(o), e.to_string()))?;
         }
+        // All overrides first, then one check: a combination is valid or not as a whole
+        // (`min_site_mw=400` with `max_site_mw=500`), whatever the order of the flags.
+        let file: ScenarioFile = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| error(overrides, e.message().trim_end().to_string()))?;
+        let mut scenario = Scenario::from_file(file, path);
+        scenario.validate().map_err(|e| match e {
+            ScenarioError::Invalid { key, message, .. } => {
+                error(overrides, format!("`{key}` {message}"))
+            }
+            other => error(overrides, other.to_string()),
+        })?;
         scenario.overrides = overrides.to_vec();
         Ok(scenario)
     }

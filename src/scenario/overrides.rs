@@ -124,6 +124,12 @@ impl Sweep {
         if values.is_empty() {
             return Err(OverrideError::NoValues { key: first.key });
         }
+        if let Some(twice) = (1..values.len()).find(|&i| values[..i].contains(&values[i])) {
+            return Err(OverrideError::Key {
+                key: first.key,
+                message: format!("the value {} is listed twice", values[twice]),
+            });
+        }
         Ok(Sweep {
             key: first.key,
             values,
@@ -196,6 +202,8 @@ mod tests {
         assert!(Override::parse("no-equals").is_err());
         assert!(Override::parse("a..b=1").is_err());
         assert!(Sweep::parse("grid.max_headroom_share=").is_err());
+        let twice = Sweep::parse("grid.max_headroom_share=0.5,0.50").unwrap_err();
+        assert!(twice.to_string().contains("listed twice"), "{twice}");
     }
 
     #[test]
