@@ -2084,7 +2084,7 @@ impl Land {
             }
         }
         order.sort_unstable();
-        let mut kept = Vec::with_capacity(count);
+        let mut kept = Vec::with_capacity(count.min(order.len()));
         let mut cached: (usize, Vec<LandParcel>) = (usize::MAX, Vec::new());
         for &(_, idx, local) in &order {
             if kept.len() >= count {

@@ -498,3 +498,74 @@ fn a_recipe_map_not_yet_imported_says_to_import_it() {
     assert!(error.contains("gridsite import"), "{error}");
     assert!(error.contains("recipe.toml"), "{error}");
 }
+
+#[test]
+fn a_where_field_no_feature_has_is_an_error_naming_it() {
+    let small = Small::new();
+    small.edit(
+        "leading_number = [\"voltage_kv\"]",
+        "leading_number = [\"voltage_kv\"]\nwhere = { typo_field = \"x\" }",
+    );
+    let (_, message) = small.error();
+    assert!(
+        message.contains("typo_field") && message.contains("code, kv"),
+        "{message}"
+    );
+    let boundary = Small::new();
+    boundary.edit(
+        r#"source = { path = "square.geojson", format = "geojson" }"#,
+        r#"source = { path = "square.geojson", format = "geojson" }
+where = { nme = "region" }"#,
+    );
+    let (_, message) = boundary.error();
+    assert!(
+        message.contains("boundary") && message.contains("nme"),
+        "{message}"
+    );
+}
+
+#[test]
+fn one_part_multipoints_and_whole_float_ids_import_as_gis_users_expect() {
+    let small = Small::new();
+    let subs = SUBSTATIONS
+        .replace(r#""code":"A""#, r#""code":1.0"#)
+        .replace(
+            r#"{"type":"Point","coordinates":[-121.35,38.65]}"#,
+            r#"{"type":"MultiPoint","coordinates":[[-121.35,38.65]]}"#,
+        );
+    std::fs::write(small.dir.path().join("subs.geojson"), subs).unwrap();
+    small.import().unwrap();
+    let map = gridsite::layers::load_map(&small.out()).unwrap();
+    let ids: Vec<&str> = map.substations.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["1", "B"]);
+    assert_eq!(map.substations[1].point, geo::Point::new(-121.35, 38.65));
+}
+
+#[test]
+fn a_value_the_contract_refuses_names_the_source_feature_and_writes_no_folder() {
+    let small = Small::new();
+    small.edit(
+        "leading_number = [\"voltage_kv\"]",
+        "leading_number = [\"voltage_kv\"]\nconstants = { headroom_mw = -5 }",
+    );
+    let (_, message) = small.error();
+    assert!(
+        message.contains("subs.geojson feature 0") && message.contains("headroom_mw"),
+        "{message}"
+    );
+    assert!(!message.contains(".gridsite-import"), "{message}");
+    assert!(!small.out().exists(), "the out folder was created");
+}
+
+#[test]
+fn a_clip_distance_that_is_not_a_distance_is_an_error() {
+    for bad in ["nan", "-1.0", "inf"] {
+        let small = Small::new();
+        small.edit(
+            "leading_number = [\"voltage_kv\"]",
+            &format!("leading_number = [\"voltage_kv\"]\nclip_km = {bad}"),
+        );
+        let (_, message) = small.error();
+        assert!(message.contains("clip_km"), "{bad}: {message}");
+    }
+}

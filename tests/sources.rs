@@ -810,3 +810,19 @@ fn cec_substations_gpkg_reprojected_matches_the_wgs84_geojson_within_a_metre() {
     }
     println!("280 substations matched; max distance {max_m:.4} m");
 }
+
+#[test]
+fn csv_header_names_are_trimmed_once_and_must_be_unique() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("padded.csv");
+    std::fs::write(&path, "id, name , lon, lat\n1,Alpha,-121.5,38.5\n").unwrap();
+    let features = read_source(&csv_spec(&path, "lon", "lat")).unwrap();
+    assert_eq!(features[0].properties["name"], json!("Alpha"));
+    let twice = dir.path().join("twice.csv");
+    std::fs::write(&twice, "id,lon,lat,id\n1,-121.5,38.5,2\n").unwrap();
+    let error = read_source(&csv_spec(&twice, "lon", "lat")).unwrap_err();
+    assert!(
+        error.to_string().contains("\"id\" appears twice"),
+        "{error}"
+    );
+}

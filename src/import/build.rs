@@ -108,6 +108,35 @@ fn check_extension(
     }
 }
 
+/// A `where` field that no feature of the source has is a typo, not a filter that keeps
+/// nothing: an error naming the field and the fields the source has.
+pub fn check_filter_fields(
+    recipe: &Path,
+    layer: &'static str,
+    file: &Path,
+    filter: &std::collections::BTreeMap<String, Value>,
+    features: &[SourceFeature],
+) -> Result<(), ImportError> {
+    let has = |field: &str| features.iter().any(|f| f.properties.contains_key(field));
+    match filter.keys().find(|field| !has(field)) {
+        None => Ok(()),
+        Some(field) => {
+            let mut available: Vec<&str> = (features.iter())
+                .flat_map(|f| f.properties.keys().map(String::as_str))
+                .collect();
+            available.sort_unstable();
+            available.dedup();
+            Err(ImportError::UnknownFilterField {
+                recipe: recipe.to_path_buf(),
+                layer,
+                file: file.to_path_buf(),
+                field: field.clone(),
+                available: available.join(", "),
+            })
+        }
+    }
+}
+
 /// Whether a feature's properties match every `where` entry (an array matches any of its
 /// values; numbers compare as numbers, so `v_nom_kv = 154` matches `154.0` and `"154"`).
 pub fn matches_filter(
@@ -135,11 +164,29 @@ fn same_value(wanted: &Value, value: &Value) -> bool {
     }
 }
 
+/// A number as text the way a GIS user reads it: a whole float (a GeoPackage REAL id, `1.0`)
+/// without its `.0`.
+fn number_text(n: &serde_json::Number) -> String {
+    match n.as_f64() {
+        Some(v) if n.is_f64() && v.fract() == 0.0 && v.abs() < 9.0e15 => format!("{v:.0}"),
+        _ => n.to_string(),
+    }
+}
+
 fn number_of(value: &Value) -> Option<f64> {
     match value {
         Value::Number(n) => n.as_f64(),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
+    }
+}
+
+/// A one-part MultiPoint is the Point it holds: GeoPackages and shapefiles often store points
+/// that way, and the contract's point layers take Points.
+fn single_part(geometry: Geometry) -> Geometry {
+    match geometry {
+        Geometry::MultiPoint(m) if m.0.len() == 1 => Geometry::Point(m.0[0]),
+        other => other,
     }
 }
 
@@ -208,6 +255,7 @@ pub fn map_source(
     let features = read(ctx.recipe, ctx.folder, layer.name(), &source.source)?;
     let read_count = features.len();
     let file = super::recipe::resolve(&source.source, ctx.folder).path;
+    check_filter_fields(ctx.recipe, layer.name(), &file, &source.filter, &features)?;
     let mapper = Mapper {
         ctx,
         layer,
@@ -292,7 +340,8 @@ impl Mapper<'_> {
         rules
     }
 
-    fn map(&self, feature: SourceFeature) -> Result<Built, ImportError> {
+    fn map(&self, mut feature: SourceFeature) -> Result<Built, ImportError> {
+        feature.geometry = single_part(feature.geometry);
         if !self.layer.accepts(&feature.geometry) {
             return Err(ImportError::Geometry {
                 recipe: self.ctx.recipe(),
@@ -439,7 +488,7 @@ fn convert(value: &Value, kind: Kind, leading_number: bool) -> Result<Value, Str
     match kind {
         Kind::Text => match value {
             Value::String(s) => Ok(Value::String(s.clone())),
-            Value::Number(n) => Ok(Value::String(n.to_string())),
+            Value::Number(n) => Ok(Value::String(number_text(n))),
             Value::Bool(b) => Ok(Value::String(b.to_string())),
             other => Err(format!("expected a text, got {other}")),
         },

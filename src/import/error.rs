@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 
-use crate::layers::LayerError;
 use crate::report::WriteError;
 use crate::sources::SourceError;
 use crate::synth::SynthError;
@@ -76,6 +75,18 @@ pub enum ImportError {
         index: usize,
         geometry: &'static str,
     },
+    /// A `where` field that no feature of the source has.
+    #[error(
+        "{}: {layer}: {}: where: no feature has the field {field:?} (the source's fields: {available})",
+        recipe.display(), file.display()
+    )]
+    UnknownFilterField {
+        recipe: PathBuf,
+        layer: &'static str,
+        file: PathBuf,
+        field: String,
+        available: String,
+    },
     /// The boundary source has no polygon (after `where`).
     #[error(
         "{}: boundary: {}: no Polygon or MultiPolygon feature to make the boundary from",
@@ -113,11 +124,8 @@ pub enum ImportError {
     #[error("{}: generate: {source}", recipe.display())]
     Generate { recipe: PathBuf, source: SynthError },
     /// The built map does not pass the contract's validation.
-    #[error("{}: the built map is not valid: {source}", recipe.display())]
-    Invalid {
-        recipe: PathBuf,
-        source: Box<LayerError>,
-    },
+    #[error("{}: the built map is not valid: {message}", recipe.display())]
+    Invalid { recipe: PathBuf, message: String },
     /// An output could not be written.
     #[error(transparent)]
     Write(#[from] WriteError),

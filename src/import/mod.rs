@@ -218,6 +218,18 @@ fn check_rules(path: &Path, recipe: &Recipe) -> Result<(), ImportError> {
             ),
         ));
     }
+    let clip_kms = (recipe.layers().into_iter())
+        .flat_map(|(layer, sources)| sources.iter().map(move |s| (layer, s.clip_km)))
+        .map(|(layer, km)| (format!("[[{layer}]] clip_km"), km))
+        .chain(generate.map(|g| ("generate.receptor_clip_km".to_string(), g.receptor_clip_km)));
+    for (key, km) in clip_kms {
+        if !km.is_finite() || km < 0.0 {
+            return Err(rule_error(
+                path,
+                format!("{key}: must be a distance >= 0 km, got {km}"),
+            ));
+        }
+    }
     if recipe.parcels.is_empty() && generate.is_none_or(|g| g.parcels == 0) {
         return Err(rule_error(
             path,
@@ -235,6 +247,8 @@ fn read_boundary(
 ) -> Result<Boundary, ImportError> {
     let spec = &recipe.boundary;
     let features = build::read(recipe_path, folder, "boundary", &spec.source)?;
+    let file = recipe::resolve(&spec.source, folder).path;
+    build::check_filter_fields(recipe_path, "boundary", &file, &spec.filter, &features)?;
     let mut polygons = Vec::new();
     for feature in features
         .into_iter()
@@ -404,11 +418,12 @@ fn write_map(
     built: &[(LayerSummary, Vec<Built>)],
     metadata: &Value,
 ) -> Result<(), ImportError> {
+    let out_existed = out.exists();
     // One staging folder per import, so two imports into one folder never share it.
     static IMPORTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = IMPORTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let staging = out.join(format!(".gridsite-import-{}-{n}.tmp", std::process::id()));
-    let result = stage(recipe_path, &staging, out, built, metadata).and_then(|()| {
+    let result = stage(recipe_path, &staging, built, metadata).and_then(|()| {
         let mut names: Vec<&str> = built.iter().map(|(s, _)| s.layer.file()).collect();
         names.push(METADATA_FILE);
         for name in names {
@@ -422,13 +437,44 @@ fn write_map(
         Ok(())
     });
     let _ = std::fs::remove_dir_all(&staging);
+    if result.is_err() && !out_existed {
+        // Nothing written: not even the (empty) folder this import created.
+        let _ = std::fs::remove_dir(out);
+    }
     result
+}
+
+/// What the contract's validation refused, told in the recipe's terms: the layer, and the
+/// source feature (file and index) or "generated", rather than the staging file.
+fn invalid_feature_message(
+    error: &layers::LayerError,
+    built: &[(LayerSummary, Vec<Built>)],
+) -> String {
+    let file = error
+        .path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let layer = built.iter().find(|(s, _)| s.layer.file() == file);
+    let origin = match (&error.feature, layer) {
+        (Some((_, id)), Some((_, features))) => features
+            .iter()
+            .find(|f| &f.id == id)
+            .map(|f| format!("{} (id {id:?})", f.origin)),
+        _ => None,
+    };
+    let layer_name = layer.map_or(file.to_string(), |(s, _)| s.layer.to_string());
+    format!(
+        "layer {layer_name}: {}: {}: {}",
+        origin.unwrap_or_else(|| "the layer as a whole".into()),
+        error.property,
+        error.message
+    )
 }
 
 fn stage(
     recipe_path: &Path,
     staging: &Path,
-    out: &Path,
     built: &[(LayerSummary, Vec<Built>)],
     metadata: &Value,
 ) -> Result<(), ImportError> {
@@ -440,14 +486,9 @@ fn stage(
             .map(|f| files::feature(&f.geometry, f.properties.clone()));
         files::write_feature_collection(&path, geojson)?;
     }
-    layers::load_map(staging).map_err(|mut source| {
-        if let Some(name) = source.path.file_name() {
-            source.path = out.join(name);
-        }
-        ImportError::Invalid {
-            recipe: recipe_path.to_path_buf(),
-            source: Box::new(source),
-        }
+    layers::load_map(staging).map_err(|source| ImportError::Invalid {
+        recipe: recipe_path.to_path_buf(),
+        message: invalid_feature_message(&source, built),
     })?;
     files::write_json(&staging.join(METADATA_FILE), metadata)?;
     Ok(())

@@ -31,12 +31,23 @@ pub(super) fn read(spec: &SourceSpec) -> Result<RawLayer, SourceError> {
         ));
     };
     let mut reader = ::csv::Reader::from_path(path).map_err(|e| csv_error(path, e))?;
+    // Trimmed once, so that coordinate columns and property names match alike (" name").
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| csv_error(path, e))?
         .iter()
-        .map(str::to_string)
+        .map(|h| h.trim().to_string())
         .collect();
+    if let Some(twice) = (1..headers.len()).find(|&i| headers[..i].contains(&headers[i])) {
+        return Err(format_error(
+            path,
+            SourceFormat::Csv,
+            format!(
+                "the column {:?} appears twice in the header",
+                headers[twice]
+            ),
+        ));
+    }
     let columns = CoordinateColumns {
         x: column_position(path, &headers, x_field)?,
         y: column_position(path, &headers, y_field)?,
@@ -68,7 +79,7 @@ fn csv_error(path: &Path, error: ::csv::Error) -> SourceError {
 fn column_position(path: &Path, headers: &[String], name: &str) -> Result<usize, SourceError> {
     headers
         .iter()
-        .position(|h| h.trim() == name)
+        .position(|h| h == name.trim())
         .ok_or_else(|| SourceError::MissingColumn {
             path: path.to_path_buf(),
             column: name.to_string(),
