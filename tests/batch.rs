@@ -532,3 +532,19 @@ fn a_rerun_that_fails_leaves_no_old_plan_in_the_scenario_folder() {
         assert!(!out.join("reuse").join(file).exists(), "old {file} left");
     }
 }
+
+#[test]
+fn set_name_renames_the_scenario_and_its_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let tiny = fixtures().join("scenarios/tiny.toml");
+    let output = batch(&[tiny], &out, &["--set", "name=tiny-renamed"]);
+    assert!(output.status.success(), "{}", describe(&output));
+    assert_eq!(
+        scenario_names(&rows_without_seconds(&out)),
+        ["tiny-renamed"]
+    );
+    let summary = read_json(&out.join("tiny-renamed/summary.json"));
+    assert_eq!(summary["scenario"], "tiny-renamed");
+    assert!(!out.join("tiny").exists());
+}

@@ -62,8 +62,9 @@ pub fn expand(
     let grid = sweep_grid(sweeps);
     let mut jobs = Vec::new();
     for path in scenario_paths {
-        // The file alone names the scenario; overrides may still make a variant an error row.
-        let base_name = match Scenario::load(path) {
+        // `--set name=...` renames; where the sets are refused, the file alone names the
+        // scenario, and each variant becomes an error row under that name.
+        let base_name = match Scenario::load_with(path, sets).or_else(|_| Scenario::load(path)) {
             Ok(scenario) => scenario.name,
             Err(error) => {
                 jobs.push(failed_job(path, sets, error.to_string()));
