@@ -6,6 +6,9 @@
 //! - [`layers`]: the five map layers, read and validated into domain types.
 //! - [`index`]: a local metric frame and R-trees over substations, fiber, receptors, parcels.
 //! - [`candidates`]: hard filters; every parcel is a candidate or has a reason.
+//! - [`model`]: the contract's program (good_lp), its bounds and reductions.
+//! - [`optimizer`]: the exact fast path: bounds, a first plan, reductions, the proof.
+//! - [`solve`]: one program solved by HiGHS, with progress, a start and a time budget.
 //! - [`report`]: GeoJSON and JSON outputs, written whole or not at all.
 //! - [`pipeline`]: the stages run in order and timed.
 //! - [`batch`]: many scenarios in parallel, sweeps, shards, and their comparison.
@@ -20,6 +23,7 @@ pub mod import;
 pub mod index;
 pub mod layers;
 pub mod model;
+pub mod optimizer;
 pub mod pipeline;
 pub mod plan;
 pub mod report;

@@ -11,10 +11,11 @@ use crate::diagnose::{self, Shortfall};
 use crate::error::Error;
 use crate::index::SpatialIndex;
 use crate::layers::{self, Map};
-use crate::model::{ModelInput, Relaxation, SitingModel};
+use crate::model::ModelInput;
+use crate::optimizer::{self, Region, SearchReport};
 use crate::plan::Plan;
 use crate::scenario::Scenario;
-use crate::solve::{self, SolveProgress, SolverOutcome};
+use crate::solve::{SolveProgress, SolverOutcome};
 
 /// Wall-clock seconds of each stage, in pipeline order.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -114,6 +115,8 @@ pub struct Optimized {
     pub modelled_candidates: usize,
     /// Why there is no plan (infeasible, no plan in time); empty otherwise.
     pub shortfalls: Vec<Shortfall>,
+    /// How the optimizer found the plan (reductions, model size, bound, times).
+    pub search: SearchReport,
 }
 
 /// `gridsite optimize`: prepares the region, builds and solves the model, explains an
@@ -152,6 +155,7 @@ fn optimize_prepared(
             constraints: 0,
             modelled_candidates: 0,
             shortfalls: Vec::new(),
+            search: SearchReport::default(),
             prepared,
         }
     } else {
@@ -174,20 +178,22 @@ fn solve_region(
         screening,
         ..
     } = &prepared;
-    let (input, mut model) = seconds.time("model", || {
-        let input = ModelInput::new(scenario, map, index, &screening.candidates);
-        let model = SitingModel::build(&input, Relaxation::None);
-        (input, model)
-    });
-    let run = seconds.time("solve", || {
-        solve::solve(&mut model, &scenario.solver, on_progress)
-    })?;
-    let (status, shortfalls) = match run.outcome {
+    let region = Region {
+        scenario,
+        map,
+        index,
+        candidates: &screening.candidates,
+    };
+    let optimum = seconds.time("solve", || optimizer::optimize(&region, on_progress))?;
+    let (status, shortfalls) = match optimum.outcome {
         SolverOutcome::Optimal => (Status::Optimal, Vec::new()),
         SolverOutcome::Feasible => (Status::Feasible, Vec::new()),
         SolverOutcome::Infeasible => (
             Status::Infeasible,
-            seconds.time("diagnose", || diagnose::diagnose(&input, &scenario.solver))?,
+            seconds.time("diagnose", || {
+                let input = ModelInput::new(scenario, map, index, &screening.candidates);
+                diagnose::diagnose(&input, &scenario.solver)
+            })?,
         ),
         SolverOutcome::NoPlanInTime => (
             Status::Infeasible,
@@ -203,20 +209,16 @@ fn solve_region(
             }],
         ),
     };
-    let modelled_candidates = input.candidates.len();
-    let plan = if status.has_plan() {
-        crate::plan::read_plan(&model, &input, &run.values)
-    } else {
-        Plan::default()
-    };
+    let model = optimum.report.model;
     Ok(Optimized {
         prepared,
         status,
-        plan,
-        gap: run.gap,
-        variables: run.variables,
-        constraints: run.constraints,
-        modelled_candidates,
+        plan: optimum.plan,
+        gap: optimum.gap,
+        variables: model.variables,
+        constraints: model.constraints,
+        modelled_candidates: model.candidates,
         shortfalls,
+        search: optimum.report,
     })
 }

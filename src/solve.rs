@@ -39,8 +39,29 @@ pub struct SolverRun {
     pub gap: Option<f64>,
     /// Every column's value, by column number; empty without a plan.
     pub values: Vec<f64>,
+    /// The best bound HiGHS proved on the objective, in USD (None without a plan).
+    pub bound_usd: Option<f64>,
     pub variables: usize,
     pub constraints: usize,
+}
+
+/// How long and how closely one solve may search.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    pub time_limit_s: f64,
+    pub mip_gap: f64,
+    pub threads: u32,
+}
+
+impl Limits {
+    /// The scenario's `[solver]` settings as they stand.
+    pub fn of(settings: &Solver) -> Limits {
+        Limits {
+            time_limit_s: settings.time_limit_s,
+            mip_gap: settings.mip_gap,
+            threads: settings.threads,
+        }
+    }
 }
 
 /// A moment of a running solve, for progress displays.
@@ -60,6 +81,17 @@ pub fn solve(
     settings: &Solver,
     on_progress: &(dyn Fn(SolveProgress) + Sync),
 ) -> Result<SolverRun, Error> {
+    solve_from(model, Limits::of(settings), None, on_progress)
+}
+
+/// Solves the model within `limits`, starting from `start` (a value for every column, integer
+/// columns at whole values; HiGHS completes the continuous ones if they do not fit) when given.
+pub fn solve_from(
+    model: &mut SitingModel,
+    limits: Limits,
+    start: Option<&[f64]>,
+    on_progress: &(dyn Fn(SolveProgress) + Sync),
+) -> Result<SolverRun, Error> {
     let variables = model.variable_count();
     let constraints = model.constraints.len();
     let objective = std::mem::take(&mut model.objective);
@@ -73,7 +105,12 @@ pub fn solve(
         .try_into_inner()
         .map_err(|e| Error::Solver(format!("cannot build the HiGHS model: {e}")))?;
     let log = LogFile::new();
-    set_options(&mut highs_model, settings, &log.path)?;
+    set_options(&mut highs_model, limits, &log.path)?;
+    if let Some(start) = start {
+        highs_model
+            .try_set_solution(Some(start), None, None, None)
+            .map_err(|e| Error::Solver(format!("HiGHS rejected the starting plan: {e:?}")))?;
+    }
 
     let (done, finished) = mpsc::channel::<()>();
     let solved = std::thread::scope(|scope| {
@@ -119,6 +156,11 @@ pub fn solve(
             let gap = solved.mip_gap();
             if gap.is_finite() { gap.max(0.0) } else { 1.0 }
         }),
+        bound_usd: with_plan
+            .then(|| solved.double_info_value(c"mip_dual_bound").ok())
+            .flatten()
+            .filter(|b| b.is_finite())
+            .map(|b| b * USD_PER_OBJECTIVE_UNIT),
         values: if with_plan {
             solved.get_solution().columns().to_vec()
         } else {
@@ -129,15 +171,15 @@ pub fn solve(
     })
 }
 
-fn set_options(model: &mut highs::Model, settings: &Solver, log: &Path) -> Result<(), Error> {
+fn set_options(model: &mut highs::Model, limits: Limits, log: &Path) -> Result<(), Error> {
     let fail = |key: &str| Error::Solver(format!("HiGHS rejected option {key}"));
     model
-        .try_set_option("time_limit", settings.time_limit_s)
+        .try_set_option("time_limit", limits.time_limit_s.max(0.0))
         .map_err(|_| fail("time_limit"))?;
     model
-        .try_set_option("mip_rel_gap", settings.mip_gap)
+        .try_set_option("mip_rel_gap", limits.mip_gap)
         .map_err(|_| fail("mip_rel_gap"))?;
-    let threads = i32::try_from(settings.threads).unwrap_or(i32::MAX);
+    let threads = i32::try_from(limits.threads).unwrap_or(i32::MAX);
     model
         .try_set_option("threads", threads)
         .map_err(|_| fail("threads"))?;

@@ -43,10 +43,14 @@ pub fn target_and_count(model: &SitingModel, input: &ModelInput) -> Vec<Constrai
         placed += slacks.target_mw.var;
     }
     let built: Expression = model.sites.iter().map(|s| s.build.var).sum();
-    vec![
+    let mut rows = vec![
         constraint!(placed >= t.total_mw),
-        constraint!(built <= t.max_sites as f64),
-    ]
+        constraint!(built.clone() <= t.max_sites as f64),
+    ];
+    if let Some(min_sites) = input.strengthening.as_ref().and_then(|s| s.min_sites) {
+        rows.push(constraint!(built >= min_sites as f64));
+    }
+    rows
 }
 
 /// feeds: `min_feeds·build_p ≤ Σ_b feed_pb ≤ max_feeds·build_p`; `firm_pb + flex_pb ≤ max_site_mw·feed_pb`.

@@ -3,7 +3,7 @@
 
 use crate::candidates::Candidate;
 use crate::index::SpatialIndex;
-use crate::layers::Map;
+use crate::layers::{Map, Substation};
 use crate::scenario::Scenario;
 
 /// The model's inputs.
@@ -14,6 +14,47 @@ pub struct ModelInput<'a> {
     pub candidates: Vec<Candidate>,
     /// Pairs of candidate indices (i < j) whose site points are closer than `min_spacing_km`.
     pub spacing_pairs: Vec<(usize, usize)>,
+    /// Valid inequalities that tighten the program without changing its plans (the fast
+    /// path's); None for the contract's program as written.
+    pub strengthening: Option<Strengthening>,
+}
+
+/// Rows every plan of the program satisfies, which its linear relaxation does not imply.
+///
+/// - `s_p ≤ site_mw[p]·build_p`, where `site_mw[p]` is the bound `mw_p` of
+///   [`super::bounds`] (at most the candidate's `max_mw`, the module multiple below the
+///   contract's size cap): every plan keeps a built site within it, and an unbuilt one at 0.
+/// - `Σ_p build_p ≥ min_sites`, the fewest candidates whose `site_mw` reach `total_mw`
+///   (largest first): a plan places `total_mw` on sites of at most `site_mw` each, so it
+///   builds at least that many. The relaxation could otherwise build fractions of the
+///   cheapest sites per MW; this row is what makes its bound close to the optimum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Strengthening {
+    /// By candidate, in the input's order.
+    pub site_mw: Vec<f64>,
+    pub min_sites: Option<usize>,
+}
+
+impl Strengthening {
+    /// The rows for candidates whose MW bounds are `site_mw`.
+    pub fn new(site_mw: Vec<f64>, total_mw: f64) -> Strengthening {
+        let mut largest = site_mw.clone();
+        largest.sort_by(|a, b| b.total_cmp(a));
+        let mut placed_mw = 0.0;
+        let mut min_sites = None;
+        for (k, mw) in largest.iter().enumerate() {
+            placed_mw += mw;
+            // A hair of slack: the MW are module multiples summed in floating point.
+            if placed_mw >= total_mw - 1e-6 {
+                min_sites = Some(k + 1);
+                break;
+            }
+        }
+        if total_mw <= 0.0 {
+            min_sites = None;
+        }
+        Strengthening { site_mw, min_sites }
+    }
 }
 
 impl<'a> ModelInput<'a> {
@@ -24,7 +65,21 @@ impl<'a> ModelInput<'a> {
         index: &SpatialIndex,
         screened: &[Candidate],
     ) -> Self {
-        let candidates = reduce(screened, scenario, map);
+        Self::with_candidates(
+            scenario,
+            map,
+            index,
+            user_reductions(screened, scenario, map),
+        )
+    }
+
+    /// The inputs over exactly these candidates (and their feed options as given).
+    pub fn with_candidates(
+        scenario: &'a Scenario,
+        map: &'a Map,
+        index: &SpatialIndex,
+        candidates: Vec<Candidate>,
+    ) -> Self {
         let mut candidate_of_parcel = vec![usize::MAX; map.parcels.len()];
         for (i, c) in candidates.iter().enumerate() {
             candidate_of_parcel[c.parcel] = i;
@@ -46,30 +101,32 @@ impl<'a> ModelInput<'a> {
             map,
             candidates,
             spacing_pairs,
+            strengthening: None,
         }
     }
 
     /// Firm MW AI factories may take at a substation without its upgrade:
     /// `max_headroom_share·max(0, headroom_mw − community_growth_mw)`.
     pub fn firm_capacity_mw(&self, substation: usize) -> f64 {
-        let s = &self.map.substations[substation];
-        self.scenario.grid.max_headroom_share * (s.headroom_mw - s.community_growth_mw).max(0.0)
+        firm_capacity_mw(self.scenario, &self.map.substations[substation])
     }
 
     /// The cost of building on candidate `i` whatever its size: site, land and fiber lateral.
     pub fn build_usd(&self, i: usize) -> f64 {
-        let c = &self.candidates[i];
-        let parcel = &self.map.parcels[c.parcel];
-        let costs = &self.scenario.costs;
-        costs.site_fixed_usd
-            + parcel.land_usd_per_acre * parcel.acres
-            + costs.fiber_usd_per_km * c.fiber_km
+        super::bounds::build_usd(self.scenario, self.map, &self.candidates[i])
     }
 }
 
-/// The `[solver]` reductions a user may set for large regions (both off by default, when the
-/// model takes every candidate and every substation in reach, and its optimum is exact).
-fn reduce(screened: &[Candidate], scenario: &Scenario, map: &Map) -> Vec<Candidate> {
+/// Firm MW AI factories may take at a substation without its upgrade:
+/// `max_headroom_share·max(0, headroom_mw − community_growth_mw)`.
+pub fn firm_capacity_mw(scenario: &Scenario, substation: &Substation) -> f64 {
+    let s = substation;
+    scenario.grid.max_headroom_share * (s.headroom_mw - s.community_growth_mw).max(0.0)
+}
+
+/// The `[solver]` reductions a user may set (both off by default, when the model takes every
+/// candidate and every substation in reach, and its optimum is exact).
+pub fn user_reductions(screened: &[Candidate], scenario: &Scenario, map: &Map) -> Vec<Candidate> {
     let solver = &scenario.solver;
     let mut kept: Vec<Candidate> = screened.to_vec();
     if solver.max_feed_options > 0 {

@@ -6,14 +6,16 @@
 //! target, the community rules and the substation capacities get penalised slack, which is how
 //! an infeasible scenario is explained.
 
+pub mod bounds;
 pub mod constraints;
 mod input;
+pub mod start;
 
 use std::collections::BTreeMap;
 
 use good_lp::{Constraint, Expression, ProblemVariables, Variable, VariableDefinition, variable};
 
-pub use input::ModelInput;
+pub use input::{ModelInput, Strengthening, firm_capacity_mw, user_reductions};
 
 /// A variable and its column in the solver (creation order).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -142,7 +144,10 @@ impl SitingModel {
         let flexible_share = input.scenario.grid.flexible_share;
         for (i, c) in input.candidates.iter().enumerate() {
             let parcel = &input.map.parcels[c.parcel];
-            let cap_mw = target.max_site_mw.min(parcel.acres / site.acres_per_mw);
+            let mut cap_mw = target.max_site_mw.min(parcel.acres / site.acres_per_mw);
+            if let Some(strong) = &input.strengthening {
+                cap_mw = cap_mw.min(strong.site_mw[i]);
+            }
             let build = self.add(variable().binary());
             // Exact: the size constraint already caps modules at this bound.
             let max_modules = (c.max_mw / target.module_mw).round();

@@ -181,6 +181,25 @@ fn headroom_summary(map: &Map, scenario: &Scenario, plan: &Plan) -> Value {
     })
 }
 
+/// The optimizer's account: the last program's size, what was eliminated and why, the first
+/// plan's cost and the proven bound (USD rounded to whole dollars), and under `seconds` the
+/// seconds from the start of the solve stage to the first plan and to the proof.
+fn search_summary(search: &crate::optimizer::SearchReport) -> Value {
+    let mut value = serde_json::to_value(search).unwrap_or(Value::Null);
+    for key in ["first_plan_usd", "bound_usd"] {
+        if let Some(v) = value.get(key).and_then(Value::as_f64) {
+            value[key] = json!(usd(v));
+        }
+    }
+    // Wall-clock milestones, like `seconds` the only figures that differ between runs.
+    let milestone = |s: Option<f64>| s.map(|s| round_to(s, 3));
+    value["seconds"] = json!({
+        "first_plan": milestone(search.seconds_to_first_plan),
+        "proof": milestone(search.seconds_to_proof),
+    });
+    value
+}
+
 /// `summary.json`.
 pub fn summary(optimized: &Optimized, seconds: &StageSeconds) -> Value {
     let prepared = &optimized.prepared;
@@ -217,6 +236,7 @@ pub fn summary(optimized: &Optimized, seconds: &StageSeconds) -> Value {
         "upgrade_usd": usd(plan.upgrade_usd),
         "upgraded": plan.upgraded.iter().map(|b| prepared.map.substations[*b].id.clone()).collect::<Vec<_>>(),
         "headroom": headroom_summary(map, scenario, plan),
+        "search": search_summary(&optimized.search),
         "overrides": scenario.overrides.iter().map(|o| (o.key.clone(), json!(o.value))).collect::<serde_json::Map<_, _>>(),
     });
     if !optimized.shortfalls.is_empty() {

@@ -1,0 +1,594 @@
+//! The exact fast path from screened candidates to the contract's optimum.
+//!
+//! Takes the scenario, the map, its index and the screened candidates; gives an [`Optimum`]:
+//! the plan, its status and gap, and a [`SearchReport`] of how it was found. The steps:
+//!
+//! 1. **Bounds** ([`Bounds`]): for every candidate, the least cost of any plan that builds it,
+//!    and for every feed option the least cost of any plan that uses it. Candidates no plan can
+//!    build go at once ([`Rule::CannotBuild`]).
+//! 2. **A first plan**: the program over a *core* of candidates — the lowest bounds, and the
+//!    lowest of each community so that community rules can be met — solved exactly. Its plan is
+//!    a plan of the whole program (a core program's plans are the whole program's plans with
+//!    the other candidates unbuilt), so its cost `UB` bounds the optimum from above. An
+//!    infeasible core grows fourfold until it holds every candidate.
+//! 3. **Reduction** ([`Rule::Bound`]): every candidate and feed option whose bound exceeds `UB`
+//!    goes; no optimal plan used it (proof in [`crate::model::bounds`]).
+//! 4. **The proof**: if the survivors all lie in the core and the core was solved to
+//!    optimality, the core's optimum is the whole program's. Otherwise the program over the
+//!    survivors is solved with the first plan as its start, within the time left; its optimum
+//!    is the whole program's, since it holds every optimal plan.
+//!
+//! The `[solver]` time limit covers all of it: each solve gets the time left. When the limit
+//! stops the last solve, the best plan found so far is returned (`feasible`) with its gap,
+//! never "no plan" once a core plan exists. With `max_candidates`/`max_feed_options` set, the
+//! candidates are first reduced as the user asked (not exact), then treated the same way.
+//!
+//! [`solve_plain`] solves the contract's program over every candidate as it stands, for tests
+//! and benchmarks to compare with.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::candidates::Candidate;
+use crate::error::Error;
+use crate::index::SpatialIndex;
+use crate::layers::Map;
+use crate::model::bounds::{Bounds, Rule};
+use crate::model::start::Assignment;
+use crate::model::{ModelInput, Relaxation, SitingModel, Strengthening, user_reductions};
+use crate::plan::{self, Plan};
+use crate::scenario::Scenario;
+use crate::solve::{self, Limits, SolveProgress, SolverOutcome, SolverRun};
+
+/// The first core's size: enough for a plan of `max_sites` sites with room to choose.
+const FIRST_CORE: usize = 48;
+/// Each community's best candidates join the core (community rules need them).
+const CORE_PER_COMMUNITY: usize = 3;
+/// How much a core grows when it does not settle the question.
+const CORE_GROWTH: usize = 4;
+/// The share of the time left a core may take when it is not the last program.
+const CORE_TIME_SHARE: f64 = 0.5;
+
+/// How the optimum was found, as `summary.json` reports it under `search`.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct SearchReport {
+    /// Candidates, feed options, variables and constraints of the last program solved.
+    pub model: ModelSize,
+    /// Candidates left out before the last program, by rule (`cannot_build`, `bound`).
+    pub eliminated: BTreeMap<&'static str, usize>,
+    /// Feed options of kept candidates left out by their bound.
+    pub feed_options_eliminated: usize,
+    /// Candidates in the first (core) program.
+    pub core_candidates: usize,
+    /// Programs solved (cores, then the reduced program).
+    pub solves: usize,
+    /// The first plan's cost, in USD.
+    pub first_plan_usd: Option<f64>,
+    /// The proven lower bound on the cost of every plan, in USD.
+    pub bound_usd: Option<f64>,
+    /// Seconds from the start of the search to the first plan (not written with the counts:
+    /// `summary.json` has it under `seconds`).
+    #[serde(skip)]
+    pub seconds_to_first_plan: Option<f64>,
+    /// Seconds from the start of the search to the proof of optimality.
+    #[serde(skip)]
+    pub seconds_to_proof: Option<f64>,
+}
+
+/// The size of a program.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Default)]
+pub struct ModelSize {
+    pub candidates: usize,
+    pub feed_options: usize,
+    pub variables: usize,
+    pub constraints: usize,
+}
+
+/// The search's result.
+#[derive(Debug, Clone)]
+pub struct Optimum {
+    pub outcome: SolverOutcome,
+    /// The plan (empty without one); its sites' `candidate` index the screened candidates.
+    pub plan: Plan,
+    pub gap: Option<f64>,
+    pub report: SearchReport,
+}
+
+/// What the search is given.
+pub struct Region<'a> {
+    pub scenario: &'a Scenario,
+    pub map: &'a Map,
+    pub index: &'a SpatialIndex,
+    pub candidates: &'a [Candidate],
+}
+
+/// A solved program with the inputs it was built from.
+struct Solved<'a> {
+    input: ModelInput<'a>,
+    model: SitingModel,
+    run: SolverRun,
+    size: ModelSize,
+}
+
+impl Solved<'_> {
+    fn has_plan(&self) -> bool {
+        matches!(
+            self.run.outcome,
+            SolverOutcome::Optimal | SolverOutcome::Feasible
+        )
+    }
+
+    fn plan(&self) -> Plan {
+        plan::read_plan(&self.model, &self.input, &self.run.values)
+    }
+}
+
+/// The search, with its clock.
+struct Search<'a, 'p> {
+    region: &'a Region<'a>,
+    started: Instant,
+    /// How fast programs have been built so far (the slowest rate seen).
+    rows_per_second: Option<f64>,
+    on_progress: &'p (dyn Fn(SolveProgress) + Sync),
+    report: SearchReport,
+}
+
+/// Finds the contract's optimum (within `solver.mip_gap`) within `solver.time_limit_s`.
+pub fn optimize(
+    region: &Region,
+    on_progress: &(dyn Fn(SolveProgress) + Sync),
+) -> Result<Optimum, Error> {
+    let mut search = Search {
+        region,
+        started: Instant::now(),
+        rows_per_second: None,
+        on_progress,
+        report: SearchReport::default(),
+    };
+    search.run()
+}
+
+impl<'a> Search<'a, '_> {
+    fn run(&mut self) -> Result<Optimum, Error> {
+        let Region {
+            scenario,
+            map,
+            candidates,
+            ..
+        } = *self.region;
+        let candidates = user_reductions(candidates, scenario, map);
+        let bounds = Bounds::new(scenario, map, &candidates);
+        let buildable = self.buildable(&candidates, &bounds);
+        if buildable.is_empty() {
+            return Ok(self.nothing_buildable());
+        }
+
+        let mut survivors = buildable;
+        let mut feeds = feed_mask(&candidates);
+        let mut incumbent: Option<Incumbent> = None;
+        let mut size = FIRST_CORE;
+        let mut first = true;
+        // Set once a core ran out of its budget: from then on each program gets all the time
+        // left, and the first that runs out of it ends the search with the best plan found.
+        let mut final_try = false;
+        loop {
+            let forced = incumbent.as_ref().map_or(&[][..], |i| &i.candidates[..]);
+            let core = core_of(scenario, &candidates, &bounds, &survivors, size, forced);
+            // The first core offers each candidate only its nearest feed options: a plan
+            // found on fewer options is still a plan of the whole program, and comes sooner.
+            let mask = if first {
+                limit_feeds(&feeds, first_core_feeds(scenario))
+            } else {
+                feeds.clone()
+            };
+            let covers_all =
+                |survivors: &[usize], feeds: &[Vec<bool>]| covers(&core, &mask, survivors, feeds);
+            let last = final_try || covers_all(&survivors, &feeds);
+            let budget_s = if last {
+                self.time_left_s()
+            } else {
+                self.time_left_s() * CORE_TIME_SHARE
+            };
+            if first {
+                self.report.core_candidates = core.len();
+            }
+            let start = incumbent.as_ref().map(|i| &i.assignment);
+            let Some(solved) = self.solve(&candidates, &bounds, &core, &mask, start, budget_s)?
+            else {
+                // The program would not be built in the time left.
+                return Ok(self.best_so_far(incumbent, &bounds, &survivors));
+            };
+            if solved.has_plan() {
+                let plan = solved.plan();
+                let usd = plan.objective_usd();
+                if incumbent.as_ref().is_none_or(|i| usd < i.usd) {
+                    if incumbent.is_none() {
+                        self.report.first_plan_usd = Some(usd);
+                        self.report.seconds_to_first_plan = Some(self.elapsed_s());
+                    }
+                    incumbent = Some(Incumbent::new(&solved, plan, &candidates));
+                }
+                if let Some(best) = &incumbent {
+                    (survivors, feeds) = self.reduce(&candidates, &bounds, best.usd);
+                }
+            }
+            let proven = matches!(
+                solved.run.outcome,
+                SolverOutcome::Optimal | SolverOutcome::Infeasible
+            );
+            if (proven || solved.has_plan()) && covers_all(&survivors, &feeds) {
+                // Every optimal plan (or, without a plan, every plan) lies in this program:
+                // its optimum, or its best plan and bound when the time ran out, are the
+                // whole program's.
+                return Ok(self.finish(solved));
+            }
+            if (final_try && !proven) || self.time_left_s() <= 0.0 {
+                return Ok(self.best_so_far(incumbent, &bounds, &survivors));
+            }
+            // A core that ran out of its budget is not settled; larger ones, with all the time
+            // left, may still find a better plan or settle it.
+            final_try |= !proven;
+            first = false;
+            size *= CORE_GROWTH;
+        }
+    }
+
+    /// The best plan found when the time is up: `feasible` with its gap to the least bound of
+    /// the candidates still in play (every plan builds one of them), or no plan in time.
+    fn best_so_far(
+        &mut self,
+        incumbent: Option<Incumbent>,
+        bounds: &Bounds,
+        survivors: &[usize],
+    ) -> Optimum {
+        let Some(best) = incumbent else {
+            return Optimum {
+                outcome: SolverOutcome::NoPlanInTime,
+                plan: Plan::default(),
+                gap: None,
+                report: std::mem::take(&mut self.report),
+            };
+        };
+        let bound_usd = (survivors.iter())
+            .map(|&i| bounds.sites[i].plan_usd)
+            .fold(best.usd, f64::min);
+        let gap = ((best.usd - bound_usd) / best.usd.abs().max(1.0)).clamp(0.0, 1.0);
+        self.report.bound_usd = Some(bound_usd);
+        self.report.model = best.size;
+        let mut plan = best.plan;
+        renumber(&mut plan, self.region.candidates);
+        Optimum {
+            outcome: SolverOutcome::Feasible,
+            plan,
+            gap: Some(gap),
+            report: std::mem::take(&mut self.report),
+        }
+    }
+
+    /// No candidate can be built, so the only plan builds nothing: it meets the scenario when
+    /// the target is 0 MW and no community must host a site.
+    fn nothing_buildable(&mut self) -> Optimum {
+        let scenario = self.region.scenario;
+        let empty_plan_fits =
+            scenario.target.total_mw <= 0.0 && scenario.community.min_communities == 0;
+        let (outcome, gap, bound_usd) = if empty_plan_fits {
+            (SolverOutcome::Optimal, Some(0.0), Some(0.0))
+        } else {
+            (SolverOutcome::Infeasible, None, None)
+        };
+        self.report.bound_usd = bound_usd;
+        if empty_plan_fits {
+            self.report.seconds_to_proof = Some(self.elapsed_s());
+        }
+        Optimum {
+            outcome,
+            plan: Plan::default(),
+            gap,
+            report: std::mem::take(&mut self.report),
+        }
+    }
+
+    /// The candidates some plan may build; the others are counted as `cannot_build`.
+    fn buildable(&mut self, candidates: &[Candidate], bounds: &Bounds) -> Vec<usize> {
+        let buildable: Vec<usize> = (0..candidates.len())
+            .filter(|&i| bounds.sites[i].plan_usd.is_finite())
+            .collect();
+        let cannot = candidates.len() - buildable.len();
+        if cannot > 0 {
+            self.report
+                .eliminated
+                .insert(Rule::CannotBuild.as_str(), cannot);
+        }
+        buildable
+    }
+
+    /// The candidates and feed options whose bounds do not exceed `upper_usd`.
+    fn reduce(
+        &mut self,
+        candidates: &[Candidate],
+        bounds: &Bounds,
+        upper_usd: f64,
+    ) -> (Vec<usize>, Vec<Vec<bool>>) {
+        let mut survivors = Vec::new();
+        let mut by_bound = 0;
+        let mut feeds_out = 0;
+        let feeds: Vec<Vec<bool>> = (candidates.iter().zip(&bounds.sites))
+            .enumerate()
+            .map(|(i, (_, site))| {
+                if !site.plan_usd.is_finite() {
+                    return Vec::new();
+                }
+                if Bounds::exceeds(site.plan_usd, upper_usd) {
+                    by_bound += 1;
+                    return Vec::new();
+                }
+                survivors.push(i);
+                let kept: Vec<bool> = (site.feed_plan_usd.iter())
+                    .map(|&usd| !Bounds::exceeds(usd, upper_usd))
+                    .collect();
+                feeds_out += kept.iter().filter(|k| !**k).count();
+                kept
+            })
+            .collect();
+        if by_bound > 0 {
+            self.report
+                .eliminated
+                .insert(Rule::Bound.as_str(), by_bound);
+        }
+        self.report.feed_options_eliminated = feeds_out;
+        (survivors, feeds)
+    }
+
+    /// Builds and solves the program over `chosen` candidates with the feed options `feeds`
+    /// marks, from `start` where given, within `budget_s`; None when the program would not even
+    /// be built in the time left (judged from the rows per second of the programs built so far).
+    fn solve(
+        &mut self,
+        candidates: &[Candidate],
+        bounds: &Bounds,
+        chosen: &[usize],
+        feeds: &[Vec<bool>],
+        start: Option<&Assignment>,
+        budget_s: f64,
+    ) -> Result<Option<Solved<'a>>, Error> {
+        let Region {
+            scenario,
+            map,
+            index,
+            ..
+        } = *self.region;
+        let building = Instant::now();
+        let subset: Vec<Candidate> = chosen
+            .iter()
+            .map(|&i| {
+                let mut c = candidates[i].clone();
+                let mut keep = feeds[i].iter();
+                c.feeds.retain(|_| keep.next().copied().unwrap_or(true));
+                c
+            })
+            .collect();
+        let mut input = ModelInput::with_candidates(scenario, map, index, subset);
+        let feed_options: usize = input.candidates.iter().map(|c| c.feeds.len()).sum();
+        let rows_estimate =
+            input.spacing_pairs.len() + 4 * input.candidates.len() + 3 * feed_options;
+        if let Some(rate) = self.rows_per_second
+            && rows_estimate as f64 / rate > self.time_left_s()
+        {
+            return Ok(None);
+        }
+        let site_mw = chosen.iter().map(|&i| bounds.sites[i].mw).collect();
+        input.strengthening = Some(Strengthening::new(site_mw, scenario.target.total_mw));
+        let mut model = SitingModel::build(&input, Relaxation::None);
+        let size = ModelSize {
+            candidates: input.candidates.len(),
+            feed_options,
+            variables: model.variable_count(),
+            constraints: model.constraints.len(),
+        };
+        let start_values = start.map(|s| s.columns(&model, &input));
+        let built_s = building.elapsed().as_secs_f64().max(1e-6);
+        let rate = (size.constraints.max(1) as f64) / built_s;
+        self.rows_per_second = Some(self.rows_per_second.map_or(rate, |r| r.min(rate)));
+        let limits = Limits {
+            time_limit_s: budget_s.min(self.time_left_s()),
+            ..Limits::of(&scenario.solver)
+        };
+        let offset = self.started.elapsed();
+        let on_progress = self.on_progress;
+        let run = solve::solve_from(&mut model, limits, start_values.as_deref(), &|p| {
+            on_progress(SolveProgress {
+                elapsed: offset + p.elapsed,
+                gap_pct: p.gap_pct,
+            })
+        })?;
+        self.report.solves += 1;
+        Ok(Some(Solved {
+            input,
+            model,
+            run,
+            size,
+        }))
+    }
+
+    /// The optimum from the last solve, which proved it (or proved there is no plan).
+    fn finish(&mut self, solved: Solved) -> Optimum {
+        self.report.model = solved.size;
+        let plan = if solved.has_plan() {
+            let mut plan = solved.plan();
+            renumber(&mut plan, self.region.candidates);
+            plan
+        } else {
+            Plan::default()
+        };
+        if solved.run.outcome == SolverOutcome::Optimal {
+            self.report.seconds_to_proof = Some(self.elapsed_s());
+        }
+        self.report.bound_usd = solved.run.bound_usd;
+        Optimum {
+            outcome: solved.run.outcome,
+            plan,
+            gap: solved.run.gap,
+            report: std::mem::take(&mut self.report),
+        }
+    }
+
+    fn elapsed_s(&self) -> f64 {
+        self.started.elapsed().as_secs_f64()
+    }
+
+    fn time_left_s(&self) -> f64 {
+        (self.region.scenario.solver.time_limit_s - self.elapsed_s()).max(0.0)
+    }
+}
+
+/// The best plan found so far, with what a later program needs of it.
+struct Incumbent {
+    plan: Plan,
+    usd: f64,
+    /// Its solution by meaning, the start of later programs.
+    assignment: Assignment,
+    /// Its sites, as indices of the search's candidates (they stay in every later core).
+    candidates: Vec<usize>,
+    /// The size of the program it came from.
+    size: ModelSize,
+}
+
+impl Incumbent {
+    fn new(solved: &Solved, plan: Plan, candidates: &[Candidate]) -> Incumbent {
+        let parcels: BTreeSet<usize> = plan.sites.iter().map(|s| s.parcel).collect();
+        Incumbent {
+            usd: plan.objective_usd(),
+            assignment: Assignment::read(&solved.model, &solved.input, &solved.run.values),
+            candidates: (0..candidates.len())
+                .filter(|&i| parcels.contains(&candidates[i].parcel))
+                .collect(),
+            size: solved.size,
+            plan,
+        }
+    }
+}
+
+/// Whether a program over `core` with the feed options `mask` holds every candidate in
+/// `survivors` with every feed option `feeds` keeps.
+fn covers(core: &[usize], mask: &[Vec<bool>], survivors: &[usize], feeds: &[Vec<bool>]) -> bool {
+    let core: BTreeSet<usize> = core.iter().copied().collect();
+    survivors.iter().all(|i| {
+        core.contains(i)
+            && (feeds[*i].iter().zip(&mask[*i])).all(|(kept, offered)| !kept || *offered)
+    })
+}
+
+/// The core: the `size` buildable candidates with the lowest bounds (ties to the cheaper own
+/// cost, then the lower index); where community rules can bind, also the best
+/// `CORE_PER_COMMUNITY` of each of the communities with the best candidates, enough of them to
+/// meet `min_communities` and the per-community cap. In index order.
+fn core_of(
+    scenario: &Scenario,
+    candidates: &[Candidate],
+    bounds: &Bounds,
+    buildable: &[usize],
+    size: usize,
+    forced: &[usize],
+) -> Vec<usize> {
+    let mut ranked = buildable.to_vec();
+    ranked.sort_by(|&a, &b| {
+        let (sa, sb) = (&bounds.sites[a], &bounds.sites[b]);
+        (sa.plan_usd.total_cmp(&sb.plan_usd))
+            .then(sa.own_usd.total_cmp(&sb.own_usd))
+            .then(a.cmp(&b))
+    });
+    let mut core: BTreeSet<usize> = ranked.iter().take(size).copied().collect();
+    core.extend(forced.iter().copied());
+    let communities = communities_to_offer(scenario) * (size / FIRST_CORE).max(1);
+    let mut per_community: BTreeMap<Option<usize>, usize> = BTreeMap::new();
+    for &i in &ranked {
+        let community = candidates[i].community;
+        if !per_community.contains_key(&community) && per_community.len() >= communities {
+            continue;
+        }
+        let taken = per_community.entry(community).or_default();
+        if *taken < CORE_PER_COMMUNITY {
+            *taken += 1;
+            core.insert(i);
+        }
+    }
+    core.into_iter().collect()
+}
+
+/// How many communities the first core draws on beyond its best candidates: none where no
+/// community rule can bind, else twice what the rules need (`min_communities`, and the
+/// communities a target needs under `max_share_per_community`).
+fn communities_to_offer(scenario: &Scenario) -> usize {
+    let community = &scenario.community;
+    let share = community.max_share_per_community;
+    if community.min_communities <= 1 && share >= 1.0 {
+        return 0;
+    }
+    let by_share = if share > 0.0 {
+        (1.0 / share).ceil().min(1e6) as usize
+    } else {
+        1
+    };
+    2 * (community.min_communities as usize).max(by_share)
+}
+
+/// How many of its nearest feed options each candidate of the first core is offered.
+fn first_core_feeds(scenario: &Scenario) -> usize {
+    scenario.site.max_feeds.max(scenario.site.min_feeds) as usize + 2
+}
+
+/// Every feed option of every candidate.
+fn feed_mask(candidates: &[Candidate]) -> Vec<Vec<bool>> {
+    candidates
+        .iter()
+        .map(|c| vec![true; c.feeds.len()])
+        .collect()
+}
+
+/// The options of `feeds` among each candidate's nearest `limit`.
+fn limit_feeds(feeds: &[Vec<bool>], limit: usize) -> Vec<Vec<bool>> {
+    (feeds.iter())
+        .map(|f| {
+            f.iter()
+                .enumerate()
+                .map(|(j, kept)| *kept && j < limit)
+                .collect()
+        })
+        .collect()
+}
+
+/// Points the plan's sites at the region's candidates (the solved program numbered its own).
+fn renumber(plan: &mut Plan, region: &[Candidate]) {
+    let by_parcel: BTreeMap<usize, usize> = region
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.parcel, i))
+        .collect();
+    for site in &mut plan.sites {
+        if let Some(&i) = by_parcel.get(&site.parcel) {
+            site.candidate = i;
+        }
+    }
+}
+
+/// The contract's program over every candidate (less the user's `[solver]` reductions),
+/// solved as it stands: the reference the fast path is tested and measured against.
+pub fn solve_plain(
+    region: &Region,
+    on_progress: &(dyn Fn(SolveProgress) + Sync),
+) -> Result<(SolverOutcome, Plan, SolverRun), Error> {
+    let input = ModelInput::new(region.scenario, region.map, region.index, region.candidates);
+    let mut model = SitingModel::build(&input, Relaxation::None);
+    let run = solve::solve(&mut model, &region.scenario.solver, on_progress)?;
+    let plan = if matches!(
+        run.outcome,
+        SolverOutcome::Optimal | SolverOutcome::Feasible
+    ) {
+        plan::read_plan(&model, &input, &run.values)
+    } else {
+        Plan::default()
+    };
+    Ok((run.outcome, plan, run))
+}

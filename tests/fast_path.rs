@@ -1,0 +1,304 @@
+//! The fast path (`optimizer::optimize`: bounds, core plan, reductions, strengthened program)
+//! against the contract's program solved as it stands (`optimizer::solve_plain`) on random
+//! instances, each built to stress one reduction:
+//! - `ties`: many parcels of one size and price (bounds equal to the incumbent's cost);
+//! - `shared`: few substations with little headroom, which sites must share;
+//! - `communities`: a per-community cap and a minimum number of hosting communities;
+//! - `upgrades`: substations whose upgrades a plan needs;
+//! - `n1`: `min_feeds = 2`;
+//! - `infeasible`: targets beyond what the region holds (both must say infeasible);
+//! - `mixed`: everything at once.
+//!
+//! Both are solved with `mip_gap = 0`; their optima must agree to 1e-6 (relative), and the
+//! fast path's plan must cost what it reports.
+
+use std::path::Path;
+
+use gridsite::optimizer::{self, Region};
+use gridsite::pipeline;
+use gridsite::solve::SolverOutcome;
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stress {
+    Ties,
+    Shared,
+    Communities,
+    Upgrades,
+    N1,
+    Infeasible,
+    Mixed,
+}
+
+const STRESSES: [Stress; 7] = [
+    Stress::Ties,
+    Stress::Shared,
+    Stress::Communities,
+    Stress::Upgrades,
+    Stress::N1,
+    Stress::Infeasible,
+    Stress::Mixed,
+];
+
+/// SplitMix64, so that an instance is a function of its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn range(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.unit()
+    }
+    fn int(&mut self, lo: usize, hi: usize) -> usize {
+        lo + (self.next() % (hi - lo + 1) as u64) as usize
+    }
+    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        xs[self.int(0, xs.len() - 1)]
+    }
+    fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
+}
+
+fn r5(v: f64) -> f64 {
+    (v * 1e5).round() / 1e5
+}
+
+fn feature(geometry: Value, properties: Value) -> Value {
+    json!({"type": "Feature", "geometry": geometry, "properties": properties})
+}
+
+fn rect(lon0: f64, lat0: f64, lon1: f64, lat1: f64) -> Value {
+    json!({"type": "Polygon", "coordinates": [[[lon0, lat0], [lon1, lat0], [lon1, lat1], [lon0, lat1], [lon0, lat0]]]})
+}
+
+fn point(lon: f64, lat: f64) -> Value {
+    json!({"type": "Point", "coordinates": [lon, lat]})
+}
+
+fn write_layer(dir: &Path, name: &str, features: Vec<Value>) {
+    let collection = json!({"type": "FeatureCollection", "features": features});
+    std::fs::write(
+        dir.join(format!("{name}.geojson")),
+        serde_json::to_string(&collection).unwrap(),
+    )
+    .unwrap();
+}
+
+/// Writes a region of about 30 km × 20 km and its scenario; returns the scenario's path.
+fn write_instance(dir: &Path, seed: u64, stress: Stress) -> std::path::PathBuf {
+    let mut rng = Rng(seed);
+    let map = dir.join("map");
+    std::fs::create_dir_all(&map).unwrap();
+    let pick_stress = |s: Stress| stress == s || stress == Stress::Mixed;
+
+    let parcels = rng.int(12, 40);
+    let tie_price = rng.pick(&[0, 100_000]);
+    let mut features = Vec::new();
+    for i in 0..parcels {
+        let (w, h) = if pick_stress(Stress::Ties) {
+            (0.004, 0.004)
+        } else {
+            (rng.range(0.002, 0.006), rng.range(0.002, 0.006))
+        };
+        let lon = r5(rng.range(-100.15, -99.85 - w));
+        let lat = r5(rng.range(39.9, 40.1 - h));
+        let price = if pick_stress(Stress::Ties) && rng.chance(0.7) {
+            tie_price
+        } else {
+            rng.pick(&[0, 50_000, 100_000, 200_000, 400_000])
+        };
+        features.push(feature(
+            rect(lon, lat, r5(lon + w), r5(lat + h)),
+            json!({"id": format!("P{i}"), "zoning": "industrial", "land_usd_per_acre": price}),
+        ));
+    }
+    write_layer(&map, "parcels", features);
+
+    let substations = if pick_stress(Stress::Shared) {
+        rng.int(2, 3)
+    } else {
+        rng.int(3, 8)
+    };
+    let mut features = Vec::new();
+    for b in 0..substations {
+        let headroom = if pick_stress(Stress::Shared) {
+            rng.pick(&[60, 100, 150])
+        } else {
+            rng.pick(&[50, 100, 150, 200, 300, 400])
+        };
+        let mut props = json!({
+            "id": format!("S{b}"), "voltage_kv": 230, "headroom_mw": headroom,
+            "community_growth_mw": rng.pick(&[0, 0, 25]),
+            "flexible_mw": rng.pick(&[0, 0, 50]),
+        });
+        if pick_stress(Stress::Upgrades) && rng.chance(0.7) || rng.chance(0.2) {
+            props["upgrade_mw"] = json!(rng.pick(&[50, 100, 150]));
+            props["upgrade_usd"] = json!(rng.pick(&[0, 5_000_000, 15_000_000, 30_000_000]));
+        }
+        // Two substations on one point now and then: equal feed costs.
+        let (lon, lat) = if b > 0 && rng.chance(0.15) {
+            (-100.0, 40.0)
+        } else {
+            (r5(rng.range(-100.15, -99.85)), r5(rng.range(39.9, 40.1)))
+        };
+        features.push(feature(point(lon, lat), props));
+    }
+    write_layer(&map, "substations", features);
+    write_layer(
+        &map,
+        "fiber",
+        vec![feature(
+            json!({"type": "LineString", "coordinates": [[-100.2, 40.0], [-99.8, 40.0]]}),
+            json!({"id": "F0", "kind": "long_haul"}),
+        )],
+    );
+    write_layer(&map, "receptors", Vec::new());
+    let strips = [(-100.2, -100.05), (-100.05, -99.95), (-99.95, -99.8)];
+    let communities = strips
+        .iter()
+        .enumerate()
+        .map(|(c, (west, east))| {
+            feature(
+                rect(*west, 39.85, *east, 40.15),
+                json!({"id": format!("C{c}"), "name": format!("Strip {c}"), "population": 1000}),
+            )
+        })
+        .collect();
+    write_layer(&map, "communities", communities);
+
+    let min_feeds = if pick_stress(Stress::N1) { 2 } else { 1 };
+    let total = if stress == Stress::Infeasible {
+        rng.pick(&[800, 1200])
+    } else {
+        rng.pick(&[100, 150, 200, 300, 400])
+    };
+    let (share, min_communities) = if pick_stress(Stress::Communities) {
+        (rng.pick(&[0.5, 0.75]), rng.pick(&[1, 2, 3]))
+    } else {
+        (1.0, 1)
+    };
+    let scenario = format!(
+        r#"name = "fast-{seed}"
+map = "map"
+
+[target]
+total_mw = {total}
+module_mw = 25
+min_site_mw = 50
+max_site_mw = 200
+max_sites = {max_sites}
+
+[site]
+acres_per_mw = 0.1
+max_fiber_km = 20.0
+max_feed_km = {max_feed}
+min_feeds = {min_feeds}
+max_feeds = 2
+min_spacing_km = {spacing}
+
+[grid]
+max_headroom_share = 0.8
+flexible_share = {flexible_share}
+
+[community]
+max_share_per_community = {share}
+min_communities = {min_communities}
+
+[costs]
+site_fixed_usd = {fixed}
+flexible_usd_per_mw = {flex_usd}
+
+[solver]
+time_limit_s = 120
+mip_gap = 0.0
+"#,
+        max_sites = rng.int(2, 5),
+        max_feed = rng.pick(&[10.0, 20.0, 40.0]),
+        spacing = rng.pick(&[0.0, 2.0, 5.0]),
+        flexible_share = rng.pick(&[0.0, 0.0, 0.25]),
+        fixed = rng.pick(&[5_000_000, 20_000_000]),
+        flex_usd = rng.pick(&[0, 100_000]),
+    );
+    let path = dir.join("scenario.toml");
+    std::fs::write(&path, scenario).unwrap();
+    path
+}
+
+/// Solves an instance both ways and compares them; returns the fast path's outcome.
+fn compare(seed: u64, stress: Stress) -> Result<SolverOutcome, TestCaseError> {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_instance(dir.path(), seed, stress);
+    let prepared = pipeline::prepare(&scenario).expect("the instance prepares");
+    let region = Region {
+        scenario: &prepared.scenario,
+        map: &prepared.map,
+        index: &prepared.index,
+        candidates: &prepared.screening.candidates,
+    };
+    if region.candidates.is_empty() {
+        return Ok(SolverOutcome::Infeasible);
+    }
+    let fast = optimizer::optimize(&region, &|_| {}).expect("the fast path runs");
+    let (plain_outcome, plain_plan, _) =
+        optimizer::solve_plain(&region, &|_| {}).expect("the plain program runs");
+    prop_assert_eq!(fast.outcome, plain_outcome, "seed {} {:?}", seed, stress);
+    if plain_outcome == SolverOutcome::Optimal {
+        let (f, p) = (fast.plan.objective_usd(), plain_plan.objective_usd());
+        prop_assert!(
+            (f - p).abs() <= 1e-6 * p.abs().max(1.0),
+            "seed {seed} {stress:?}: fast {f} != plain {p}; search {:?}",
+            fast.report
+        );
+        let bound = fast.report.bound_usd.expect("an optimum has a bound");
+        prop_assert!(
+            bound <= f * (1.0 + 1e-9),
+            "bound {bound} above the plan {f}"
+        );
+    }
+    Ok(fast.outcome)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_fast_path_finds_the_plain_programs_optimum(
+        seed in any::<u64>(),
+        stress in proptest::sample::select(STRESSES.to_vec()),
+    ) {
+        compare(seed, stress)?;
+    }
+}
+
+/// Fixed seeds, so that each stress is seen on every run whatever proptest draws, and the
+/// sample has both feasible and infeasible instances.
+#[test]
+fn every_stress_on_fixed_seeds() {
+    let mut outcomes = std::collections::BTreeMap::new();
+    for stress in STRESSES {
+        for seed in 0..6u64 {
+            let outcome = compare(seed * 7919 + 1, stress)
+                .unwrap_or_else(|e| panic!("{stress:?} seed {seed}: {e}"));
+            *outcomes.entry(format!("{outcome:?}")).or_insert(0) += 1;
+        }
+    }
+    eprintln!("outcomes: {outcomes:?}");
+    assert!(
+        outcomes.get("Optimal").copied().unwrap_or(0) >= 20,
+        "{outcomes:?}"
+    );
+    assert!(
+        outcomes.get("Infeasible").copied().unwrap_or(0) >= 3,
+        "{outcomes:?}"
+    );
+}
