@@ -48,6 +48,9 @@ const FIRST_CORE: usize = 48;
 const CORE_PER_COMMUNITY: usize = 3;
 /// How much a core grows when it does not settle the question.
 const CORE_GROWTH: usize = 4;
+/// The relative gap a core that is not the last program is solved to (or the scenario's, if
+/// looser): it only has to give a good plan.
+const CORE_MIP_GAP: f64 = 0.01;
 /// The share of the time left a core may take when it is not the last program.
 const CORE_TIME_SHARE: f64 = 0.5;
 
@@ -186,16 +189,28 @@ impl<'a> Search<'a, '_> {
             let covers_all =
                 |survivors: &[usize], feeds: &[Vec<bool>]| covers(&core, &mask, survivors, feeds);
             let last = final_try || covers_all(&survivors, &feeds);
-            let budget_s = if last {
-                self.time_left_s()
+            let user_gap = scenario.solver.mip_gap;
+            let (budget_s, mip_gap) = if last {
+                (self.time_left_s(), user_gap)
             } else {
-                self.time_left_s() * CORE_TIME_SHARE
+                // A core that is not the last only needs a good plan, not its proof.
+                (
+                    self.time_left_s() * CORE_TIME_SHARE,
+                    user_gap.max(CORE_MIP_GAP),
+                )
             };
             if first {
                 self.report.core_candidates = core.len();
             }
             let start = incumbent.as_ref().map(|i| &i.assignment);
-            let Some(solved) = self.solve(&candidates, &bounds, &core, &mask, start, budget_s)?
+            let Some(solved) = self.solve(
+                &candidates,
+                &bounds,
+                &core,
+                &mask,
+                start,
+                (budget_s, mip_gap),
+            )?
             else {
                 // The program would not be built in the time left.
                 return Ok(self.best_so_far(incumbent, &bounds, &survivors));
@@ -218,7 +233,11 @@ impl<'a> Search<'a, '_> {
                 solved.run.outcome,
                 SolverOutcome::Optimal | SolverOutcome::Infeasible
             );
-            if (proven || solved.has_plan()) && covers_all(&survivors, &feeds) {
+            let within_user_gap = match solved.run.outcome {
+                SolverOutcome::Optimal => solved.run.gap.unwrap_or(1.0) <= user_gap,
+                _ => true,
+            };
+            if (proven || solved.has_plan()) && within_user_gap && covers_all(&survivors, &feeds) {
                 // Every optimal plan (or, without a plan, every plan) lies in this program:
                 // its optimum, or its best plan and bound when the time ran out, are the
                 // whole program's.
@@ -342,7 +361,7 @@ impl<'a> Search<'a, '_> {
     }
 
     /// Builds and solves the program over `chosen` candidates with the feed options `feeds`
-    /// marks, from `start` where given, within `budget_s`; None when the program would not even
+    /// marks, from `start` where given, within `budget_s` and to `mip_gap`; None when the program would not even
     /// be built in the time left (judged from the rows per second of the programs built so far).
     fn solve(
         &mut self,
@@ -351,7 +370,7 @@ impl<'a> Search<'a, '_> {
         chosen: &[usize],
         feeds: &[Vec<bool>],
         start: Option<&Assignment>,
-        budget_s: f64,
+        (budget_s, mip_gap): (f64, f64),
     ) -> Result<Option<Solved<'a>>, Error> {
         let Region {
             scenario,
@@ -393,6 +412,7 @@ impl<'a> Search<'a, '_> {
         self.rows_per_second = Some(self.rows_per_second.map_or(rate, |r| r.min(rate)));
         let limits = Limits {
             time_limit_s: budget_s.min(self.time_left_s()),
+            mip_gap,
             ..Limits::of(&scenario.solver)
         };
         let offset = self.started.elapsed();

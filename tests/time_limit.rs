@@ -1,0 +1,89 @@
+//! The time limit is a promise on a county-sized region (500,000 parcels, 300 substations):
+//! - a hard scenario (2,500 MW on up to 14 sites, N-1 feeds, spacing and community rules) with
+//!   `time_limit_s = 5` comes back from the solve stage within 5 s + 1 s + 5 %, with a plan and
+//!   its gap;
+//! - the shipped `suburban-500mw` scenario on the same county is proven optimal.
+//!
+//! One test, so that nothing else runs beside it while it is timed.
+
+use std::path::Path;
+
+use gridsite::pipeline::{self, Status};
+use gridsite::synth::{SynthConfig, generate};
+
+const HARD: &str = r#"name = "county-hard"
+map = "map"
+[target]
+total_mw = 2500
+max_sites = 14
+max_site_mw = 300
+[site]
+min_feeds = 2
+max_feeds = 3
+min_spacing_km = 4
+[grid]
+flexible_share = 0.2
+[community]
+max_share_per_community = 0.2
+min_communities = 6
+[solver]
+time_limit_s = 5
+mip_gap = 0.0
+"#;
+
+fn solve_seconds(optimized: &pipeline::Optimized) -> f64 {
+    let seconds = &optimized.prepared.seconds.0;
+    seconds
+        .iter()
+        .filter(|(stage, _)| *stage == "solve")
+        .map(|(_, s)| s)
+        .sum()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn a_county_keeps_the_time_limit_and_the_shipped_scenario_is_proven_optimal() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = SynthConfig::new(7, 500_000, 300);
+    generate(&config, &dir.path().join("map"), &mut |_, _, _| {}).unwrap();
+
+    let hard = write(dir.path(), "hard.toml", HARD);
+    let optimized = pipeline::optimize(&hard, &dir.path().join("hard"), &|_| {}).unwrap();
+    let seconds = solve_seconds(&optimized);
+    eprintln!(
+        "county-hard: {:?} gap {:?} in {seconds:.2} s; search {:?}",
+        optimized.status, optimized.gap, optimized.search
+    );
+    assert!(
+        seconds <= 5.0 * 1.05 + 1.0,
+        "the solve took {seconds:.2} s with time_limit_s = 5"
+    );
+    assert!(optimized.status.has_plan(), "{:?}", optimized.status);
+    let gap = optimized.gap.expect("a plan has a gap");
+    assert!((0.0..=1.0).contains(&gap), "gap {gap}");
+    assert!(optimized.plan.total_mw() >= 2500.0);
+    assert!(optimized.plan.sites.len() <= 14);
+
+    let shipped = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/suburban-500mw.toml"),
+    )
+    .unwrap()
+    .replace("map = \"../maps/suburban\"", "map = \"map\"");
+    let suburban = write(dir.path(), "suburban-500mw.toml", &shipped);
+    let optimized = pipeline::optimize(&suburban, &dir.path().join("suburban"), &|_| {}).unwrap();
+    eprintln!(
+        "county suburban-500mw: {:?} {:.0} USD in {:.2} s; search {:?}",
+        optimized.status,
+        optimized.plan.objective_usd(),
+        solve_seconds(&optimized),
+        optimized.search
+    );
+    assert_eq!(optimized.status, Status::Optimal);
+    assert!(optimized.gap.expect("a gap") <= optimized.prepared.scenario.solver.mip_gap);
+    assert!(optimized.plan.total_mw() >= 500.0);
+}
