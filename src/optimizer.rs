@@ -6,21 +6,23 @@
 //! 1. **Bounds** ([`Bounds`]): for every candidate, the least cost of any plan that builds it,
 //!    and for every feed option the least cost of any plan that uses it. Candidates no plan can
 //!    build go at once ([`Rule::CannotBuild`]).
-//! 2. **A first plan**: the program over a *core* of candidates — the lowest bounds, and the
-//!    lowest of each community so that community rules can be met — solved exactly. Its plan is
-//!    a plan of the whole program (a core program's plans are the whole program's plans with
-//!    the other candidates unbuilt), so its cost `UB` bounds the optimum from above. An
-//!    infeasible core grows fourfold until it holds every candidate.
-//! 3. **Reduction** ([`Rule::Bound`]): every candidate and feed option whose bound exceeds `UB`
-//!    goes; no optimal plan used it (proof in [`crate::model::bounds`]).
-//! 4. **The proof**: if the survivors all lie in the core and the core was solved to
-//!    optimality, the core's optimum is the whole program's. Otherwise the program over the
-//!    survivors is solved with the first plan as its start, within the time left; its optimum
-//!    is the whole program's, since it holds every optimal plan.
+//! 2. **A first plan**: the program over a *core* of candidates — the 48 lowest bounds, the
+//!    best of enough communities where community rules can bind, and each offered only its
+//!    nearest feed options — solved to a 1 % gap. Its plan is a plan of the whole program (a
+//!    core's plans are the whole program's plans with the other candidates unbuilt), so its
+//!    cost `UB` bounds the optimum from above.
+//! 3. **Reduction** ([`Rule::Bound`]): every candidate and feed option whose bound exceeds the
+//!    best `UB` so far goes; no optimal plan uses it (proof in [`crate::model::bounds`]).
+//! 4. **The proof**: cores grow fourfold over the candidates left, each with every feed
+//!    option left, each started from the best plan so far (whose candidates it keeps), until
+//!    one holds every candidate and feed option left: solved to `solver.mip_gap`, its optimum
+//!    is the whole program's, since it holds every optimal plan. (A core that holds them all
+//!    after the reduction it led to settles the question at once.) Every program is built
+//!    with the valid rows of [`Strengthening`].
 //!
-//! The `[solver]` time limit covers all of it: each solve gets the time left. When the limit
-//! stops the last solve, the best plan found so far is returned (`feasible`) with its gap,
-//! never "no plan" once a core plan exists. With `max_candidates`/`max_feed_options` set, the
+//! The `[solver]` time limit covers all of it: a core that is not the last gets half the time
+//! left, the last all of it. When the limit stops the search, the best plan found so far is
+//! returned (`feasible`) with its gap, never "no plan" once a core found one. With `max_candidates`/`max_feed_options` set, the
 //! candidates are first reduced as the user asked (not exact), then treated the same way.
 //!
 //! [`solve_plain`] solves the contract's program over every candidate as it stands, for tests
@@ -233,14 +235,15 @@ impl<'a> Search<'a, '_> {
                 solved.run.outcome,
                 SolverOutcome::Optimal | SolverOutcome::Infeasible
             );
-            let within_user_gap = match solved.run.outcome {
+            let settled = match solved.run.outcome {
                 SolverOutcome::Optimal => solved.run.gap.unwrap_or(1.0) <= user_gap,
-                _ => true,
+                SolverOutcome::Infeasible => true,
+                _ => false,
             };
-            if (proven || solved.has_plan()) && within_user_gap && covers_all(&survivors, &feeds) {
+            if covers_all(&survivors, &feeds) && (settled || (last && solved.has_plan())) {
                 // Every optimal plan (or, without a plan, every plan) lies in this program:
-                // its optimum, or its best plan and bound when the time ran out, are the
-                // whole program's.
+                // its optimum, or (the time left spent) its best plan and bound, are the whole
+                // program's.
                 return Ok(self.finish(solved));
             }
             if (final_try && !proven) || self.time_left_s() <= 0.0 {
@@ -445,7 +448,12 @@ impl<'a> Search<'a, '_> {
         if solved.run.outcome == SolverOutcome::Optimal {
             self.report.seconds_to_proof = Some(self.elapsed_s());
         }
-        self.report.bound_usd = solved.run.bound_usd;
+        // HiGHS's bound is within its tolerances of the plan (in M USD); a plan's recomputed
+        // cost is the tighter figure where the bound lies a few USD above it.
+        self.report.bound_usd = match (solved.run.bound_usd, plan.sites.is_empty()) {
+            (Some(bound), false) => Some(bound.min(plan.objective_usd())),
+            (bound, _) => bound,
+        };
         Optimum {
             outcome: solved.run.outcome,
             plan,
