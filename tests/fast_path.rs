@@ -12,12 +12,16 @@
 //! Both are solved with `mip_gap = 0`; their optima must agree to 1e-6 (relative), and the
 //! fast path's plan must cost what it reports.
 
+#[path = "common/rng.rs"]
+mod rng;
+
 use std::path::Path;
 
 use gridsite::optimizer::{self, Region};
 use gridsite::pipeline;
 use gridsite::solve::SolverOutcome;
 use proptest::prelude::*;
+use rng::Rng;
 use serde_json::{Value, json};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,34 +44,6 @@ const STRESSES: [Stress; 7] = [
     Stress::Infeasible,
     Stress::Mixed,
 ];
-
-/// SplitMix64, so that an instance is a function of its seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.unit()
-    }
-    fn int(&mut self, lo: usize, hi: usize) -> usize {
-        lo + (self.next() % (hi - lo + 1) as u64) as usize
-    }
-    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[self.int(0, xs.len() - 1)]
-    }
-    fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
-    }
-}
 
 fn r5(v: f64) -> f64 {
     (v * 1e5).round() / 1e5

@@ -6,6 +6,8 @@
 mod cli;
 #[path = "common/plan_checker.rs"]
 mod plan_checker;
+#[path = "common/rng.rs"]
+mod rng;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -16,6 +18,7 @@ use assert_cmd::Command;
 use cli::{describe, read_json};
 use gridsite::pipeline::{self, Status};
 use plan_checker::{Checked, Map, Pt, Scenario, check_plan, haversine_km, rfc7946_faults};
+use rng::Rng;
 use serde_json::{Value, json};
 
 // ---------------------------------------------------------------------------------------------
@@ -92,34 +95,6 @@ impl Layers {
             let text = serde_json::to_string_pretty(&collection(features.clone())).unwrap();
             std::fs::write(folder.join(format!("{name}.geojson")), text).unwrap();
         }
-    }
-}
-
-/// SplitMix64: a small seeded generator, so that instances are the same on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.unit()
-    }
-    fn int(&mut self, lo: usize, hi: usize) -> usize {
-        lo + (self.next() % (hi - lo + 1) as u64) as usize
-    }
-    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[self.int(0, xs.len() - 1)]
-    }
-    fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
     }
 }
 
