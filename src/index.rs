@@ -343,6 +343,12 @@ impl SpatialIndex {
 
     /// Parcels whose site points lie closer than `km` (haversine) to parcel `parcel`'s, other
     /// than itself, in index order.
+    /// The great-circle km between two parcels' site points: the distance
+    /// [`Self::parcels_closer_than_km`] compares.
+    pub fn parcel_distance_km(&self, p: usize, q: usize) -> f64 {
+        haversine_km(self.parcel_points[p], self.parcel_points[q])
+    }
+
     pub fn parcels_closer_than_km(&self, parcel: usize, km: f64) -> Vec<usize> {
         let from = self.parcel_points[parcel];
         let radius_m = km * 1000.0 * SEARCH_SLACK + SEARCH_MARGIN_M;

@@ -53,6 +53,10 @@ const CORE_GROWTH: usize = 4;
 /// The relative gap a core that is not the last program is solved to (or the scenario's, if
 /// looser): it only has to give a good plan.
 const CORE_MIP_GAP: f64 = 0.01;
+/// A program takes longer per row than the smaller ones before it (branching, and HiGHS's
+/// presolve, which may overrun its time limit on very large programs): the gate assumes this
+/// many times the rate seen.
+const GROWTH_SAFETY: f64 = 3.0;
 /// The share of the time left a core may take when it is not the last program.
 const CORE_TIME_SHARE: f64 = 0.5;
 
@@ -73,6 +77,10 @@ pub struct SearchReport {
     pub first_plan_usd: Option<f64>,
     /// The proven lower bound on the cost of every plan, in USD.
     pub bound_usd: Option<f64>,
+    /// Where an infeasible scenario was explained over some of its candidates only (a large
+    /// region): how many.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagnosed_candidates: Option<usize>,
     /// Seconds from the start of the search to the first plan (not written with the counts:
     /// `summary.json` has it under `seconds`).
     #[serde(skip)]
@@ -134,7 +142,8 @@ impl Solved<'_> {
 struct Search<'a, 'p> {
     region: &'a Region<'a>,
     started: Instant,
-    /// How fast programs have been built so far (the slowest rate seen).
+    /// How many rows a second the programs so far were built and solved at (the slowest):
+    /// a program that would take longer than the time left at that rate is not started.
     rows_per_second: Option<f64>,
     on_progress: &'p (dyn Fn(SolveProgress) + Sync),
     report: SearchReport,
@@ -168,6 +177,9 @@ impl<'a> Search<'a, '_> {
         let buildable = self.buildable(&candidates, &bounds);
         if buildable.is_empty() {
             return Ok(self.nothing_buildable());
+        }
+        if !communities_reachable(scenario, &candidates, &buildable) {
+            return Ok(self.infeasible_by_communities());
         }
 
         let mut survivors = buildable;
@@ -289,6 +301,16 @@ impl<'a> Search<'a, '_> {
         }
     }
 
+    /// No plan hosts `min_communities` communities: proven without a solve.
+    fn infeasible_by_communities(&mut self) -> Optimum {
+        Optimum {
+            outcome: SolverOutcome::Infeasible,
+            plan: Plan::default(),
+            gap: None,
+            report: std::mem::take(&mut self.report),
+        }
+    }
+
     /// No candidate can be built, so the only plan builds nothing: it meets the scenario when
     /// the target is 0 MW and no community must host a site.
     fn nothing_buildable(&mut self) -> Optimum {
@@ -364,8 +386,9 @@ impl<'a> Search<'a, '_> {
     }
 
     /// Builds and solves the program over `chosen` candidates with the feed options `feeds`
-    /// marks, from `start` where given, within `budget_s` and to `mip_gap`; None when the program would not even
-    /// be built in the time left (judged from the rows per second of the programs built so far).
+    /// marks, from `start` where given, within `budget_s` and to `mip_gap`; None when the
+    /// program would not be built and solved in the time left, judged from the rows per second
+    /// at which the programs so far were.
     fn solve(
         &mut self,
         candidates: &[Candidate],
@@ -396,7 +419,7 @@ impl<'a> Search<'a, '_> {
         let rows_estimate =
             input.spacing_pairs.len() + 4 * input.candidates.len() + 3 * feed_options;
         if let Some(rate) = self.rows_per_second
-            && rows_estimate as f64 / rate > self.time_left_s()
+            && GROWTH_SAFETY * rows_estimate as f64 / rate > self.time_left_s()
         {
             return Ok(None);
         }
@@ -410,9 +433,6 @@ impl<'a> Search<'a, '_> {
             constraints: model.constraints.len(),
         };
         let start_values = start.map(|s| s.columns(&model, &input));
-        let built_s = building.elapsed().as_secs_f64().max(1e-6);
-        let rate = (size.constraints.max(1) as f64) / built_s;
-        self.rows_per_second = Some(self.rows_per_second.map_or(rate, |r| r.min(rate)));
         let limits = Limits {
             time_limit_s: budget_s.min(self.time_left_s()),
             mip_gap,
@@ -427,6 +447,10 @@ impl<'a> Search<'a, '_> {
             })
         })?;
         self.report.solves += 1;
+        // The whole of it counts: building, handing over and solving (HiGHS may overrun its
+        // limit in the presolve of a very large program, so the gate must see solve times).
+        let rate = (size.constraints.max(1) as f64) / building.elapsed().as_secs_f64().max(1e-6);
+        self.rows_per_second = Some(self.rows_per_second.map_or(rate, |r| r.min(rate)));
         Ok(Some(Solved {
             input,
             model,
@@ -562,6 +586,19 @@ fn communities_to_offer(scenario: &Scenario) -> usize {
     2 * (community.min_communities as usize).max(by_share)
 }
 
+/// Whether some plan could host `min_communities` communities: a plan builds at most
+/// `max_sites` sites, each in one community, among the buildable candidates' communities.
+fn communities_reachable(
+    scenario: &Scenario,
+    candidates: &[Candidate],
+    buildable: &[usize],
+) -> bool {
+    let needed = scenario.community.min_communities as usize;
+    let hosting: BTreeSet<Option<usize>> =
+        buildable.iter().map(|&i| candidates[i].community).collect();
+    needed <= hosting.len().min(scenario.target.max_sites as usize)
+}
+
 /// How many of its nearest feed options each candidate of the first core is offered.
 fn first_core_feeds(scenario: &Scenario) -> usize {
     scenario.site.max_feeds.max(scenario.site.min_feeds) as usize + 2
@@ -599,6 +636,48 @@ fn renumber(plan: &mut Plan, region: &[Candidate]) {
             site.candidate = i;
         }
     }
+}
+
+/// Regions with more candidates than this are diagnosed over [`DIAGNOSIS_CORE`] of them.
+const DIAGNOSIS_ALL: usize = 2_000;
+/// How many candidates the diagnosis of a large region looks at.
+const DIAGNOSIS_CORE: usize = 500;
+
+/// The candidates the diagnosis of an infeasible scenario solves its relaxation over (its
+/// slack is then an upper bound on what the whole region needs, not the least), and whether
+/// that is all of them. Up to [`DIAGNOSIS_ALL`] candidates: all. Beyond: the
+/// [`DIAGNOSIS_CORE`] that can carry the most MW (the relaxation places as many MW as it can
+/// before anything else), ties to the lower bound on cost, with each community's best where
+/// community rules can bind; the relaxation over all of them would not be built in minutes.
+pub fn diagnosis_candidates(region: &Region) -> (Vec<Candidate>, bool) {
+    let candidates = user_reductions(region.candidates, region.scenario, region.map);
+    if candidates.len() <= DIAGNOSIS_ALL {
+        return (candidates, true);
+    }
+    let bounds = Bounds::new(region.scenario, region.map, &candidates);
+    let mut ranked: Vec<usize> = (0..candidates.len()).collect();
+    ranked.sort_by(|&a, &b| {
+        let (sa, sb) = (&bounds.sites[a], &bounds.sites[b]);
+        (sb.mw.total_cmp(&sa.mw))
+            .then(sa.own_usd.total_cmp(&sb.own_usd))
+            .then(a.cmp(&b))
+    });
+    let mut chosen: BTreeSet<usize> = ranked.iter().take(DIAGNOSIS_CORE).copied().collect();
+    let communities = communities_to_offer(region.scenario);
+    let mut per_community: BTreeMap<Option<usize>, usize> = BTreeMap::new();
+    for &i in &ranked {
+        let community = candidates[i].community;
+        if !per_community.contains_key(&community) && per_community.len() >= communities {
+            continue;
+        }
+        let taken = per_community.entry(community).or_default();
+        if *taken < CORE_PER_COMMUNITY {
+            *taken += 1;
+            chosen.insert(i);
+        }
+    }
+    let subset = chosen.into_iter().map(|i| candidates[i].clone()).collect();
+    (subset, false)
 }
 
 /// The contract's program over every candidate (less the user's `[solver]` reductions),

@@ -184,16 +184,13 @@ fn solve_region(
         index,
         candidates: &screening.candidates,
     };
-    let optimum = seconds.time("solve", || optimizer::optimize(&region, on_progress))?;
+    let mut optimum = seconds.time("solve", || optimizer::optimize(&region, on_progress))?;
     let (status, shortfalls) = match optimum.outcome {
         SolverOutcome::Optimal => (Status::Optimal, Vec::new()),
         SolverOutcome::Feasible => (Status::Feasible, Vec::new()),
         SolverOutcome::Infeasible => (
             Status::Infeasible,
-            seconds.time("diagnose", || {
-                let input = ModelInput::new(scenario, map, index, &screening.candidates);
-                diagnose::diagnose(&input, &scenario.solver)
-            })?,
+            seconds.time("diagnose", || diagnose_region(&region, &mut optimum.report))?,
         ),
         SolverOutcome::NoPlanInTime => (
             Status::Infeasible,
@@ -221,4 +218,23 @@ fn solve_region(
         shortfalls,
         search: optimum.report,
     })
+}
+
+/// Explains an infeasible scenario with the penalised relaxation; in a large region over the
+/// candidates that can carry the most MW (the messages say so, and `search` how many).
+fn diagnose_region(region: &Region, report: &mut SearchReport) -> Result<Vec<Shortfall>, Error> {
+    let (candidates, all) = optimizer::diagnosis_candidates(region);
+    let count = candidates.len();
+    let input = ModelInput::with_candidates(region.scenario, region.map, region.index, candidates);
+    let mut shortfalls = diagnose::diagnose(&input, &region.scenario.solver)?;
+    if !all {
+        report.diagnosed_candidates = Some(count);
+        for s in &mut shortfalls {
+            s.message.push_str(&format!(
+                " (found over the {count} of {} candidates that can carry the most MW)",
+                region.candidates.len()
+            ));
+        }
+    }
+    Ok(shortfalls)
 }

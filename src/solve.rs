@@ -92,6 +92,7 @@ pub fn solve_from(
     start: Option<&[f64]>,
     on_progress: &(dyn Fn(SolveProgress) + Sync),
 ) -> Result<SolverRun, Error> {
+    let entered = Instant::now();
     let variables = model.variable_count();
     let constraints = model.constraints.len();
     let objective = std::mem::take(&mut model.objective);
@@ -105,6 +106,12 @@ pub fn solve_from(
         .try_into_inner()
         .map_err(|e| Error::Solver(format!("cannot build the HiGHS model: {e}")))?;
     let log = LogFile::new();
+    // Handing the model to HiGHS takes time on large programs: it counts against the limit.
+    let setup_s = entered.elapsed().as_secs_f64();
+    let limits = Limits {
+        time_limit_s: (limits.time_limit_s - setup_s).max(0.0),
+        ..limits
+    };
     set_options(&mut highs_model, limits, &log.path)?;
     if let Some(start) = start {
         highs_model

@@ -1229,7 +1229,10 @@ fn time_limit_gives_feasible_with_its_gap_or_no_plan_in_time() {
                 assert_eq!(code, 0);
                 let gap = checked.summary["gap"].as_f64().unwrap();
                 assert!(gap > 0.0 && gap <= 1.0, "gap {gap}");
-                assert!(checked.summary["seconds"]["solve"].as_f64().unwrap() >= limit * 0.9);
+                // The search stops at the limit, or before it where the next program would
+                // not fit in the time left; never after it (HiGHS's slack and 5 %).
+                let solve_s = checked.summary["seconds"]["solve"].as_f64().unwrap();
+                assert!(solve_s <= limit * 1.05 + 1.0, "solve {solve_s} s, limit {limit} s");
                 return;
             }
             "optimal" => {

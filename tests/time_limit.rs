@@ -2,6 +2,10 @@
 //! - a hard scenario (2,500 MW on up to 14 sites, N-1 feeds, spacing and community rules) with
 //!   `time_limit_s = 5` comes back from the solve stage within 5 s + 1 s + 5 %, with a plan and
 //!   its gap;
+//! - a scenario that no plan meets, whose infeasibility only a whole program would prove
+//!   (sites 300 km apart), also keeps the limit, and says no plan was found in time;
+//! - a target far beyond the region and more communities than sites are infeasible without a
+//!   solve, explained over the candidates that carry the most MW;
 //! - the shipped `suburban-500mw` scenario on the same county is proven optimal.
 //!
 //! One test, so that nothing else runs beside it while it is timed.
@@ -68,6 +72,50 @@ fn a_county_keeps_the_time_limit_and_the_shipped_scenario_is_proven_optimal() {
     assert!((0.0..=1.0).contains(&gap), "gap {gap}");
     assert!(optimized.plan.total_mw() >= 2500.0);
     assert!(optimized.plan.sites.len() <= 14);
+
+    let far = write(
+        dir.path(),
+        "far.toml",
+        "name = \"far\"\nmap = \"map\"\n[target]\ntotal_mw = 500\n[site]\nmin_spacing_km = 300\n\
+         [solver]\ntime_limit_s = 5\n",
+    );
+    let optimized = pipeline::optimize(&far, &dir.path().join("far"), &|_| {}).unwrap();
+    let seconds = solve_seconds(&optimized);
+    assert!(seconds <= 5.0 * 1.05 + 1.0, "the solve took {seconds:.2} s");
+    assert_eq!(optimized.status, Status::Infeasible);
+    assert_eq!(optimized.shortfalls[0].requirement, "solver.time_limit_s");
+
+    for (name, keys, requirement) in [
+        ("huge", "[target]\ntotal_mw = 100000\n", "target.total_mw"),
+        (
+            "communities",
+            "[target]\ntotal_mw = 500\n[community]\nmin_communities = 7\n",
+            "community.min_communities",
+        ),
+    ] {
+        let text = format!("name = \"{name}\"\nmap = \"map\"\n{keys}");
+        let scenario = write(dir.path(), &format!("{name}.toml"), &text);
+        let optimized = pipeline::optimize(&scenario, &dir.path().join(name), &|_| {}).unwrap();
+        assert_eq!(optimized.status, Status::Infeasible, "{name}");
+        assert_eq!(optimized.search.solves, 0, "{name}: proven without a solve");
+        let diagnosed = optimized
+            .search
+            .diagnosed_candidates
+            .expect("a large region");
+        assert!(
+            (500..1_000).contains(&diagnosed),
+            "{name}: diagnosed over {diagnosed} candidates"
+        );
+        let first = &optimized.shortfalls[0];
+        assert_eq!(first.requirement, requirement, "{name}: {first:?}");
+        assert!(
+            first
+                .message
+                .contains("candidates that can carry the most MW"),
+            "{}",
+            first.message
+        );
+    }
 
     let shipped = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/suburban-500mw.toml"),

@@ -19,6 +19,10 @@ pub struct ModelInput<'a> {
     pub strengthening: Option<Strengthening>,
 }
 
+/// Up to this many candidate pairs (8,192 candidates; about half a second), spacing pairs are
+/// found by testing every pair.
+const PAIRWISE_SPACING_MAX: usize = 1 << 26;
+
 /// Rows every plan of the program satisfies, which its linear relaxation does not imply.
 ///
 /// - `s_p ≤ site_mw[p]·build_p`, where `site_mw[p]` is the bound `mw_p` of
@@ -80,13 +84,24 @@ impl<'a> ModelInput<'a> {
         index: &SpatialIndex,
         candidates: Vec<Candidate>,
     ) -> Self {
-        let mut candidate_of_parcel = vec![usize::MAX; map.parcels.len()];
-        for (i, c) in candidates.iter().enumerate() {
-            candidate_of_parcel[c.parcel] = i;
-        }
         let min_spacing_km = scenario.site.min_spacing_km;
         let mut spacing_pairs = Vec::new();
-        if min_spacing_km > 0.0 {
+        if min_spacing_km > 0.0 && candidates.len().pow(2) <= PAIRWISE_SPACING_MAX {
+            // Few candidates: every pair directly, the distance the R-tree search confirms
+            // with (a wide spacing would make each search visit most of the region's parcels).
+            for i in 0..candidates.len() {
+                for j in i + 1..candidates.len() {
+                    let km = index.parcel_distance_km(candidates[i].parcel, candidates[j].parcel);
+                    if km < min_spacing_km {
+                        spacing_pairs.push((i, j));
+                    }
+                }
+            }
+        } else if min_spacing_km > 0.0 {
+            let mut candidate_of_parcel = vec![usize::MAX; map.parcels.len()];
+            for (i, c) in candidates.iter().enumerate() {
+                candidate_of_parcel[c.parcel] = i;
+            }
             for (i, c) in candidates.iter().enumerate() {
                 for q in index.parcels_closer_than_km(c.parcel, min_spacing_km) {
                     let j = candidate_of_parcel[q];
@@ -96,6 +111,7 @@ impl<'a> ModelInput<'a> {
                 }
             }
         }
+        spacing_pairs.sort_unstable();
         ModelInput {
             scenario,
             map,
