@@ -1232,7 +1232,10 @@ fn time_limit_gives_feasible_with_its_gap_or_no_plan_in_time() {
                 // The search stops at the limit, or before it where the next program would
                 // not fit in the time left; never after it (HiGHS's slack and 5 %).
                 let solve_s = checked.summary["seconds"]["solve"].as_f64().unwrap();
-                assert!(solve_s <= limit * 1.05 + 1.0, "solve {solve_s} s, limit {limit} s");
+                assert!(
+                    solve_s <= limit * 1.05 + 1.0,
+                    "solve {solve_s} s, limit {limit} s"
+                );
                 return;
             }
             "optimal" => {
