@@ -554,8 +554,20 @@ fn core_of(
     let mut core: BTreeSet<usize> = ranked.iter().take(size).copied().collect();
     core.extend(forced.iter().copied());
     let communities = communities_to_offer(scenario) * (size / FIRST_CORE).max(1);
+    core.extend(best_of_communities(candidates, &ranked, communities));
+    core.into_iter().collect()
+}
+
+/// The first `CORE_PER_COMMUNITY` of `ranked` in each of the first `communities`
+/// communities that `ranked` reaches.
+fn best_of_communities(
+    candidates: &[Candidate],
+    ranked: &[usize],
+    communities: usize,
+) -> Vec<usize> {
     let mut per_community: BTreeMap<Option<usize>, usize> = BTreeMap::new();
-    for &i in &ranked {
+    let mut chosen = Vec::new();
+    for &i in ranked {
         let community = candidates[i].community;
         if !per_community.contains_key(&community) && per_community.len() >= communities {
             continue;
@@ -563,10 +575,10 @@ fn core_of(
         let taken = per_community.entry(community).or_default();
         if *taken < CORE_PER_COMMUNITY {
             *taken += 1;
-            core.insert(i);
+            chosen.push(i);
         }
     }
-    core.into_iter().collect()
+    chosen
 }
 
 /// How many communities the first core draws on beyond its best candidates: none where no
@@ -664,18 +676,7 @@ pub fn diagnosis_candidates(region: &Region) -> (Vec<Candidate>, bool) {
     });
     let mut chosen: BTreeSet<usize> = ranked.iter().take(DIAGNOSIS_CORE).copied().collect();
     let communities = communities_to_offer(region.scenario);
-    let mut per_community: BTreeMap<Option<usize>, usize> = BTreeMap::new();
-    for &i in &ranked {
-        let community = candidates[i].community;
-        if !per_community.contains_key(&community) && per_community.len() >= communities {
-            continue;
-        }
-        let taken = per_community.entry(community).or_default();
-        if *taken < CORE_PER_COMMUNITY {
-            *taken += 1;
-            chosen.insert(i);
-        }
-    }
+    chosen.extend(best_of_communities(&candidates, &ranked, communities));
     let subset = chosen.into_iter().map(|i| candidates[i].clone()).collect();
     (subset, false)
 }
