@@ -71,7 +71,7 @@ pub struct SearchReport {
     pub feed_options_eliminated: usize,
     /// Candidates in the first (core) program.
     pub core_candidates: usize,
-    /// Programs solved (cores, then the reduced program).
+    /// Programs solved (the cores, the last holding every candidate left).
     pub solves: usize,
     /// The first plan's cost, in USD.
     pub first_plan_usd: Option<f64>,
@@ -81,11 +81,12 @@ pub struct SearchReport {
     /// region): how many.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diagnosed_candidates: Option<usize>,
-    /// Seconds from the start of the search to the first plan (not written with the counts:
-    /// `summary.json` has it under `seconds`).
+    /// Seconds from the start of the search to the first plan (written by the report as
+    /// `search.seconds.first_plan`, apart from the figures that do not vary between runs).
     #[serde(skip)]
     pub seconds_to_first_plan: Option<f64>,
-    /// Seconds from the start of the search to the proof of optimality.
+    /// Seconds from the start of the search to the proof of optimality
+    /// (`search.seconds.proof`).
     #[serde(skip)]
     pub seconds_to_proof: Option<f64>,
 }
