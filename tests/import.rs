@@ -1,10 +1,10 @@
-//! `gridsite import`: the shipped recipes on the real layers of `../shared/data` (imported,
+//! `gridsite import`: the shipped recipes on their committed real layers (`maps/<region>/sources/`; imported,
 //! then optimized, then checked against the sources with geo), and every recipe error on
 //! small files the tests write.
 
 #[path = "common/data.rs"]
 mod data;
-use data::shared_data;
+use data::source;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -92,14 +92,14 @@ struct RealCase {
 }
 
 /// Imports the recipe, optimizes the scenario on it and checks the plan against the sources.
-fn import_and_optimize(case: &RealCase, data: &Path) {
+fn import_and_optimize(case: &RealCase) {
     let dir = tempfile::tempdir().unwrap();
     let map = dir.path().join("map");
     let summary = import::import(&repo().join(case.recipe), &map).unwrap();
     assert!(map.join("map.json").is_file());
 
-    let boundary = boundary_of(&data.join(case.boundary));
-    let inside: BTreeSet<String> = features(&data.join(case.substations))
+    let boundary = boundary_of(&source(case.boundary));
+    let inside: BTreeSet<String> = features(&source(case.substations))
         .into_iter()
         .filter(|(g, p)| (case.is_substation)(g, p) && boundary.intersects(g))
         .map(|(_, p)| (case.map_id)(&p))
@@ -140,39 +140,30 @@ fn import_and_optimize(case: &RealCase, data: &Path) {
 
 #[test]
 fn sacramento_recipe_imports_and_optimizes_inside_smud_territory() {
-    let Some(data) = shared_data() else { return };
-    import_and_optimize(
-        &RealCase {
-            recipe: "maps/sacramento/recipe.toml",
-            scenario: "sacramento-300mw.toml",
-            boundary: "california/smud_service_territory.geojson",
-            substations: "california/cec_substations_statewide_epsg3310.gpkg",
-            is_substation: |g, _| matches!(g, Geometry::Point(_)),
-            map_id: |p| format!("cec-{}", p["OBJECTID"]),
-        },
-        &data,
-    );
+    import_and_optimize(&RealCase {
+        recipe: "maps/sacramento/recipe.toml",
+        scenario: "sacramento-300mw.toml",
+        boundary: "california/smud_service_territory.geojson",
+        substations: "california/cec_substations_statewide_epsg3310.gpkg",
+        is_substation: |g, _| matches!(g, Geometry::Point(_)),
+        map_id: |p| format!("cec-{}", p["OBJECTID"]),
+    });
 }
 
 #[test]
 fn jeonbuk_recipe_imports_and_optimizes_inside_the_province() {
-    let Some(data) = shared_data() else { return };
-    import_and_optimize(
-        &RealCase {
-            recipe: "maps/jeonbuk/recipe.toml",
-            scenario: "jeonbuk-300mw.toml",
-            boundary: "korea/jeonbuk_sigungu.geojson",
-            substations: "korea/jeonbuk_grid.geojson",
-            is_substation: |g, p| matches!(g, Geometry::Point(_)) && p["kind"] == "substation_bus",
-            map_id: |p| p["bus"].as_str().unwrap().to_string(),
-        },
-        &data,
-    );
+    import_and_optimize(&RealCase {
+        recipe: "maps/jeonbuk/recipe.toml",
+        scenario: "jeonbuk-300mw.toml",
+        boundary: "korea/jeonbuk_sigungu.geojson",
+        substations: "korea/jeonbuk_grid.geojson",
+        is_substation: |g, p| matches!(g, Geometry::Point(_)) && p["kind"] == "substation_bus",
+        map_id: |p| p["bus"].as_str().unwrap().to_string(),
+    });
 }
 
 #[test]
 fn an_import_is_byte_identical_when_repeated() {
-    let Some(_) = shared_data() else { return };
     let recipe = repo().join("maps/sacramento/recipe.toml");
     let dirs: Vec<tempfile::TempDir> = (0..2)
         .map(|_| {
@@ -197,7 +188,6 @@ fn an_import_is_byte_identical_when_repeated() {
 
 #[test]
 fn the_import_command_prints_its_layers() {
-    let Some(_) = shared_data() else { return };
     let dir = tempfile::tempdir().unwrap();
     let output = assert_cmd::Command::cargo_bin("gridsite")
         .unwrap()

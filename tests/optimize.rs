@@ -1329,14 +1329,13 @@ fn ogrinfo_feature_count(path: &Path) -> Option<usize> {
 
 #[test]
 fn gdal_opens_every_output() {
-    if std::process::Command::new("ogrinfo")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!("skipped: ogrinfo (GDAL) is not on PATH");
-        return;
-    }
+    assert!(
+        std::process::Command::new("ogrinfo")
+            .arg("--version")
+            .output()
+            .is_ok(),
+        "ogrinfo (GDAL) is not on PATH: install gdal-bin (README, prerequisites)"
+    );
     let dir = tempfile::tempdir().unwrap();
     let medium = write_instance(dir.path(), &large_instance(11, 400, 20, MEDIUM_TAIL));
     for scenario in [

@@ -1,16 +1,15 @@
-//! The real public layers of `../shared/data`, read through the project's own readers.
+//! The real public layers committed in `maps/<region>/sources/`, read through the project's own readers.
 
 #[path = "common/data.rs"]
 mod data;
-use data::shared_data;
+use data::source;
 
 use gridsite::import;
 use gridsite::layers::FieldMap;
 
 #[test]
 fn sacramento_substations_read_with_voltage_classes() {
-    let Some(data) = shared_data() else { return };
-    let path = data.join("california/sacramento_substations.geojson");
+    let path = source("california/sacramento_substations.geojson");
     let substations = import::read_cec_substations(&path, "OBJECTID").unwrap();
     assert_eq!(substations.len(), 280);
     let kv: std::collections::BTreeSet<i64> =
@@ -27,8 +26,7 @@ fn sacramento_substations_read_with_voltage_classes() {
 
 #[test]
 fn sacramento_substation_ids_repeat_and_the_reader_says_where() {
-    let Some(data) = shared_data() else { return };
-    let path = data.join("california/sacramento_substations.geojson");
+    let path = source("california/sacramento_substations.geojson");
     let err = import::read_cec_substations(&path, "Substation_ID")
         .unwrap_err()
         .to_string();
@@ -40,8 +38,7 @@ fn sacramento_substation_ids_repeat_and_the_reader_says_where() {
 
 #[test]
 fn jeonbuk_admin_dongs_read_as_communities() {
-    let Some(data) = shared_data() else { return };
-    let path = data.join("korea/jeonbuk_admin_dong.geojson");
+    let path = source("korea/jeonbuk_admin_dong.geojson");
     let communities = import::read_admin_dongs(&path).unwrap();
     assert_eq!(communities.len(), 243);
     let first = &communities[0];
@@ -56,8 +53,7 @@ fn jeonbuk_admin_dongs_read_as_communities() {
 
 #[test]
 fn real_layers_without_a_field_map_name_the_missing_property() {
-    let Some(data) = shared_data() else { return };
-    let path = data.join("korea/jeonbuk_admin_dong.geojson");
+    let path = source("korea/jeonbuk_admin_dong.geojson");
     let err = gridsite::layers::read_communities(&path, &FieldMap::default())
         .unwrap_err()
         .to_string();

@@ -31,11 +31,9 @@ struct Runnable {
 }
 
 /// The shipped scenarios, each ready to run. A scenario whose map folder holds a recipe
-/// (`maps/sacramento`, `maps/jeonbuk`: built from `../shared/data` by `gridsite import`) runs
-/// on a fresh import in a temporary folder where the data is present; where it is absent, it
-/// runs on layers already built in the folder, or is skipped with a message.
+/// (`maps/sacramento`, `maps/jeonbuk`: built by `gridsite import` from the committed
+/// `sources/`) runs on a fresh import in a temporary folder.
 fn scenarios() -> Vec<Runnable> {
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
     let mut runnable = Vec::new();
     for scenario in shipped_scenarios() {
         let map = scenario.parent().unwrap().join(map_of(&scenario));
@@ -45,7 +43,7 @@ fn scenarios() -> Vec<Runnable> {
                 scenario,
                 _imported: None,
             });
-        } else if data.is_dir() {
+        } else {
             let dir = tempfile::tempdir().unwrap();
             let imported = dir.path().join("map");
             gridsite::import::import(&recipe, &imported).unwrap();
@@ -58,17 +56,6 @@ fn scenarios() -> Vec<Runnable> {
                 scenario: copy,
                 _imported: Some(dir),
             });
-        } else if map.join("parcels.geojson").is_file() {
-            runnable.push(Runnable {
-                scenario,
-                _imported: None,
-            });
-        } else {
-            eprintln!(
-                "skipped {}: its map is imported from {}, which is absent",
-                scenario.display(),
-                data.display()
-            );
         }
     }
     runnable
@@ -114,7 +101,7 @@ fn every_shipped_map_is_under_5_mb() {
     for map in std::fs::read_dir(maps).unwrap() {
         let map = map.unwrap().path();
         if map.join("recipe.toml").is_file() {
-            // Built by `gridsite import` from ../shared/data and git-ignored: not shipped.
+            // Built by `gridsite import` from its committed sources and git-ignored.
             continue;
         }
         let bytes: u64 = std::fs::read_dir(&map)

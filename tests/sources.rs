@@ -4,7 +4,7 @@
 
 #[path = "common/data.rs"]
 mod data;
-use data::shared_data;
+use data::source;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -770,16 +770,14 @@ fn substation_id(feature: &SourceFeature) -> String {
 /// station now and then (SS3523), so each is matched to the nearest of its namesakes.
 #[test]
 fn cec_substations_gpkg_reprojected_matches_the_wgs84_geojson_within_a_metre() {
-    let Some(data) = shared_data() else { return };
-    let california = data.join("california");
     let gpkg = read_source(&spec(
-        &california.join("cec_substations_statewide_epsg3310.gpkg"),
+        &source("california/cec_substations_statewide_epsg3310.gpkg"),
         SourceFormat::Gpkg,
     ))
     .unwrap();
     assert_eq!(gpkg.len(), 3261);
     let geojson = read_source(&spec(
-        &california.join("sacramento_substations.geojson"),
+        &source("california/sacramento_substations.geojson"),
         SourceFormat::GeoJson,
     ))
     .unwrap();
