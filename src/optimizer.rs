@@ -42,7 +42,7 @@ use crate::model::start::Assignment;
 use crate::model::{ModelInput, Relaxation, SitingModel, Strengthening, user_reductions};
 use crate::plan::{self, Plan};
 use crate::scenario::Scenario;
-use crate::solve::{self, Limits, SolveProgress, SolverOutcome, SolverRun};
+use crate::solve::{self, Emphasis, Limits, SolveProgress, SolverOutcome, SolverRun};
 
 /// The first core's size: enough for a plan of `max_sites` sites with room to choose.
 const FIRST_CORE: usize = 48;
@@ -437,6 +437,11 @@ impl<'a> Search<'a, '_> {
         let limits = Limits {
             time_limit_s: budget_s.min(self.time_left_s()),
             mip_gap,
+            emphasis: if start.is_some() {
+                Emphasis::Proof
+            } else {
+                Emphasis::FirstPlan
+            },
             ..Limits::of(&scenario.solver)
         };
         let offset = self.started.elapsed();
