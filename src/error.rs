@@ -1,8 +1,8 @@
 //! The library's error: every stage's own error, each naming what the user must fix.
 
+use crate::files::WriteError;
 use crate::index::IndexError;
 use crate::layers::LayerError;
-use crate::report::WriteError;
 use crate::scenario::ScenarioError;
 
 /// Any error of the pipeline.

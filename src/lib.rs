@@ -19,6 +19,7 @@ pub mod batch;
 pub mod candidates;
 pub mod diagnose;
 pub mod error;
+pub mod files;
 pub mod import;
 pub mod index;
 pub mod layers;

@@ -94,7 +94,6 @@ fn check_screens_every_shipped_scenario() {
     }
 }
 
-
 #[test]
 fn optimize_plans_every_shipped_scenario_within_the_contract() {
     for Runnable { scenario, .. } in &scenarios() {

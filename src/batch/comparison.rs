@@ -11,9 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::BatchError;
+use crate::files::{WriteError, round_to, write_atomically, write_json};
 use crate::report::chart::write_comparison_svg;
-use crate::report::files::round_to;
-use crate::report::{WriteError, write_atomically, write_json};
 
 /// One scenario of a batch, side by side with the others.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -37,7 +37,7 @@ pub enum BatchError {
     #[error("{}: {message}", path.display())]
     Results { path: PathBuf, message: String },
     #[error(transparent)]
-    Write(#[from] crate::report::WriteError),
+    Write(#[from] crate::files::WriteError),
     #[error(transparent)]
     Chart(#[from] crate::report::chart::ChartWriteError),
 }

@@ -7,8 +7,8 @@ use rayon::prelude::*;
 
 use super::comparison::ComparisonRow;
 use super::expand::Job;
+use crate::files::round_to;
 use crate::pipeline::{self, StageSeconds};
-use crate::report::files::round_to;
 use crate::report::plan::OUTPUT_FILES;
 
 /// What a batch reports while it runs, for progress displays.

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::report::WriteError;
+use crate::files::WriteError;
 use crate::sources::SourceError;
 use crate::synth::SynthError;
 

@@ -30,7 +30,7 @@ use std::time::Instant;
 use geo::Geometry;
 use serde_json::{Value, json};
 
-use crate::report::files;
+use crate::files;
 use boundary::Boundary;
 use build::{Built, Context, SourceCount};
 use recipe::GenerateSpec;
@@ -428,7 +428,7 @@ fn write_map(
         names.push(METADATA_FILE);
         for name in names {
             std::fs::rename(staging.join(name), out.join(name)).map_err(|source| {
-                ImportError::Write(crate::report::WriteError {
+                ImportError::Write(crate::files::WriteError {
                     path: out.join(name),
                     source,
                 })

@@ -26,8 +26,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::files::{WriteError, write_atomically};
 use crate::batch::ComparisonRow;
+use crate::files::{WriteError, write_atomically};
 
 /// The chart could not be drawn.
 #[derive(Debug, thiserror::Error)]

@@ -3,9 +3,7 @@
 //! Takes the results of the pipeline's stages; gives files written whole or not at all.
 
 pub mod chart;
-pub mod files;
 pub mod plan;
 pub mod screening;
 
 pub use chart::{ChartError, ChartWriteError, comparison_svg, write_comparison_svg};
-pub use files::{WriteError, write_atomically, write_feature_collection, write_json};

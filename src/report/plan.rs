@@ -7,10 +7,10 @@ use std::time::Instant;
 use geo::{Geometry, LineString};
 use serde_json::{Value, json};
 
-use super::files::{
+use super::screening::{community_id, write_excluded};
+use crate::files::{
     WriteError, feature, properties, round_to, write_feature_collection, write_json,
 };
-use super::screening::{community_id, write_excluded};
 use crate::layers::Map;
 use crate::pipeline::{Optimized, StageSeconds};
 use crate::plan::Plan;

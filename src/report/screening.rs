@@ -6,8 +6,8 @@ use std::path::Path;
 use geo::Geometry;
 use serde_json::json;
 
-use super::files::{WriteError, feature, properties, round_to, write_feature_collection};
 use crate::candidates::{Candidate, Exclusion, Screening, UNASSIGNED};
+use crate::files::{WriteError, feature, properties, round_to, write_feature_collection};
 use crate::layers::Map;
 
 /// The id of a candidate's community (`unassigned` when it lies in none).

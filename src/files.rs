@@ -1,5 +1,8 @@
-//! Writing output files whole or not at all: each file is written to a temporary name in the
-//! same folder, flushed, then renamed over the final name.
+//! Files written whole or not at all: each file is written to a temporary name in the same
+//! folder, flushed, then renamed over the final name; GeoJSON and JSON writers and the rounding
+//! of written figures on top of it.
+//!
+//! A leaf: takes paths and values, gives files; used by `report`, `import`, `synth` and `batch`.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
