@@ -322,7 +322,7 @@ pub fn feed_filter(
 /// The most MW a parcel can host: `module_mw·floor(min(max_site_mw, acres/acres_per_mw)/module_mw)`.
 pub fn max_site_mw(acres: f64, scenario: &Scenario) -> f64 {
     let t = &scenario.target;
-    let cap_mw = t.max_site_mw.min(acres / scenario.site.acres_per_mw);
+    let cap_mw = crate::costs::size_cap_mw(scenario, acres);
     // A hair of tolerance so that 300/25 stays 12 modules despite rounding.
     t.module_mw * (cap_mw / t.module_mw + 1e-9).floor()
 }

@@ -2,7 +2,7 @@
 //! target, the community rules and the substation capacities, and the slack the relaxed plan
 //! needs says which requirement cannot be met, and by how much.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::model::{ModelInput, Relaxation, SitingModel};
@@ -11,7 +11,7 @@ use crate::scenario::Solver;
 use crate::solve::{self, SolverOutcome};
 
 /// A requirement the relaxed plan had to break.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Shortfall {
     /// The scenario key or layer property at stake (`target.total_mw`, ...).
     pub requirement: String,
@@ -100,7 +100,7 @@ pub fn diagnose(input: &ModelInput, settings: &Solver) -> Result<Vec<Shortfall>,
                 message: format!(
                     "substation {} would need {over:.1} MW more firm capacity than the {:.1} MW available to AI factories{}",
                     substation.id,
-                    input.firm_capacity_mw(*b) + substation.upgrade_mw,
+                    crate::costs::available_mw(input.scenario, substation, true),
                     if substation.upgrade_mw > 0.0 { " with its upgrade" } else { "" }
                 ),
             });

@@ -71,9 +71,13 @@ pub fn write_feature_collection(
 }
 
 /// Writes a JSON document, atomically.
-pub fn write_json(path: &Path, value: &serde_json::Value) -> Result<(), WriteError> {
+///
+/// Objects are written with their keys in alphabetical order, whatever the order of a
+/// struct's fields: a JSON value is built first.
+pub fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<(), WriteError> {
     write_atomically(path, |w| {
-        serde_json::to_writer_pretty(&mut *w, value)?;
+        let value = serde_json::to_value(value)?;
+        serde_json::to_writer_pretty(&mut *w, &value)?;
         w.write_all(b"\n")
     })
 }

@@ -17,6 +17,7 @@
 
 pub mod batch;
 pub mod candidates;
+pub mod costs;
 pub mod diagnose;
 pub mod error;
 pub mod files;
@@ -25,12 +26,14 @@ pub mod index;
 pub mod layers;
 pub mod model;
 pub mod optimizer;
+pub mod outcome;
 pub mod pipeline;
 pub mod plan;
 pub mod report;
 pub mod scenario;
 pub mod solve;
 pub mod sources;
+pub mod summary;
 pub mod synth;
 
 pub use error::Error;

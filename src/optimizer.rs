@@ -31,7 +31,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::candidates::Candidate;
 use crate::error::Error;
@@ -61,12 +61,12 @@ const GROWTH_SAFETY: f64 = 3.0;
 const CORE_TIME_SHARE: f64 = 0.5;
 
 /// How the optimum was found, as `summary.json` reports it under `search`.
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct SearchReport {
     /// Candidates, feed options, variables and constraints of the last program solved.
     pub model: ModelSize,
     /// Candidates left out before the last program, by rule (`cannot_build`, `bound`).
-    pub eliminated: BTreeMap<&'static str, usize>,
+    pub eliminated: BTreeMap<String, usize>,
     /// Feed options of kept candidates left out by their bound.
     pub feed_options_eliminated: usize,
     /// Candidates in the first (core) program.
@@ -79,20 +79,24 @@ pub struct SearchReport {
     pub bound_usd: Option<f64>,
     /// Where an infeasible scenario was explained over some of its candidates only (a large
     /// region): how many.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diagnosed_candidates: Option<usize>,
-    /// Seconds from the start of the search to the first plan (written by the report as
-    /// `search.seconds.first_plan`, apart from the figures that do not vary between runs).
-    #[serde(skip)]
-    pub seconds_to_first_plan: Option<f64>,
-    /// Seconds from the start of the search to the proof of optimality
-    /// (`search.seconds.proof`).
-    #[serde(skip)]
-    pub seconds_to_proof: Option<f64>,
+    /// Wall-clock milestones: like the top-level `seconds`, the only figures that differ
+    /// between runs.
+    pub seconds: SearchSeconds,
+}
+
+/// Seconds from the start of the search (the solve stage) to its milestones.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+pub struct SearchSeconds {
+    /// To the first plan.
+    pub first_plan: Option<f64>,
+    /// To the proof of optimality.
+    pub proof: Option<f64>,
 }
 
 /// The size of a program.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
 pub struct ModelSize {
     pub candidates: usize,
     pub feed_options: usize,
@@ -236,7 +240,7 @@ impl<'a> Search<'a, '_> {
                 if incumbent.as_ref().is_none_or(|i| usd < i.usd) {
                     if incumbent.is_none() {
                         self.report.first_plan_usd = Some(usd);
-                        self.report.seconds_to_first_plan = Some(self.elapsed_s());
+                        self.report.seconds.first_plan = Some(self.elapsed_s());
                     }
                     incumbent = Some(Incumbent::new(&solved, plan, &candidates));
                 }
@@ -325,7 +329,7 @@ impl<'a> Search<'a, '_> {
         };
         self.report.bound_usd = bound_usd;
         if empty_plan_fits {
-            self.report.seconds_to_proof = Some(self.elapsed_s());
+            self.report.seconds.proof = Some(self.elapsed_s());
         }
         Optimum {
             outcome,
@@ -344,7 +348,7 @@ impl<'a> Search<'a, '_> {
         if cannot > 0 {
             self.report
                 .eliminated
-                .insert(Rule::CannotBuild.as_str(), cannot);
+                .insert(Rule::CannotBuild.as_str().to_string(), cannot);
         }
         buildable
     }
@@ -380,7 +384,7 @@ impl<'a> Search<'a, '_> {
         if by_bound > 0 {
             self.report
                 .eliminated
-                .insert(Rule::Bound.as_str(), by_bound);
+                .insert(Rule::Bound.as_str().to_string(), by_bound);
         }
         self.report.feed_options_eliminated = feeds_out;
         (survivors, feeds)
@@ -476,7 +480,7 @@ impl<'a> Search<'a, '_> {
             Plan::default()
         };
         if solved.run.outcome == SolverOutcome::Optimal {
-            self.report.seconds_to_proof = Some(self.elapsed_s());
+            self.report.seconds.proof = Some(self.elapsed_s());
         }
         // HiGHS's bound is within its tolerances of the plan (in M USD); a plan's recomputed
         // cost is the tighter figure where the bound lies a few USD above it.

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::costs;
 use crate::model::{CommunityKey, ModelInput, SitingModel};
 
 /// One feed of a chosen site.
@@ -118,18 +119,18 @@ pub fn read_plan(model: &SitingModel, input: &ModelInput, values: &[f64]) -> Pla
                 km: f.km,
                 firm_mw: clean_mw(value(f.firm.col)),
                 flexible_mw: f.flex.map_or(0.0, |c| clean_mw(value(c.col))),
-                usd: scenario.costs.feed_usd_per_km * f.km,
+                usd: costs::feed_usd(scenario, f.km),
             })
             .collect();
         let mw = scenario.target.module_mw * value(site.modules.col).round();
         let parcel = &input.map.parcels[candidate.parcel];
         let flexible_mw: f64 = feeds.iter().map(|f| f.flexible_mw).sum();
         let mut costs = SiteCosts {
-            land_usd: parcel.land_usd_per_acre * parcel.acres,
-            fiber_usd: scenario.costs.fiber_usd_per_km * candidate.fiber_km,
+            land_usd: costs::land_usd(parcel),
+            fiber_usd: costs::fiber_usd(scenario, candidate.fiber_km),
             feed_usd: feeds.iter().map(|f| f.usd).sum(),
             site_fixed_usd: scenario.costs.site_fixed_usd,
-            flexible_usd: scenario.costs.flexible_usd_per_mw * flexible_mw,
+            flexible_usd: costs::flexible_usd(scenario, flexible_mw),
             total_usd: 0.0,
         };
         costs.total_usd = costs.land_usd

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use gridsite::batch::ComparisonRow;
-use gridsite::report::{comparison_svg, write_comparison_svg};
+use gridsite::batch::chart::{comparison_svg, write_comparison_svg};
 
 fn planned(
     scenario: &str,

@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::BatchError;
+use super::chart::write_comparison_svg;
 use crate::files::{WriteError, round_to, write_atomically, write_json};
-use crate::report::chart::write_comparison_svg;
+use crate::summary::Summary;
 
 /// One scenario of a batch, side by side with the others.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,46 +48,30 @@ pub struct ComparisonRow {
 }
 
 impl ComparisonRow {
-    /// The row of a scenario that ran, from its `summary.json`.
-    pub fn from_summary(summary: &Value) -> ComparisonRow {
-        let number = |key: &str| summary.get(key).and_then(Value::as_f64);
-        let count = |value: Option<&Value>| value.and_then(Value::as_u64);
-        let total_mw = number("total_mw");
-        let objective_usd = number("objective_usd");
-        let usd_per_mw = match (objective_usd, total_mw) {
-            (Some(usd), Some(mw)) if mw > 0.0 => Some(round_to(usd / mw, 0)),
+    /// The row of a scenario that ran, from its summary (in memory, or read back from its
+    /// `summary.json`).
+    pub fn from_summary(summary: &Summary) -> ComparisonRow {
+        let usd_per_mw = match summary.objective_usd {
+            Some(usd) if summary.total_mw > 0.0 => Some(round_to(usd / summary.total_mw, 0)),
             _ => None,
         };
-        let seconds = summary
-            .get("seconds")
-            .and_then(Value::as_object)
-            .map(|stages| round_to(stages.values().filter_map(Value::as_f64).sum(), 3));
-        let overrides = summary
-            .get("overrides")
-            .and_then(Value::as_object)
-            .map(|o| {
-                o.iter()
-                    .map(|(key, value)| (key.clone(), value_text(value)))
-                    .collect()
-            })
-            .unwrap_or_default();
         ComparisonRow {
-            scenario: text(summary.get("scenario")),
-            status: text(summary.get("status")),
-            total_mw,
-            target_mw: number("target_mw"),
-            sites: count(summary.get("sites")),
-            objective_usd,
+            scenario: summary.scenario.clone(),
+            status: summary.status.as_str().to_string(),
+            total_mw: Some(summary.total_mw),
+            target_mw: Some(summary.target_mw),
+            sites: Some(summary.sites as u64),
+            objective_usd: summary.objective_usd,
             usd_per_mw,
-            communities: count(summary.get("communities")),
-            candidates: count(summary.pointer("/counts/candidates")),
-            headroom_used_share: summary
-                .pointer("/headroom/used_share")
-                .and_then(Value::as_f64),
-            gap: number("gap"),
-            seconds,
-            overrides,
-            message: text(summary.get("message")),
+            communities: Some(summary.communities as u64),
+            candidates: Some(summary.counts.candidates as u64),
+            headroom_used_share: Some(summary.headroom.used_share),
+            gap: summary.gap,
+            seconds: Some(summary.total_seconds()),
+            overrides: (summary.overrides.iter())
+                .map(|(key, value)| (key.clone(), value_text(value)))
+                .collect(),
+            message: summary.message.clone().unwrap_or_default(),
         }
     }
 
@@ -126,13 +111,6 @@ impl ComparisonRow {
 
 /// The status of a scenario whose input could not be read.
 pub const ERROR_STATUS: &str = "error";
-
-fn text(value: Option<&Value>) -> String {
-    value
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
-}
 
 fn value_text(value: &Value) -> String {
     match value {

@@ -2,9 +2,11 @@
 //!
 //! Takes scenario files with `--set` overrides and `--sweep` grids; gives one [`Job`] a
 //! scenario variant ([`expand`]), the K-th of N deterministic slices of them ([`shard`]), runs
-//! them in parallel ([`run`]), and writes their comparison ([`comparison`]). [`compare`] merges
+//! them in parallel ([`run`]), and writes their comparison ([`comparison`], with its
+//! [`chart`]). [`compare`] merges
 //! the result folders of several batches (a cluster's shards) into one comparison.
 
+pub mod chart;
 pub mod compare;
 pub mod comparison;
 pub mod expand;
@@ -39,5 +41,5 @@ pub enum BatchError {
     #[error(transparent)]
     Write(#[from] crate::files::WriteError),
     #[error(transparent)]
-    Chart(#[from] crate::report::chart::ChartWriteError),
+    Chart(#[from] chart::ChartWriteError),
 }

@@ -10,6 +10,7 @@ use super::expand::Job;
 use crate::files::round_to;
 use crate::pipeline::{self, StageSeconds};
 use crate::report::plan::OUTPUT_FILES;
+use crate::summary::Summary;
 
 /// What a batch reports while it runs, for progress displays.
 #[derive(Debug, Clone, Copy)]
@@ -64,9 +65,10 @@ fn run_job(job: &Job, out: &Path, on_event: &(dyn Fn(BatchEvent) + Sync)) -> Com
             let mut seconds = StageSeconds::default();
             seconds.0.push(("scenario", job.load_seconds));
             match pipeline::optimize_scenario(scenario, seconds, &folder, &|_| {}) {
-                Ok(_) => read_row(&folder.join("summary.json")).unwrap_or_else(|message| {
-                    ComparisonRow::failed(&job.name, overrides, &message)
-                }),
+                Ok(optimized) => ComparisonRow::from_summary(&Summary::of(
+                    &optimized,
+                    &optimized.prepared.seconds,
+                )),
                 Err(error) => ComparisonRow::failed(&job.name, overrides, &error.to_string()),
             }
         }
@@ -93,7 +95,11 @@ fn clear_outputs(folder: &Path) {
 pub fn read_row(summary_path: &Path) -> Result<ComparisonRow, String> {
     let text = std::fs::read_to_string(summary_path)
         .map_err(|e| format!("cannot read {}: {e}", summary_path.display()))?;
-    let summary: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| format!("{} is not JSON: {e}", summary_path.display()))?;
+    let summary: Summary = serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{} is not a summary written by gridsite optimize: {e}",
+            summary_path.display()
+        )
+    })?;
     Ok(ComparisonRow::from_summary(&summary))
 }

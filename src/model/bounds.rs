@@ -168,36 +168,33 @@ fn max_sites_others(scenario: &Scenario) -> usize {
 
 /// The cost of building on a candidate whatever its size: site, land and fiber lateral.
 pub fn build_usd(scenario: &Scenario, map: &Map, c: &Candidate) -> f64 {
-    let parcel = &map.parcels[c.parcel];
-    let costs = &scenario.costs;
-    costs.site_fixed_usd
-        + parcel.land_usd_per_acre * parcel.acres
-        + costs.fiber_usd_per_km * c.fiber_km
+    crate::costs::build_usd(scenario, &map.parcels[c.parcel], c.fiber_km)
 }
 
 /// The cost of the `min_feeds` cheapest feed options (the nearest).
 fn cheapest_feeds_usd(scenario: &Scenario, c: &Candidate) -> f64 {
-    let per_km = scenario.costs.feed_usd_per_km;
     (c.feeds.iter())
         .take(scenario.site.min_feeds as usize)
-        .map(|f| per_km * f.km)
+        .map(|f| crate::costs::feed_usd(scenario, f.km))
         .sum()
 }
 
 /// `LB_{p,j}` for each feed option j of a candidate whose plans cost at least `plan_usd`.
 fn feed_plan_bounds(scenario: &Scenario, c: &Candidate, plan_usd: f64) -> Vec<f64> {
-    let per_km = scenario.costs.feed_usd_per_km;
     let min_feeds = scenario.site.min_feeds as usize;
     let dearest_needed_usd = match min_feeds {
         0 => 0.0,
-        n => c.feeds.get(n - 1).map_or(0.0, |f| per_km * f.km),
+        n => c
+            .feeds
+            .get(n - 1)
+            .map_or(0.0, |f| crate::costs::feed_usd(scenario, f.km)),
     };
     (c.feeds.iter().enumerate())
         .map(|(j, f)| {
             if j < min_feeds {
                 plan_usd
             } else {
-                plan_usd - dearest_needed_usd + per_km * f.km
+                plan_usd - dearest_needed_usd + crate::costs::feed_usd(scenario, f.km)
             }
         })
         .collect()
@@ -207,13 +204,13 @@ fn feed_plan_bounds(scenario: &Scenario, c: &Candidate, plan_usd: f64) -> Vec<f6
 /// its flexible MW when the scenario lets sites draw on them.
 pub fn feed_capacity_mw(scenario: &Scenario, map: &Map, substation: usize) -> f64 {
     let s = &map.substations[substation];
-    let firm = super::input::firm_capacity_mw(scenario, s);
+    let firm = crate::costs::available_mw(scenario, s, true);
     let flexible = if scenario.grid.flexible_share > 0.0 {
         s.flexible_mw
     } else {
         0.0
     };
-    firm + s.upgrade_mw + flexible
+    firm + flexible
 }
 
 /// `mw_p`: the module multiple at or below the site's size cap, its community's cap and what

@@ -3,7 +3,7 @@
 
 use crate::candidates::Candidate;
 use crate::index::SpatialIndex;
-use crate::layers::{Map, Substation};
+use crate::layers::Map;
 use crate::scenario::Scenario;
 
 /// The model's inputs.
@@ -124,20 +124,13 @@ impl<'a> ModelInput<'a> {
     /// Firm MW AI factories may take at a substation without its upgrade:
     /// `max_headroom_share·max(0, headroom_mw − community_growth_mw)`.
     pub fn firm_capacity_mw(&self, substation: usize) -> f64 {
-        firm_capacity_mw(self.scenario, &self.map.substations[substation])
+        crate::costs::firm_capacity_mw(self.scenario, &self.map.substations[substation])
     }
 
     /// The cost of building on candidate `i` whatever its size: site, land and fiber lateral.
     pub fn build_usd(&self, i: usize) -> f64 {
         super::bounds::build_usd(self.scenario, self.map, &self.candidates[i])
     }
-}
-
-/// Firm MW AI factories may take at a substation without its upgrade:
-/// `max_headroom_share·max(0, headroom_mw − community_growth_mw)`.
-pub fn firm_capacity_mw(scenario: &Scenario, substation: &Substation) -> f64 {
-    let s = substation;
-    scenario.grid.max_headroom_share * (s.headroom_mw - s.community_growth_mw).max(0.0)
 }
 
 /// The `[solver]` reductions a user may set (both off by default, when the model takes every
@@ -169,7 +162,6 @@ pub fn user_reductions(screened: &[Candidate], scenario: &Scenario, map: &Map) -
 /// What a MW on this candidate costs at least: its site, land and fiber costs and its
 /// `min_feeds` nearest feeds, spread over its maximum MW.
 fn usd_per_mw_lower_bound(c: &Candidate, scenario: &Scenario, map: &Map) -> f64 {
-    let costs = &scenario.costs;
     let parcel = &map.parcels[c.parcel];
     let feeds_km: f64 = c
         .feeds
@@ -177,9 +169,7 @@ fn usd_per_mw_lower_bound(c: &Candidate, scenario: &Scenario, map: &Map) -> f64 
         .take(scenario.site.min_feeds as usize)
         .map(|f| f.km)
         .sum();
-    let usd = costs.site_fixed_usd
-        + parcel.land_usd_per_acre * parcel.acres
-        + costs.fiber_usd_per_km * c.fiber_km
-        + costs.feed_usd_per_km * feeds_km;
+    let usd = crate::costs::build_usd(scenario, parcel, c.fiber_km)
+        + crate::costs::feed_usd(scenario, feeds_km);
     usd / c.max_mw.max(f64::MIN_POSITIVE)
 }

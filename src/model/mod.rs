@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use good_lp::{Constraint, Expression, ProblemVariables, Variable, VariableDefinition, variable};
 
-pub use input::{ModelInput, Strengthening, firm_capacity_mw, user_reductions};
+pub use input::{ModelInput, Strengthening, user_reductions};
 
 /// A variable and its column in the solver (creation order).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -140,11 +140,11 @@ impl SitingModel {
     }
 
     fn add_site_variables(&mut self, input: &ModelInput, relaxation: Relaxation) {
-        let (target, site) = (&input.scenario.target, &input.scenario.site);
+        let target = &input.scenario.target;
         let flexible_share = input.scenario.grid.flexible_share;
         for (i, c) in input.candidates.iter().enumerate() {
             let parcel = &input.map.parcels[c.parcel];
-            let mut cap_mw = target.max_site_mw.min(parcel.acres / site.acres_per_mw);
+            let mut cap_mw = crate::costs::size_cap_mw(input.scenario, parcel.acres);
             if let Some(strong) = &input.strengthening {
                 cap_mw = cap_mw.min(strong.site_mw[i]);
             }
@@ -162,7 +162,7 @@ impl SitingModel {
                     // site's size bounds it.
                     let firm_cap_mw = match relaxation {
                         Relaxation::None => {
-                            input.firm_capacity_mw(reach.substation) + substation.upgrade_mw
+                            crate::costs::available_mw(input.scenario, substation, true)
                         }
                         Relaxation::Diagnose => c.max_mw,
                     };
@@ -245,14 +245,14 @@ impl SitingModel {
     /// The contract's objective in USD (plus the penalties of a relaxation); the model keeps it
     /// scaled by [`USD_PER_OBJECTIVE_UNIT`].
     fn objective_usd(&self, input: &ModelInput) -> Expression {
-        let costs = &input.scenario.costs;
+        let scenario = input.scenario;
         let mut usd = Expression::with_capacity(self.columns);
         for site in &self.sites {
             usd.add_mul(site.build_usd, site.build.var);
             for f in &site.feeds {
-                usd.add_mul(costs.feed_usd_per_km * f.km, f.feed.var);
+                usd.add_mul(crate::costs::feed_usd(scenario, f.km), f.feed.var);
                 if let Some(flex) = f.flex {
-                    usd.add_mul(costs.flexible_usd_per_mw, flex.var);
+                    usd.add_mul(crate::costs::flexible_usd(scenario, 1.0), flex.var);
                 }
             }
         }

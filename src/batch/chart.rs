@@ -26,7 +26,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::batch::ComparisonRow;
+use super::ComparisonRow;
 use crate::files::{WriteError, write_atomically};
 
 /// The chart could not be drawn.

@@ -1,0 +1,56 @@
+//! The contract's cost and capacity rules (`DESIGN.md`, "The model"), each written once.
+//!
+//! Takes a scenario and map features; gives USD and MW. Screening, the model and its bounds,
+//! the plan read back from a solution, the summary and the diagnosis all ask here, so that a
+//! figure in `sites.geojson` is the same rule as the coefficient the solver saw.
+
+use crate::layers::{Parcel, Substation};
+use crate::scenario::Scenario;
+
+/// Firm MW AI factories may take at a substation without its upgrade:
+/// `max_headroom_share·max(0, headroom_mw − community_growth_mw)`.
+pub fn firm_capacity_mw(scenario: &Scenario, substation: &Substation) -> f64 {
+    let s = substation;
+    scenario.grid.max_headroom_share * (s.headroom_mw - s.community_growth_mw).max(0.0)
+}
+
+/// Firm MW a substation offers AI factories in a plan: its firm capacity, plus its upgrade
+/// when the plan takes it.
+pub fn available_mw(scenario: &Scenario, substation: &Substation, upgraded: bool) -> f64 {
+    firm_capacity_mw(scenario, substation) + if upgraded { substation.upgrade_mw } else { 0.0 }
+}
+
+/// The most MW the land and the size limit allow on a parcel, before modules:
+/// `min(max_site_mw, acres/acres_per_mw)`.
+pub fn size_cap_mw(scenario: &Scenario, acres: f64) -> f64 {
+    scenario
+        .target
+        .max_site_mw
+        .min(acres / scenario.site.acres_per_mw)
+}
+
+/// The land of a parcel: `land_usd_per_acre·acres`.
+pub fn land_usd(parcel: &Parcel) -> f64 {
+    parcel.land_usd_per_acre * parcel.acres
+}
+
+/// The fiber lateral of a site `fiber_km` from the nearest fiber.
+pub fn fiber_usd(scenario: &Scenario, fiber_km: f64) -> f64 {
+    scenario.costs.fiber_usd_per_km * fiber_km
+}
+
+/// A feed line of `km`.
+pub fn feed_usd(scenario: &Scenario, km: f64) -> f64 {
+    scenario.costs.feed_usd_per_km * km
+}
+
+/// What a site pays for `flexible_mw` of curtailable load.
+pub fn flexible_usd(scenario: &Scenario, flexible_mw: f64) -> f64 {
+    scenario.costs.flexible_usd_per_mw * flexible_mw
+}
+
+/// The cost of building on a parcel whatever the site's size: the site's fixed cost, its land
+/// and its fiber lateral.
+pub fn build_usd(scenario: &Scenario, parcel: &Parcel, fiber_km: f64) -> f64 {
+    scenario.costs.site_fixed_usd + land_usd(parcel) + fiber_usd(scenario, fiber_km)
+}

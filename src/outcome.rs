@@ -1,0 +1,86 @@
+//! What the pipeline's stages give: a screened region ([`Prepared`]), a region optimized
+//! ([`Optimized`], with its [`Status`]), and the seconds each stage took ([`StageSeconds`]).
+//!
+//! Types only: `pipeline` makes them, `report` and `batch` read them.
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::candidates::Screening;
+use crate::diagnose::Shortfall;
+use crate::index::SpatialIndex;
+use crate::layers::Map;
+use crate::optimizer::SearchReport;
+use crate::plan::Plan;
+use crate::scenario::Scenario;
+
+/// Wall-clock seconds of each stage, in pipeline order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StageSeconds(pub Vec<(&'static str, f64)>);
+
+impl StageSeconds {
+    /// Runs `stage`, recording its duration under `name`.
+    pub fn time<T>(&mut self, name: &'static str, stage: impl FnOnce() -> T) -> T {
+        let start = Instant::now();
+        let value = stage();
+        self.0.push((name, start.elapsed().as_secs_f64()));
+        value
+    }
+
+    pub fn total(&self) -> f64 {
+        self.0.iter().map(|(_, s)| s).sum()
+    }
+}
+
+/// A screened region, ready for the model.
+pub struct Prepared {
+    pub scenario: Scenario,
+    pub map: Map,
+    pub index: SpatialIndex,
+    pub screening: Screening,
+    pub seconds: StageSeconds,
+}
+
+/// The outcome of `optimize`, as the summary's `status` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Optimal,
+    Feasible,
+    Infeasible,
+    NoCandidates,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Optimal => "optimal",
+            Status::Feasible => "feasible",
+            Status::Infeasible => "infeasible",
+            Status::NoCandidates => "no_candidates",
+        }
+    }
+
+    /// Whether the scenario has a plan.
+    pub fn has_plan(self) -> bool {
+        matches!(self, Status::Optimal | Status::Feasible)
+    }
+}
+
+/// A region optimized: the plan (empty without one) and how it was found.
+pub struct Optimized {
+    pub prepared: Prepared,
+    pub status: Status,
+    pub plan: Plan,
+    /// The solver's relative gap; None without a plan.
+    pub gap: Option<f64>,
+    pub variables: usize,
+    pub constraints: usize,
+    /// Candidates in the model: all of them unless a `[solver]` reduction is set.
+    pub modelled_candidates: usize,
+    /// Why there is no plan (infeasible, no plan in time); empty otherwise.
+    pub shortfalls: Vec<Shortfall>,
+    /// How the optimizer found the plan (reductions, model size, bound, times).
+    pub search: SearchReport,
+}
