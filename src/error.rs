@@ -18,4 +18,11 @@ pub enum Error {
     Write(#[from] WriteError),
     #[error("solver failed: {0}")]
     Solver(String),
+    /// The plan read back from a solution does not cost what the solver says it does: the
+    /// model and the plan's cost rules disagree (a defect of gridsite, not of the input).
+    #[error(
+        "internal check failed: the plan costs {plan_usd:.0} USD by the cost rules but \
+         {solver_usd:.0} USD by the solver's objective; please report this with the scenario"
+    )]
+    PlanCost { plan_usd: f64, solver_usd: f64 },
 }

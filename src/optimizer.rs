@@ -138,8 +138,11 @@ impl Solved<'_> {
         )
     }
 
-    fn plan(&self) -> Plan {
-        plan::read_plan(&self.model, &self.input, &self.run.values)
+    /// The plan of the solution, its cost checked against the solver's objective.
+    fn plan(&self) -> Result<Plan, Error> {
+        let plan = plan::read_plan(&self.model, &self.input, &self.run.values);
+        plan.check_cost(self.run.objective_usd)?;
+        Ok(plan)
     }
 }
 
@@ -235,7 +238,7 @@ impl<'a> Search<'a, '_> {
                 return Ok(self.best_so_far(incumbent, &bounds, &survivors));
             };
             if solved.has_plan() {
-                let plan = solved.plan();
+                let plan = solved.plan()?;
                 let usd = plan.objective_usd();
                 if incumbent.as_ref().is_none_or(|i| usd < i.usd) {
                     if incumbent.is_none() {
@@ -261,7 +264,7 @@ impl<'a> Search<'a, '_> {
                 // Every optimal plan (or, without a plan, every plan) lies in this program:
                 // its optimum, or (the time left spent) its best plan and bound, are the whole
                 // program's.
-                return Ok(self.finish(solved));
+                return self.finish(solved);
             }
             if (final_try && !proven) || self.time_left_s() <= 0.0 {
                 return Ok(self.best_so_far(incumbent, &bounds, &survivors));
@@ -470,10 +473,10 @@ impl<'a> Search<'a, '_> {
     }
 
     /// The optimum from the last solve, which proved it (or proved there is no plan).
-    fn finish(&mut self, solved: Solved) -> Optimum {
+    fn finish(&mut self, solved: Solved) -> Result<Optimum, Error> {
         self.report.model = solved.size;
         let plan = if solved.has_plan() {
-            let mut plan = solved.plan();
+            let mut plan = solved.plan()?;
             renumber(&mut plan, self.region.candidates);
             plan
         } else {
@@ -488,12 +491,12 @@ impl<'a> Search<'a, '_> {
             (Some(bound), false) => Some(bound.min(plan.objective_usd())),
             (bound, _) => bound,
         };
-        Optimum {
+        Ok(Optimum {
             outcome: solved.run.outcome,
             plan,
             gap: solved.run.gap,
             report: std::mem::take(&mut self.report),
-        }
+        })
     }
 
     fn elapsed_s(&self) -> f64 {
@@ -704,7 +707,9 @@ pub fn solve_plain(
         run.outcome,
         SolverOutcome::Optimal | SolverOutcome::Feasible
     ) {
-        plan::read_plan(&model, &input, &run.values)
+        let plan = plan::read_plan(&model, &input, &run.values);
+        plan.check_cost(run.objective_usd)?;
+        plan
     } else {
         Plan::default()
     };
