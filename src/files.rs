@@ -115,7 +115,8 @@ pub fn feature(geometry: &Geometry, properties: JsonObject) -> Feature {
     }
 }
 
-fn round7(v: f64) -> f64 {
+/// A coordinate to 7 decimals (about a centimetre), as every GeoJSON output writes it.
+pub fn round7(v: f64) -> f64 {
     (v * 1e7).round() / 1e7
 }
 

@@ -129,7 +129,7 @@ impl Land {
         let block = layout.blocks[idx];
         let mut parcels = Vec::new();
         let mut rng = layout.block_parcels(idx, &mut parcels);
-        let round7 = |v: f64| (v * 1e7).round() / 1e7;
+        let round7 = crate::files::round7;
         parcels
             .iter()
             .map(|p| {

@@ -213,7 +213,7 @@ pub fn generate(
 // ---------------------------------------------------------------------------
 
 const M_PER_DEG_LAT: f64 = 111_320.0;
-const SQM_PER_ACRE: f64 = 4_046.86;
+const SQM_PER_ACRE: f64 = crate::layers::SQUARE_METRES_PER_ACRE;
 /// Street grid pitch: a half-mile superblock.
 const BLOCK_M: f64 = 800.0;
 /// Grid vertices move up to this much so blocks are not perfect squares.

@@ -173,15 +173,15 @@ pub(super) fn unique_name(k: usize, names: &[&str], kinds: &[&str]) -> String {
     }
 }
 
-struct ReceptorWriter<'a> {
+struct ReceptorWriter<'a, 'w> {
     layout: &'a Layout,
-    w: &'a mut GeoWriter,
+    w: &'a mut GeoWriter<'w>,
     rng: ChaCha8Rng,
     cache: BlockCache,
     next_id: usize,
 }
 
-impl ReceptorWriter<'_> {
+impl ReceptorWriter<'_, '_> {
     fn point(&mut self, kind: &str, name: Option<&str>, p: (f64, f64)) -> Result<(), SynthError> {
         self.next_id += 1;
         let buf = self.w.begin();

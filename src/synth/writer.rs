@@ -3,11 +3,11 @@
 //! Takes features from the layer writers, one at a time, as raw bytes
 //! ([`open_feature`], [`push_position`], [`push_polygon`], [`Props`]); gives a
 //! streamed FeatureCollection, one feature per line, with at most 7 decimals,
-//! either in `<file>.tmp` renamed into place ([`write_layer`]) or in memory
-//! ([`write_memory`]), with its feature and byte counts.
+//! either in a file written whole or not at all ([`write_layer`], through
+//! [`crate::files::write_atomically`]) or in memory ([`write_memory`]), with its feature and
+//! byte counts.
 
-use std::fs::{self, File};
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::SynthError;
@@ -21,16 +21,16 @@ pub(super) fn io_error(path: &Path, source: std::io::Error) -> SynthError {
 }
 
 /// Streams one FeatureCollection, one feature per line.
-pub(super) struct GeoWriter {
-    out: Sink,
+pub(super) struct GeoWriter<'a> {
+    out: Sink<'a>,
     path: PathBuf,
     pub(super) buf: Vec<u8>,
     features: usize,
     bytes: u64,
 }
 
-impl GeoWriter {
-    fn new(out: Sink, path: PathBuf) -> GeoWriter {
+impl<'a> GeoWriter<'a> {
+    fn new(out: Sink<'a>, path: PathBuf) -> GeoWriter<'a> {
         GeoWriter {
             out,
             path,
@@ -68,12 +68,12 @@ impl GeoWriter {
 }
 
 /// Where a [`GeoWriter`] puts its bytes: a file, or memory for [`Land`](super::Land).
-enum Sink {
-    File(BufWriter<File>),
+enum Sink<'a> {
+    File(&'a mut dyn Write),
     Memory(Vec<u8>),
 }
 
-impl Write for Sink {
+impl Write for Sink<'_> {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
         match self {
             Sink::File(file) => file.write(bytes),
@@ -103,46 +103,40 @@ pub(super) fn write_memory(
     }
 }
 
-/// Writes `<file>.tmp` then renames it to `<file>`; the temp file is removed
-/// on failure. Returns (features, bytes).
+/// Writes `<file>` in `dir` whole or not at all. Returns (features, bytes).
 pub(super) fn write_layer(
     dir: &Path,
     file: &str,
     body: impl FnOnce(&mut GeoWriter) -> Result<(), SynthError>,
 ) -> Result<(usize, u64), SynthError> {
     let path = dir.join(file);
-    let tmp = dir.join(format!("{file}.tmp"));
-    let result = write_tmp(&tmp, body).and_then(|stats| {
-        fs::rename(&tmp, &path)
-            .map(|()| stats)
-            .map_err(|e| io_error(&path, e))
+    let mut outcome = None;
+    let written = crate::files::write_atomically(&path, |out| {
+        let mut w = GeoWriter::new(Sink::File(out), path.clone());
+        let streamed = (|| {
+            w.raw(b"{\"type\":\"FeatureCollection\",\"features\":[\n")?;
+            body(&mut w)?;
+            w.raw(b"\n]}\n")?;
+            Ok((w.features, w.bytes))
+        })();
+        let failed = streamed.is_err();
+        outcome = Some(streamed);
+        if failed {
+            // The layer's own error is kept in `outcome`; this one only stops the write.
+            Err(std::io::Error::other("the layer could not be generated"))
+        } else {
+            Ok(())
+        }
     });
-    if result.is_err() {
-        // Best effort: the original error is what the caller needs to see.
-        let _ = fs::remove_file(&tmp);
+    match (outcome, written) {
+        (Some(Err(layer_error)), _) => Err(layer_error),
+        (_, Err(e)) => Err(io_error(&e.path, e.source)),
+        (Some(Ok(stats)), Ok(())) => Ok(stats),
+        (None, Ok(())) => Err(io_error(
+            &path,
+            std::io::Error::other("the layer was not written"),
+        )),
     }
-    result
-}
-
-fn write_tmp(
-    tmp: &Path,
-    body: impl FnOnce(&mut GeoWriter) -> Result<(), SynthError>,
-) -> Result<(usize, u64), SynthError> {
-    let file = File::create(tmp).map_err(|e| io_error(tmp, e))?;
-    let mut w = GeoWriter::new(
-        Sink::File(BufWriter::with_capacity(1 << 20, file)),
-        tmp.to_path_buf(),
-    );
-    w.raw(b"{\"type\":\"FeatureCollection\",\"features\":[\n")?;
-    body(&mut w)?;
-    w.raw(b"\n]}\n")?;
-    w.out.flush().map_err(|e| io_error(tmp, e))?;
-    // Data on disk before the rename, so a crash never leaves a short file
-    // under the final name.
-    if let Sink::File(file) = &w.out {
-        file.get_ref().sync_all().map_err(|e| io_error(tmp, e))?;
-    }
-    Ok((w.features, w.bytes))
 }
 
 fn push_uint(buf: &mut Vec<u8>, mut n: u64) {
