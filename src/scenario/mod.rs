@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub mod overrides;
 
@@ -39,7 +39,7 @@ pub enum ScenarioError {
 }
 
 /// `[target]`: how much AI-factory load to place and in what sizes.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
     pub total_mw: f64,
@@ -54,7 +54,7 @@ pub struct Target {
 }
 
 /// `[site]`: what a parcel needs to host a site.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Site {
     pub allowed_zoning: Vec<String>,
@@ -81,7 +81,7 @@ impl Default for Site {
 }
 
 /// `[grid]`: how much substation headroom the plan may take.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Grid {
     pub max_headroom_share: f64,
@@ -98,7 +98,7 @@ impl Default for Grid {
 }
 
 /// `[community]` as written in the file: `setback_m` holds only the overridden kinds.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 struct CommunityFile {
     setback_m: BTreeMap<String, f64>,
@@ -181,7 +181,7 @@ pub fn default_setbacks_m() -> BTreeMap<String, f64> {
 }
 
 /// `[costs]`, in USD.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Costs {
     pub site_fixed_usd: f64,
@@ -202,7 +202,7 @@ impl Default for Costs {
 }
 
 /// `[solver]`: HiGHS settings.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Solver {
     pub time_limit_s: f64,
@@ -228,7 +228,7 @@ impl Default for Solver {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ScenarioFile {
     name: String,
@@ -244,6 +244,51 @@ struct ScenarioFile {
     costs: Costs,
     #[serde(default)]
     solver: Solver,
+}
+
+/// Every key a scenario file may hold, read from the scenario's own types: the file's
+/// defaults serialized (with placeholders for the keys without one).
+fn schema() -> toml::Table {
+    let file = ScenarioFile {
+        name: String::new(),
+        map: PathBuf::new(),
+        target: Target {
+            total_mw: 0.0,
+            module_mw: d::module_mw(),
+            min_site_mw: d::min_site_mw(),
+            max_site_mw: d::max_site_mw(),
+            max_sites: d::max_sites(),
+        },
+        site: Site::default(),
+        grid: Grid::default(),
+        community: CommunityFile::default(),
+        costs: Costs::default(),
+        solver: Solver::default(),
+    };
+    toml::Table::try_from(&file).unwrap_or_default()
+}
+
+/// Whether a dotted key (`grid.max_headroom_share`) names a key of the scenario file. A table
+/// the schema leaves empty is a map of the user's own keys (`community.setback_m.<kind>`: any
+/// receptor kind), so any key under it is known.
+pub fn is_known_key(key: &str) -> bool {
+    let schema = schema();
+    let mut table = &schema;
+    let mut parts = key.split('.').peekable();
+    while let Some(part) = parts.next() {
+        match table.get(part) {
+            Some(toml::Value::Table(inner)) if inner.is_empty() => return parts.next().is_some(),
+            Some(toml::Value::Table(inner)) => {
+                if parts.peek().is_none() {
+                    return false;
+                }
+                table = inner;
+            }
+            Some(_) => return parts.peek().is_none(),
+            None => return false,
+        }
+    }
+    false
 }
 
 /// A validated scenario.
@@ -512,5 +557,34 @@ mod tests {
         let text = format!("{MINIMAL}[grid]\nflexible_share = 1.5\n");
         let err = parse(&text).unwrap_err().to_string();
         assert!(err.contains("grid.flexible_share"), "{err}");
+    }
+
+    #[test]
+    fn known_keys_come_from_the_scenario_types() {
+        for key in [
+            "name",
+            "target.total_mw",
+            "target.max_sites",
+            "site.allowed_zoning",
+            "grid.max_headroom_share",
+            "community.brownfield_exempt",
+            "community.setback_m.school",
+            "community.setback_m.any_kind",
+            "costs.feed_usd_per_km",
+            "solver.time_limit_s",
+        ] {
+            assert!(is_known_key(key), "{key}");
+        }
+        for key in [
+            "",
+            "target",
+            "target.total",
+            "grid.max_headroom_share.x",
+            "community.setback_m",
+            "nosuch.key",
+            "solver.time_limit",
+        ] {
+            assert!(!is_known_key(key), "{key}");
+        }
     }
 }
