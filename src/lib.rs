@@ -1,19 +1,32 @@
 //! gridsite: siting AI factories where the grid, fiber and land allow it, without taking what
 //! the community needs.
 //!
-//! The pipeline, one module a stage:
-//! - [`scenario`]: the scenario file (targets, filters, costs, solver settings).
+//! The pipeline, one module a stage (`scenario → layers → index → candidates → model → solve →
+//! report`), each importing only the modules above it in this list (`tests/layering.rs`
+//! checks that there is no import cycle and that only `pipeline` and `batch` reach `report`):
+//! - [`files`]: files written whole or not at all; JSON and GeoJSON writers; rounding.
+//! - [`scenario`]: the scenario file (targets, filters, costs, solver settings) and its keys.
 //! - [`layers`]: the five map layers, read and validated into domain types.
+//! - [`costs`]: the contract's cost and capacity rules, each written once.
 //! - [`index`]: a local metric frame and R-trees over substations, fiber, receptors, parcels.
 //! - [`candidates`]: hard filters; every parcel is a candidate or has a reason.
 //! - [`model`]: the contract's program (good_lp), its bounds and reductions.
-//! - [`optimizer`]: the exact fast path: bounds, a first plan, reductions, the proof.
+//! - [`error`]: the library's error, every stage's own error in one type.
 //! - [`solve`]: one program solved by HiGHS, with progress, a start and a time budget.
-//! - [`report`]: GeoJSON and JSON outputs, written whole or not at all.
+//! - [`plan`]: a plan read back from a solution, every cost term recomputed and checked.
+//! - [`optimizer`]: the exact fast path: bounds, a first plan, reductions, the proof.
+//! - [`diagnose`]: why a scenario is infeasible, from a penalised relaxation.
+//! - [`outcome`]: what the stages give (a prepared region, a region optimized, its status).
+//! - [`summary`]: `summary.json`, typed, written by `optimize` and read back by `compare`.
+//! - [`report`]: the GeoJSON and JSON outputs of `check` and `optimize` (a sink).
 //! - [`pipeline`]: the stages run in order and timed.
-//! - [`batch`]: many scenarios in parallel, sweeps, shards, and their comparison.
-//! - [`sources`]: source layers in GIS formats (GeoJSON, GeoPackage, Shapefile, FlatGeobuf, CSV), in WGS84.
+//! - [`batch`]: many scenarios in parallel, sweeps, shards, their comparison and its chart.
+//!
+//! Beside it:
+//! - [`sources`]: source layers in GIS formats (GeoJSON, GeoPackage, Shapefile, FlatGeobuf,
+//!   CSV), in WGS84.
 //! - [`synth`]: a seeded generator of synthetic regions.
+//! - [`import`]: a map in the contract's schema built from public source layers by a recipe.
 
 pub mod batch;
 pub mod candidates;
