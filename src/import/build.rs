@@ -12,6 +12,7 @@ use super::boundary::Boundary;
 use super::error::{FieldProblem, ImportError};
 use super::recipe::{GeometryKind, HeadroomClass, LayerSource};
 use super::schema::{Kind, Layer, geometry_name};
+use crate::layers::number_in_text;
 use crate::sources::{self, SourceFeature, SourceFormat, SourceSpec};
 
 /// A feature of a built layer, with where it came from (for duplicate-id messages).
@@ -495,8 +496,7 @@ fn convert(value: &Value, kind: Kind, leading_number: bool) -> Result<Value, Str
         Kind::Number => {
             let parsed = match value {
                 Value::Number(n) => n.as_f64(),
-                Value::String(s) if leading_number => leading_number_of(s),
-                Value::String(s) => s.trim().parse::<f64>().ok(),
+                Value::String(s) => number_in_text(s, leading_number),
                 _ => None,
             };
             match parsed {
@@ -521,27 +521,9 @@ fn convert(value: &Value, kind: Kind, leading_number: bool) -> Result<Value, Str
     }
 }
 
-/// The number a text starts with: "110kV to 161kV" → 110, "1.5 MW" → 1.5.
-fn leading_number_of(text: &str) -> Option<f64> {
-    let text = text.trim_start();
-    let end = text
-        .char_indices()
-        .find(|&(i, c)| !(c.is_ascii_digit() || c == '.' || (i == 0 && (c == '-' || c == '+'))))
-        .map_or(text.len(), |(i, _)| i);
-    text[..end].parse().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn leading_numbers_of_voltage_classes() {
-        assert_eq!(leading_number_of("110kV to 161kV"), Some(110.0));
-        assert_eq!(leading_number_of(" 12kV to 32kV"), Some(12.0));
-        assert_eq!(leading_number_of("1.5 MW"), Some(1.5));
-        assert_eq!(leading_number_of("kV"), None);
-    }
 
     #[test]
     fn headroom_classes_are_half_open() {

@@ -15,7 +15,7 @@ use geo::orient::{Direction, Orient};
 use geo::{Centroid, GeodesicArea, MultiLineString, MultiPolygon, Point};
 use rayon::prelude::*;
 
-pub use fields::{FieldMap, Fields};
+pub use fields::{FieldMap, Fields, number_in_text};
 use geojson_in::{RawFeature, Scalar};
 use geometry::{Accepts, Shape};
 
