@@ -118,26 +118,18 @@ pub struct Map {
     pub parcels: Vec<Parcel>,
     pub receptors: Vec<Receptor>,
     pub communities: Vec<Community>,
-    /// Bytes read from the five files.
-    pub bytes_read: u64,
 }
 
 /// Reads and validates the five layers of a map folder.
 pub fn load_map(folder: &Path) -> Result<Map, LayerError> {
     check_imported(folder)?;
     let plain = FieldMap::default();
-    let (substations, b1) = read_substations(&folder.join(LAYER_FILES[0]), &plain)?;
-    let (fiber, b2) = read_fiber(&folder.join(LAYER_FILES[1]), &plain)?;
-    let (parcels, b3) = read_parcels(&folder.join(LAYER_FILES[2]), &plain)?;
-    let (receptors, b4) = read_receptors(&folder.join(LAYER_FILES[3]), &plain)?;
-    let (communities, b5) = read_communities(&folder.join(LAYER_FILES[4]), &plain)?;
     Ok(Map {
-        substations,
-        fiber,
-        parcels,
-        receptors,
-        communities,
-        bytes_read: b1 + b2 + b3 + b4 + b5,
+        substations: read_substations(&folder.join(LAYER_FILES[0]), &plain)?,
+        fiber: read_fiber(&folder.join(LAYER_FILES[1]), &plain)?,
+        parcels: read_parcels(&folder.join(LAYER_FILES[2]), &plain)?,
+        receptors: read_receptors(&folder.join(LAYER_FILES[3]), &plain)?,
+        communities: read_communities(&folder.join(LAYER_FILES[4]), &plain)?,
     })
 }
 
@@ -181,8 +173,8 @@ const PARCEL_PROPS: &[&str] = &[
 const RECEPTOR_PROPS: &[&str] = &["id", "kind", "name"];
 const COMMUNITY_PROPS: &[&str] = &["id", "name", "population", "burden_pct"];
 
-/// Reads `substations.geojson`; gives the substations and the bytes read.
-pub fn read_substations(path: &Path, map: &FieldMap) -> Result<(Vec<Substation>, u64), LayerError> {
+/// Reads `substations.geojson`; gives the substations.
+pub fn read_substations(path: &Path, map: &FieldMap) -> Result<Vec<Substation>, LayerError> {
     let accepts = Accepts {
         point: true,
         lines: false,
@@ -210,8 +202,8 @@ pub fn read_substations(path: &Path, map: &FieldMap) -> Result<(Vec<Substation>,
     })
 }
 
-/// Reads `fiber.geojson`; gives the fiber lines and the bytes read.
-pub fn read_fiber(path: &Path, map: &FieldMap) -> Result<(Vec<FiberLine>, u64), LayerError> {
+/// Reads `fiber.geojson`; gives the fiber lines.
+pub fn read_fiber(path: &Path, map: &FieldMap) -> Result<Vec<FiberLine>, LayerError> {
     let accepts = Accepts {
         point: true,
         lines: true,
@@ -231,8 +223,8 @@ pub fn read_fiber(path: &Path, map: &FieldMap) -> Result<(Vec<FiberLine>, u64), 
     })
 }
 
-/// Reads `parcels.geojson`; gives the parcels (area and site point computed) and the bytes read.
-pub fn read_parcels(path: &Path, map: &FieldMap) -> Result<(Vec<Parcel>, u64), LayerError> {
+/// Reads `parcels.geojson`; gives the parcels (area and site point computed).
+pub fn read_parcels(path: &Path, map: &FieldMap) -> Result<Vec<Parcel>, LayerError> {
     let accepts = Accepts {
         point: false,
         lines: false,
@@ -270,8 +262,8 @@ pub fn read_parcels(path: &Path, map: &FieldMap) -> Result<(Vec<Parcel>, u64), L
     })
 }
 
-/// Reads `receptors.geojson`; gives the receptors and the bytes read.
-pub fn read_receptors(path: &Path, map: &FieldMap) -> Result<(Vec<Receptor>, u64), LayerError> {
+/// Reads `receptors.geojson`; gives the receptors.
+pub fn read_receptors(path: &Path, map: &FieldMap) -> Result<Vec<Receptor>, LayerError> {
     let accepts = Accepts {
         point: true,
         lines: false,
@@ -292,8 +284,8 @@ pub fn read_receptors(path: &Path, map: &FieldMap) -> Result<(Vec<Receptor>, u64
     })
 }
 
-/// Reads `communities.geojson`; gives the communities and the bytes read.
-pub fn read_communities(path: &Path, map: &FieldMap) -> Result<(Vec<Community>, u64), LayerError> {
+/// Reads `communities.geojson`; gives the communities.
+pub fn read_communities(path: &Path, map: &FieldMap) -> Result<Vec<Community>, LayerError> {
     let accepts = Accepts {
         point: false,
         lines: false,
@@ -328,7 +320,7 @@ fn read_layer<T: Send>(
     map: &FieldMap,
     accepts: Accepts,
     convert: impl Fn(&Fields, Shape) -> Result<T, LayerError> + Sync,
-) -> Result<(Vec<T>, u64), LayerError> {
+) -> Result<Vec<T>, LayerError> {
     let file_error = |message: String| LayerError {
         path: path.to_path_buf(),
         feature: None,
@@ -355,7 +347,6 @@ fn read_layer<T: Send>(
             None => return Err(file_error(message)),
         },
     };
-    let bytes_read = bytes.len() as u64;
     drop(bytes);
     let first_error = results.iter().position(Result::is_err);
     let mut ids = Vec::with_capacity(results.len());
@@ -377,7 +368,7 @@ fn read_layer<T: Send>(
     }
     match first_duplicate(&ids) {
         Some(duplicate) => Err(duplicate_error(path, map, &ids, duplicate)),
-        None => Ok((items, bytes_read)),
+        None => Ok(items),
     }
 }
 
