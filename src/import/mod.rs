@@ -32,7 +32,7 @@ use boundary::Boundary;
 use build::{Built, Context, SourceCount};
 use recipe::GenerateSpec;
 
-use crate::layers;
+use crate::layers::{self, ReceptorKind};
 
 /// What one layer of an imported map holds.
 #[derive(Debug, Clone, PartialEq)]
@@ -150,17 +150,16 @@ fn check_rules(path: &Path, recipe: &Recipe) -> Result<(), ImportError> {
             "generate.communities = true and [[communities]] sources: choose one".into(),
         ));
     }
-    let known_kinds = ["residential", "school", "hospital", "protected"];
     if let Some(kind) = generate
         .into_iter()
         .flat_map(|g| &g.receptor_kinds)
-        .find(|k| !known_kinds.contains(&k.as_str()))
+        .find(|k| ReceptorKind::from_name(k).is_none())
     {
         return Err(rule_error(
             path,
             format!(
                 "generate.receptor_kinds: the generator makes no {kind:?} (it makes {})",
-                known_kinds.join(", ")
+                ReceptorKind::ALL.map(ReceptorKind::as_str).join(", ")
             ),
         ));
     }

@@ -29,6 +29,6 @@ pub use readers::{
     read_substations,
 };
 pub use types::{
-    Community, FiberLine, Map, Parcel, Receptor, ReceptorGeometry, SQUARE_METRES_PER_ACRE,
-    Substation,
+    Community, FiberLine, Map, Parcel, Receptor, ReceptorGeometry, ReceptorKind,
+    SQUARE_METRES_PER_ACRE, Substation,
 };

@@ -46,9 +46,52 @@ pub struct Parcel {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Receptor {
     pub id: String,
+    /// One of the contract's kinds ([`ReceptorKind`]) or any other word a map uses (which has
+    /// a setback only where a scenario gives it one).
     pub kind: String,
     pub name: Option<String>,
     pub geometry: ReceptorGeometry,
+}
+
+/// The receptor kinds the contract names: each has a default setback in scenarios, and the
+/// synthetic generator makes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ReceptorKind {
+    Residential,
+    School,
+    Hospital,
+    Protected,
+}
+
+impl ReceptorKind {
+    /// Every kind, in the contract's order.
+    pub const ALL: [ReceptorKind; 4] = [
+        ReceptorKind::Residential,
+        ReceptorKind::School,
+        ReceptorKind::Hospital,
+        ReceptorKind::Protected,
+    ];
+
+    /// The kind as `receptors.geojson`, scenarios and recipes spell it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ReceptorKind::Residential => "residential",
+            ReceptorKind::School => "school",
+            ReceptorKind::Hospital => "hospital",
+            ReceptorKind::Protected => "protected",
+        }
+    }
+
+    /// The kind spelled `name`, if the contract names it.
+    pub fn from_name(name: &str) -> Option<ReceptorKind> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for ReceptorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// A receptor is a point or an area.
@@ -76,4 +119,19 @@ pub struct Map {
     pub parcels: Vec<Parcel>,
     pub receptors: Vec<Receptor>,
     pub communities: Vec<Community>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ReceptorKind;
+
+    #[test]
+    fn receptor_kinds_read_back_from_their_names() {
+        for kind in ReceptorKind::ALL {
+            assert_eq!(ReceptorKind::from_name(kind.as_str()), Some(kind));
+            assert_eq!(kind.to_string(), kind.as_str());
+        }
+        assert_eq!(ReceptorKind::from_name("farm"), None);
+        assert_eq!(ReceptorKind::from_name("School"), None);
+    }
 }
