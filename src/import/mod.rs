@@ -4,18 +4,21 @@
 //! Takes a recipe; gives the five layers and `map.json` (which layer is real, from which
 //! files and how many features; which is generated, with its seed; the rules applied). The
 //! stages: read the recipe → the boundary (union of a source's polygons, [`boundary`]) →
-//! each layer's sources filtered, clipped to the boundary and mapped onto the contract's
-//! properties ([`build`]) → synthetic land inside the boundary where no source has it
-//! ([`land`]) → ids checked unique, features sorted by id → written to a staging folder,
-//! validated with [`layers::load_map`], then renamed into place. On any error nothing is
-//! written.
+//! each layer's sources read ([`source_file`]), filtered ([`filter`]), clipped to the boundary
+//! and mapped onto the contract's properties ([`build`], [`convert`]) → synthetic land inside
+//! the boundary where no source has it ([`land`]) → ids checked unique, features sorted by id
+//! → written to a staging folder, validated with [`layers::load_map`], then renamed into
+//! place. On any error nothing is written.
 
 pub mod boundary;
 pub mod build;
+pub mod convert;
 pub mod error;
+pub mod filter;
 pub mod land;
 pub mod recipe;
 pub mod schema;
+pub mod source_file;
 
 pub use error::ImportError;
 pub use recipe::Recipe;
@@ -191,13 +194,13 @@ fn read_boundary(
     recipe: &Recipe,
 ) -> Result<Boundary, ImportError> {
     let spec = &recipe.boundary;
-    let features = build::read(recipe_path, folder, "boundary", &spec.source)?;
+    let features = source_file::read(recipe_path, folder, "boundary", &spec.source)?;
     let file = recipe::resolve(&spec.source, folder).path;
-    build::check_filter_fields(recipe_path, "boundary", &file, &spec.filter, &features)?;
+    filter::check_filter_fields(recipe_path, "boundary", &file, &spec.filter, &features)?;
     let mut polygons = Vec::new();
     for feature in features
         .into_iter()
-        .filter(|f| build::matches_filter(&spec.filter, &f.properties))
+        .filter(|f| filter::matches_filter(&spec.filter, &f.properties))
     {
         match feature.geometry {
             Geometry::Polygon(p) => polygons.push(p),
