@@ -1,6 +1,7 @@
 //! Typed access to a feature's properties, with errors that name the file, the feature and
-//! the property; and [`FieldMap`], which lets the same readers take layers whose field names
-//! are a source's own (real public data).
+//! the property; [`FieldMap`], which lets the same readers take layers whose field names are a
+//! source's own (real public data); and [`number_in_text`], the one rule for numbers written
+//! as text (here and in `gridsite import`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

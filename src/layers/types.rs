@@ -4,7 +4,8 @@
 
 use geo::{MultiLineString, MultiPolygon, Point};
 
-/// Square metres in an international acre.
+/// Square metres in an international acre, exactly (43,560 ft² of 0.3048 m): parcels' acres
+/// are their geodesic area divided by this.
 pub const SQUARE_METRES_PER_ACRE: f64 = 4_046.856_422_4;
 
 /// A substation: a point with firm headroom and optional flexible capacity and upgrade.
