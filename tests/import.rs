@@ -464,6 +464,23 @@ fn duplicate_ids_across_sources_are_an_error() {
 }
 
 #[test]
+fn an_unknown_generated_receptor_kind_names_the_kinds_the_generator_makes() {
+    let small = Small::new();
+    small.edit(
+        "communities = true",
+        "communities = true\nreceptor_kinds = [\"school\", \"farm\"]",
+    );
+    let (error, message) = small.error();
+    assert!(matches!(error, ImportError::Rule { .. }), "{message}");
+    assert!(
+        message.contains(
+            "generate.receptor_kinds: the generator makes no \"farm\" (it makes residential, school, hospital, protected)"
+        ),
+        "{message}"
+    );
+}
+
+#[test]
 fn a_bad_value_names_the_field() {
     let small = Small::new();
     small.edit("leading_number = [\"voltage_kv\"]", "");

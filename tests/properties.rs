@@ -371,7 +371,6 @@ impl WorldSpec {
             parcels,
             receptors,
             communities,
-            bytes_read: 0,
         }
     }
 }

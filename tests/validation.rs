@@ -52,11 +52,11 @@ impl Layer {
     fn read(self, path: &Path) -> Result<usize, LayerError> {
         let plain = FieldMap::default();
         Ok(match self {
-            Layer::Substations => layers::read_substations(path, &plain)?.0.len(),
-            Layer::Fiber => layers::read_fiber(path, &plain)?.0.len(),
-            Layer::Parcels => layers::read_parcels(path, &plain)?.0.len(),
-            Layer::Receptors => layers::read_receptors(path, &plain)?.0.len(),
-            Layer::Communities => layers::read_communities(path, &plain)?.0.len(),
+            Layer::Substations => layers::read_substations(path, &plain)?.len(),
+            Layer::Fiber => layers::read_fiber(path, &plain)?.len(),
+            Layer::Parcels => layers::read_parcels(path, &plain)?.len(),
+            Layer::Receptors => layers::read_receptors(path, &plain)?.len(),
+            Layer::Communities => layers::read_communities(path, &plain)?.len(),
         })
     }
 
@@ -529,7 +529,7 @@ fn nan_inside_strings_is_left_alone() {
 
     let dir = TempDir::new().unwrap();
     let path = write(dir.path(), "substations.geojson", &collection(&[named]));
-    let (subs, _) = layers::read_substations(&path, &FieldMap::default()).unwrap();
+    let subs = layers::read_substations(&path, &FieldMap::default()).unwrap();
     assert_eq!(subs[0].name.as_deref(), Some("say \"NaN\" and \\"));
 }
 
@@ -677,7 +677,7 @@ fn numeric_id_reads_as_its_decimal_string() {
         Layer::Parcels.with("x", r#""id":3501161.0"#, &[]),
     ];
     let path = write(dir.path(), "parcels.geojson", &collection(&features));
-    let (parcels, _) = layers::read_parcels(&path, &FieldMap::default()).unwrap();
+    let parcels = layers::read_parcels(&path, &FieldMap::default()).unwrap();
     let ids: Vec<&str> = parcels.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(ids, ["7", "3501160", "3501161"]);
 
@@ -686,7 +686,7 @@ fn numeric_id_reads_as_its_decimal_string() {
         r#"{{"type":"Feature","id":3501160,"geometry":{POINT},"properties":{{"voltage_kv":115,"headroom_mw":1}}}}"#
     );
     let path = write(dir.path(), "substations.geojson", &collection(&[top]));
-    let (subs, _) = layers::read_substations(&path, &FieldMap::default()).unwrap();
+    let subs = layers::read_substations(&path, &FieldMap::default()).unwrap();
     assert_eq!(subs[0].id, "3501160");
 }
 
@@ -699,7 +699,7 @@ fn large_integer_ids_read_exactly() {
         Layer::Parcels.with("x", r#""id":12345678901234567"#, &[]),
     ];
     let path = write(dir.path(), "parcels.geojson", &collection(&features));
-    let (parcels, _) = layers::read_parcels(&path, &FieldMap::default())
+    let parcels = layers::read_parcels(&path, &FieldMap::default())
         .unwrap_or_else(|e| panic!("distinct ids rejected: {e}"));
     let ids: Vec<&str> = parcels.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(

@@ -1,6 +1,9 @@
-//! From a source's features to the contract's features: filter (`geometry`, `where`, the
-//! boundary's `clip_km`), then map the fields (`fields`, `constants`, `leading_number`), then
-//! derive what is left by the recipe's rules (headroom by voltage class).
+//! Building a layer from one source: the source read ([`source_file`](super::source_file)),
+//! its features kept by the recipe's filters ([`filter`](super::filter), the boundary's
+//! `clip_km`), their fields mapped onto the contract's properties (`fields`, `constants`,
+//! `leading_number`; [`convert`](super::convert)), then what is left derived by the recipe's
+//! rules (headroom by voltage class). Takes the recipe's [`LayerSource`] and a [`Context`];
+//! gives the [`Built`] features and a [`SourceCount`] for `map.json`.
 
 use std::path::{Path, PathBuf};
 
@@ -9,10 +12,17 @@ use geojson::JsonObject;
 use serde_json::Value;
 
 use super::boundary::Boundary;
+use super::convert::convert;
 use super::error::{FieldProblem, ImportError};
-use super::recipe::{GeometryKind, HeadroomClass, LayerSource};
+use super::filter::kind_of;
+use super::recipe::{HeadroomClass, LayerSource};
 use super::schema::{Kind, Layer, geometry_name};
-use crate::sources::{self, SourceFeature, SourceFormat, SourceSpec};
+use crate::sources::SourceFeature;
+
+// Each has its own module now; `build::` still names them for the callers it had.
+pub use super::convert::number;
+pub use super::filter::{check_filter_fields, matches_filter};
+pub use super::source_file::read;
 
 /// A feature of a built layer, with where it came from (for duplicate-id messages).
 #[derive(Debug, Clone, PartialEq)]
@@ -48,157 +58,6 @@ pub struct Context<'a> {
 impl Context<'_> {
     fn recipe(&self) -> PathBuf {
         self.recipe.to_path_buf()
-    }
-}
-
-/// Reads a source file as the recipe describes it, checking that its extension agrees with
-/// `format`, and surfacing the readers' errors (missing file, wrong format, unknown CRS).
-pub fn read(
-    recipe: &Path,
-    folder: &Path,
-    layer: &'static str,
-    spec: &SourceSpec,
-) -> Result<Vec<SourceFeature>, ImportError> {
-    let spec = super::recipe::resolve(spec, folder);
-    check_extension(recipe, layer, &spec)?;
-    sources::read_source(&spec).map_err(|source| ImportError::Source {
-        recipe: recipe.to_path_buf(),
-        layer,
-        source,
-    })
-}
-
-/// The formats a file extension names; unknown extensions are left to the reader.
-fn format_of_extension(extension: &str) -> Option<SourceFormat> {
-    match extension.to_ascii_lowercase().as_str() {
-        "geojson" | "json" => Some(SourceFormat::GeoJson),
-        "gpkg" => Some(SourceFormat::Gpkg),
-        "shp" => Some(SourceFormat::Shapefile),
-        "fgb" => Some(SourceFormat::FlatGeobuf),
-        "csv" => Some(SourceFormat::Csv),
-        _ => None,
-    }
-}
-
-fn format_key(format: SourceFormat) -> &'static str {
-    match format {
-        SourceFormat::GeoJson => "geojson",
-        SourceFormat::Gpkg => "gpkg",
-        SourceFormat::Shapefile => "shapefile",
-        SourceFormat::FlatGeobuf => "flatgeobuf",
-        SourceFormat::Csv => "csv",
-    }
-}
-
-fn check_extension(
-    recipe: &Path,
-    layer: &'static str,
-    spec: &SourceSpec,
-) -> Result<(), ImportError> {
-    let extension = spec.path.extension().and_then(|e| e.to_str()).unwrap_or("");
-    match format_of_extension(extension) {
-        Some(named) if named != spec.format => Err(ImportError::FormatMismatch {
-            recipe: recipe.to_path_buf(),
-            layer,
-            file: spec.path.clone(),
-            format: format_key(spec.format).to_string(),
-            extension: extension.to_string(),
-        }),
-        _ => Ok(()),
-    }
-}
-
-/// A `where` field that no feature of the source has is a typo, not a filter that keeps
-/// nothing: an error naming the field and the fields the source has.
-pub fn check_filter_fields(
-    recipe: &Path,
-    layer: &'static str,
-    file: &Path,
-    filter: &std::collections::BTreeMap<String, Value>,
-    features: &[SourceFeature],
-) -> Result<(), ImportError> {
-    let has = |field: &str| features.iter().any(|f| f.properties.contains_key(field));
-    match filter.keys().find(|field| !has(field)) {
-        None => Ok(()),
-        Some(field) => {
-            let mut available: Vec<&str> = (features.iter())
-                .flat_map(|f| f.properties.keys().map(String::as_str))
-                .collect();
-            available.sort_unstable();
-            available.dedup();
-            Err(ImportError::UnknownFilterField {
-                recipe: recipe.to_path_buf(),
-                layer,
-                file: file.to_path_buf(),
-                field: field.clone(),
-                available: available.join(", "),
-            })
-        }
-    }
-}
-
-/// Whether a feature's properties match every `where` entry (an array matches any of its
-/// values; numbers compare as numbers, so `v_nom_kv = 154` matches `154.0` and `"154"`).
-pub fn matches_filter(
-    filter: &std::collections::BTreeMap<String, Value>,
-    properties: &JsonObject,
-) -> bool {
-    filter.iter().all(|(field, wanted)| {
-        let Some(value) = properties.get(field) else {
-            return false;
-        };
-        match wanted {
-            Value::Array(any) => any.iter().any(|w| same_value(w, value)),
-            one => same_value(one, value),
-        }
-    })
-}
-
-fn same_value(wanted: &Value, value: &Value) -> bool {
-    match (number_of(wanted), number_of(value)) {
-        (Some(a), Some(b)) => a == b,
-        _ => match (wanted, value) {
-            (Value::String(a), Value::String(b)) => a.trim() == b.trim(),
-            (a, b) => a == b,
-        },
-    }
-}
-
-/// A number as text the way a GIS user reads it: a whole float (a GeoPackage REAL id, `1.0`)
-/// without its `.0`.
-fn number_text(n: &serde_json::Number) -> String {
-    match n.as_f64() {
-        Some(v) if n.is_f64() && v.fract() == 0.0 && v.abs() < 9.0e15 => format!("{v:.0}"),
-        _ => n.to_string(),
-    }
-}
-
-fn number_of(value: &Value) -> Option<f64> {
-    match value {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-/// A one-part MultiPoint is the Point it holds: GeoPackages and shapefiles often store points
-/// that way, and the contract's point layers take Points.
-fn single_part(geometry: Geometry) -> Geometry {
-    match geometry {
-        Geometry::MultiPoint(m) if m.0.len() == 1 => Geometry::Point(m.0[0]),
-        other => other,
-    }
-}
-
-fn kind_of(geometry: &Geometry) -> Option<GeometryKind> {
-    use Geometry as G;
-    match geometry {
-        G::Point(_) | G::MultiPoint(_) => Some(GeometryKind::Point),
-        G::Line(_) | G::LineString(_) | G::MultiLineString(_) => Some(GeometryKind::Line),
-        G::Polygon(_) | G::MultiPolygon(_) | G::Rect(_) | G::Triangle(_) => {
-            Some(GeometryKind::Polygon)
-        }
-        G::GeometryCollection(_) => None,
     }
 }
 
@@ -467,6 +326,15 @@ impl Mapper<'_> {
     }
 }
 
+/// A one-part MultiPoint is the Point it holds: GeoPackages and shapefiles often store points
+/// that way, and the contract's point layers take Points.
+fn single_part(geometry: Geometry) -> Geometry {
+    match geometry {
+        Geometry::MultiPoint(m) if m.0.len() == 1 => Geometry::Point(m.0[0]),
+        other => other,
+    }
+}
+
 /// The headroom of the first class holding `voltage_kv` (`min_kv ≤ v < below_kv`).
 pub fn headroom_mw_for(classes: &[HeadroomClass], voltage_kv: f64) -> Option<f64> {
     classes
@@ -475,73 +343,9 @@ pub fn headroom_mw_for(classes: &[HeadroomClass], voltage_kv: f64) -> Option<f64
         .map(|c| c.headroom_mw)
 }
 
-/// A JSON number for a figure (integers written without a fraction).
-pub fn number(v: f64) -> Value {
-    if v.fract() == 0.0 && v.abs() < 9.0e15 {
-        Value::from(v as i64)
-    } else {
-        Value::from(v)
-    }
-}
-
-fn convert(value: &Value, kind: Kind, leading_number: bool) -> Result<Value, String> {
-    match kind {
-        Kind::Text => match value {
-            Value::String(s) => Ok(Value::String(s.clone())),
-            Value::Number(n) => Ok(Value::String(number_text(n))),
-            Value::Bool(b) => Ok(Value::String(b.to_string())),
-            other => Err(format!("expected a text, got {other}")),
-        },
-        Kind::Number => {
-            let parsed = match value {
-                Value::Number(n) => n.as_f64(),
-                Value::String(s) if leading_number => leading_number_of(s),
-                Value::String(s) => s.trim().parse::<f64>().ok(),
-                _ => None,
-            };
-            match parsed {
-                Some(v) if v.is_finite() => Ok(number(v)),
-                _ if leading_number => Err(format!(
-                    "expected a text starting with a number, got {value}"
-                )),
-                _ => Err(format!("expected a number, got {value}")),
-            }
-        }
-        Kind::Bool => match value {
-            Value::Bool(b) => Ok(Value::Bool(*b)),
-            Value::Number(n) if n.as_f64() == Some(1.0) => Ok(Value::Bool(true)),
-            Value::Number(n) if n.as_f64() == Some(0.0) => Ok(Value::Bool(false)),
-            Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
-                "true" | "yes" | "y" | "1" => Ok(Value::Bool(true)),
-                "false" | "no" | "n" | "0" | "" => Ok(Value::Bool(false)),
-                _ => Err(format!("expected true or false, got {value}")),
-            },
-            other => Err(format!("expected true or false, got {other}")),
-        },
-    }
-}
-
-/// The number a text starts with: "110kV to 161kV" → 110, "1.5 MW" → 1.5.
-fn leading_number_of(text: &str) -> Option<f64> {
-    let text = text.trim_start();
-    let end = text
-        .char_indices()
-        .find(|&(i, c)| !(c.is_ascii_digit() || c == '.' || (i == 0 && (c == '-' || c == '+'))))
-        .map_or(text.len(), |(i, _)| i);
-    text[..end].parse().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn leading_numbers_of_voltage_classes() {
-        assert_eq!(leading_number_of("110kV to 161kV"), Some(110.0));
-        assert_eq!(leading_number_of(" 12kV to 32kV"), Some(12.0));
-        assert_eq!(leading_number_of("1.5 MW"), Some(1.5));
-        assert_eq!(leading_number_of("kV"), None);
-    }
 
     #[test]
     fn headroom_classes_are_half_open() {
@@ -561,23 +365,5 @@ mod tests {
         assert_eq!(headroom_mw_for(&classes, 110.0), Some(100.0));
         assert_eq!(headroom_mw_for(&classes, 765.0), Some(100.0));
         assert_eq!(headroom_mw_for(&classes, 12.0), None);
-    }
-
-    #[test]
-    fn filters_compare_numbers_as_numbers() {
-        let props: JsonObject =
-            serde_json::from_str(r#"{"v": 154.0, "kind": "bus"}"#).unwrap_or_default();
-        let filter = |k: &str, v: Value| std::iter::once((k.to_string(), v)).collect();
-        assert!(matches_filter(&filter("v", Value::from(154)), &props));
-        assert!(matches_filter(&filter("v", Value::from("154")), &props));
-        assert!(matches_filter(
-            &filter("kind", serde_json::json!(["pop", "bus"])),
-            &props
-        ));
-        assert!(!matches_filter(&filter("kind", Value::from("pop")), &props));
-        assert!(!matches_filter(
-            &filter("absent", Value::from("pop")),
-            &props
-        ));
     }
 }

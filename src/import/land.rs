@@ -20,7 +20,8 @@ use geo::{Area, Coord, Geometry, LineString, Polygon, PreparedGeometry, Relate};
 use serde_json::Value;
 
 use super::boundary::Boundary;
-use super::build::{Built, number};
+use super::build::Built;
+use super::convert::number;
 use super::recipe::GenerateSpec;
 use crate::synth::{Land, LandConfig, SynthError};
 

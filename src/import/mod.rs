@@ -4,21 +4,21 @@
 //! Takes a recipe; gives the five layers and `map.json` (which layer is real, from which
 //! files and how many features; which is generated, with its seed; the rules applied). The
 //! stages: read the recipe → the boundary (union of a source's polygons, [`boundary`]) →
-//! each layer's sources filtered, clipped to the boundary and mapped onto the contract's
-//! properties ([`build`]) → synthetic land inside the boundary where no source has it
-//! ([`land`]) → ids checked unique, features sorted by id → written to a staging folder,
-//! validated with [`layers::load_map`], then renamed into place. On any error nothing is
-//! written.
-//!
-//! The older field maps below ([`read_cec_substations`], [`read_admin_dongs`]) read single
-//! real layers through the contract's readers.
+//! each layer's sources read ([`source_file`]), filtered ([`filter`]), clipped to the boundary
+//! and mapped onto the contract's properties ([`build`], [`convert`]) → synthetic land inside
+//! the boundary where no source has it ([`land`]) → ids checked unique, features sorted by id
+//! → written to a staging folder, validated with [`layers::load_map`], then renamed into
+//! place. On any error nothing is written.
 
 pub mod boundary;
 pub mod build;
+pub mod convert;
 pub mod error;
+pub mod filter;
 pub mod land;
 pub mod recipe;
 pub mod schema;
+pub mod source_file;
 
 pub use error::ImportError;
 pub use recipe::Recipe;
@@ -35,58 +35,7 @@ use boundary::Boundary;
 use build::{Built, Context, SourceCount};
 use recipe::GenerateSpec;
 
-use crate::layers::geojson_in::Scalar;
-use crate::layers::{self, Community, FieldMap, LayerError, Substation};
-
-/// California Energy Commission substations: `OBJECTID` as id (the CEC's `Substation_ID`
-/// repeats: SS3523 names two stations), `Substation_Name`, and the voltage class's lower bound
-/// from `Highest_kV` ("110kV to 161kV" → 110 kV).
-pub fn cec_substation_fields(id_field: &str) -> FieldMap {
-    let mut map = FieldMap::default();
-    map.rename.insert("id".into(), id_field.into());
-    map.rename.insert("name".into(), "Substation_Name".into());
-    map.rename.insert("voltage_kv".into(), "Highest_kV".into());
-    map.leading_number.insert("voltage_kv".into());
-    // Derived below from the voltage class; the reader needs a value to start from.
-    map.defaults.insert("headroom_mw".into(), Scalar::Num(0.0));
-    map
-}
-
-/// Planning headroom for new load by voltage class, in MW: distribution (< 33 kV) 5,
-/// sub-transmission (33–109 kV) 30, 110–219 kV 100, 220–344 kV 300, 345 kV and above 600.
-pub fn headroom_mw_for_voltage(voltage_kv: f64) -> f64 {
-    match voltage_kv {
-        v if v < 33.0 => 5.0,
-        v if v < 110.0 => 30.0,
-        v if v < 220.0 => 100.0,
-        v if v < 345.0 => 300.0,
-        _ => 600.0,
-    }
-}
-
-/// Reads CEC substations, ids from `id_field`, with headroom from the voltage class.
-pub fn read_cec_substations(path: &Path, id_field: &str) -> Result<Vec<Substation>, LayerError> {
-    let (mut substations, _) = layers::read_substations(path, &cec_substation_fields(id_field))?;
-    for s in &mut substations {
-        s.headroom_mw = headroom_mw_for_voltage(s.voltage_kv);
-    }
-    Ok(substations)
-}
-
-/// Korean administrative dongs (vuski/admdongkor): `adm_cd` as id, `adm_nm` as name. The layer
-/// has no population: it reads as 0 until a census table is joined.
-pub fn admin_dong_fields() -> FieldMap {
-    let mut map = FieldMap::default();
-    map.rename.insert("id".into(), "adm_cd".into());
-    map.rename.insert("name".into(), "adm_nm".into());
-    map.defaults.insert("population".into(), Scalar::Num(0.0));
-    map
-}
-
-/// Reads administrative dongs as communities.
-pub fn read_admin_dongs(path: &Path) -> Result<Vec<Community>, LayerError> {
-    layers::read_communities(path, &admin_dong_fields()).map(|(communities, _)| communities)
-}
+use crate::layers::{self, ReceptorKind};
 
 /// What one layer of an imported map holds.
 #[derive(Debug, Clone, PartialEq)]
@@ -204,17 +153,16 @@ fn check_rules(path: &Path, recipe: &Recipe) -> Result<(), ImportError> {
             "generate.communities = true and [[communities]] sources: choose one".into(),
         ));
     }
-    let known_kinds = ["residential", "school", "hospital", "protected"];
     if let Some(kind) = generate
         .into_iter()
         .flat_map(|g| &g.receptor_kinds)
-        .find(|k| !known_kinds.contains(&k.as_str()))
+        .find(|k| ReceptorKind::from_name(k).is_none())
     {
         return Err(rule_error(
             path,
             format!(
                 "generate.receptor_kinds: the generator makes no {kind:?} (it makes {})",
-                known_kinds.join(", ")
+                ReceptorKind::ALL.map(ReceptorKind::as_str).join(", ")
             ),
         ));
     }
@@ -246,13 +194,13 @@ fn read_boundary(
     recipe: &Recipe,
 ) -> Result<Boundary, ImportError> {
     let spec = &recipe.boundary;
-    let features = build::read(recipe_path, folder, "boundary", &spec.source)?;
+    let features = source_file::read(recipe_path, folder, "boundary", &spec.source)?;
     let file = recipe::resolve(&spec.source, folder).path;
-    build::check_filter_fields(recipe_path, "boundary", &file, &spec.filter, &features)?;
+    filter::check_filter_fields(recipe_path, "boundary", &file, &spec.filter, &features)?;
     let mut polygons = Vec::new();
     for feature in features
         .into_iter()
-        .filter(|f| build::matches_filter(&spec.filter, &f.properties))
+        .filter(|f| filter::matches_filter(&spec.filter, &f.properties))
     {
         match feature.geometry {
             Geometry::Polygon(p) => polygons.push(p),

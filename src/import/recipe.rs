@@ -103,7 +103,8 @@ pub struct GenerateSpec {
     /// `[lon, lat]` of the generated city's downtown; default the boundary's bbox centre.
     #[serde(default)]
     pub downtown: Option<[f64; 2]>,
-    /// Generated receptor kinds to keep (`residential`, `school`, `hospital`, `protected`).
+    /// Generated receptor kinds to keep, as [`ReceptorKind`](crate::layers::ReceptorKind)
+    /// spells them (`residential`, `school`, `hospital`, `protected`).
     #[serde(default)]
     pub receptor_kinds: Vec<String>,
     /// Generate the communities (clipped to the boundary); only without community sources.

@@ -1,6 +1,7 @@
 //! Typed access to a feature's properties, with errors that name the file, the feature and
-//! the property; and [`FieldMap`], which lets the same readers take layers whose field names
-//! are a source's own (real public data).
+//! the property; [`FieldMap`], which lets the same readers take layers whose field names are a
+//! source's own (real public data); and [`number_in_text`], the one rule for numbers written
+//! as text (here and in `gridsite import`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -15,7 +16,8 @@ pub struct FieldMap {
     pub rename: BTreeMap<String, String>,
     /// Contract name → the value used where the feature has none.
     pub defaults: BTreeMap<String, Scalar>,
-    /// Contract names whose text values are read from their first number ("110kV to 161kV" → 110).
+    /// Contract names whose text values are read from their leading number ("110kV to 161kV" →
+    /// 110; see [`number_in_text`]).
     pub leading_number: BTreeSet<String>,
 }
 
@@ -108,19 +110,7 @@ impl<'a> Fields<'a> {
 
     /// Numbers written as text ("115") are read; with `leading_number`, "110kV to 161kV" too.
     fn parse_text_number(&self, name: &str, text: &str) -> Option<f64> {
-        let trimmed = text.trim();
-        if let Ok(v) = trimmed.parse::<f64>() {
-            return v.is_finite().then_some(v);
-        }
-        if !self.map.leading_number.contains(name) {
-            return None;
-        }
-        let start = trimmed.find(|c: char| c.is_ascii_digit())?;
-        let digits: String = trimmed[start..]
-            .chars()
-            .take_while(|c| c.is_ascii_digit() || *c == '.')
-            .collect();
-        digits.parse().ok()
+        number_in_text(text, self.map.leading_number.contains(name))
     }
 
     /// A required number.
@@ -184,6 +174,34 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// A number written as text, the one rule of both the layer readers ([`FieldMap`]'s
+/// `leading_number`) and `gridsite import` (a recipe's `leading_number`).
+///
+/// Without `leading`, the whole text (trimmed) is the number: "115", " 1.5 ", "-2", "1e3".
+/// With `leading`, the number the text starts with (after white space), so a figure may have
+/// words after it: "110kV to 161kV" → 110, "1.5 MW" → 1.5, "-5 kV" → -5, "1e3" → 1000; a
+/// text that does not start with a number ("kV", "Under 12 kV") has none. Only finite numbers
+/// count: "inf", "NaN" and overflowing digits give `None`.
+pub fn number_in_text(text: &str, leading: bool) -> Option<f64> {
+    let value = if leading {
+        leading_number(text)?
+    } else {
+        text.trim().parse::<f64>().ok()?
+    };
+    value.is_finite().then_some(value)
+}
+
+/// The longest prefix of `text` (after white space) that reads as a number: sign, digits,
+/// point, exponent. Only ASCII characters of numbers are tried, so "inf" and "nan" are not.
+fn leading_number(text: &str) -> Option<f64> {
+    let text = text.trim_start();
+    let end = text
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '+' | '-' | 'e' | 'E')))
+        .unwrap_or(text.len());
+    // The characters are ASCII, so every index is a char boundary.
+    (1..=end).rev().find_map(|k| text[..k].parse::<f64>().ok())
+}
+
 /// A number as an id: integers without a fraction ("3501160"), others as written.
 pub fn number_to_id(n: f64) -> String {
     if n.fract() == 0.0 && n.abs() < 1e15 {
@@ -201,5 +219,57 @@ fn describe(value: &Scalar) -> String {
         Scalar::Int(i) => i.to_string(),
         Scalar::Str(s) => format!("\"{s}\""),
         Scalar::Nested => "an array or object".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number_in_text;
+
+    #[test]
+    fn whole_texts_are_numbers_and_nothing_else_is() {
+        assert_eq!(number_in_text(" 115 ", false), Some(115.0));
+        assert_eq!(number_in_text("-2.5", false), Some(-2.5));
+        assert_eq!(number_in_text("1e3", false), Some(1000.0));
+        assert_eq!(number_in_text("110kV to 161kV", false), None);
+        assert_eq!(number_in_text("inf", false), None);
+        assert_eq!(number_in_text("NaN", false), None);
+        assert_eq!(number_in_text("", false), None);
+    }
+
+    #[test]
+    fn leading_numbers_of_voltage_classes() {
+        // The CEC's classes, as the shipped layers write them.
+        for (text, kv) in [
+            ("12kV to 32kV", 12.0),
+            ("33kV to 92kV", 33.0),
+            ("33kV to 92Kv", 33.0),
+            ("110kV to 161kV", 110.0),
+            ("220kV to 287kV", 220.0),
+            ("345kV to 500kV", 345.0),
+            ("500 kV DC", 500.0),
+        ] {
+            assert_eq!(number_in_text(text, true), Some(kv), "{text}");
+        }
+        assert_eq!(number_in_text(" 12kV to 32kV", true), Some(12.0));
+        assert_eq!(number_in_text("1.5 MW", true), Some(1.5));
+        assert_eq!(number_in_text("115", true), Some(115.0));
+        assert_eq!(number_in_text("kV", true), None);
+    }
+
+    #[test]
+    fn a_leading_number_starts_the_text_and_keeps_its_sign() {
+        assert_eq!(number_in_text("-5 kV", true), Some(-5.0));
+        assert_eq!(number_in_text("+5 kV", true), Some(5.0));
+        assert_eq!(number_in_text(".5 MW", true), Some(0.5));
+        assert_eq!(number_in_text("12.kV", true), Some(12.0));
+        assert_eq!(number_in_text("1e3", true), Some(1000.0));
+        assert_eq!(number_in_text("1e3kV", true), Some(1000.0));
+        assert_eq!(number_in_text("5East", true), Some(5.0));
+        assert_eq!(number_in_text("1,000 kW", true), Some(1.0));
+        assert_eq!(number_in_text("Under 12 kV", true), None);
+        assert_eq!(number_in_text("- 5", true), None);
+        assert_eq!(number_in_text("inf kV", true), None);
+        assert_eq!(number_in_text("1e400 kV", true), None);
     }
 }

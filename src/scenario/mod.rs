@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::layers::ReceptorKind;
+
 pub mod overrides;
 
 pub use overrides::{Override, OverrideError, Sweep};
@@ -167,17 +169,21 @@ impl From<CommunityFile> for Community {
     }
 }
 
-/// The contract's default setbacks, in metres.
+/// The contract's default setbacks, in metres, one for each [`ReceptorKind`].
 pub fn default_setbacks_m() -> BTreeMap<String, f64> {
-    [
-        ("school", 500.0),
-        ("hospital", 500.0),
-        ("residential", 300.0),
-        ("protected", 1000.0),
-    ]
-    .into_iter()
-    .map(|(kind, m)| (kind.to_string(), m))
-    .collect()
+    ReceptorKind::ALL
+        .into_iter()
+        .map(|kind| (kind.as_str().to_string(), default_setback_m(kind)))
+        .collect()
+}
+
+/// The contract's default setback of a receptor kind, in metres.
+fn default_setback_m(kind: ReceptorKind) -> f64 {
+    match kind {
+        ReceptorKind::School | ReceptorKind::Hospital => 500.0,
+        ReceptorKind::Residential => 300.0,
+        ReceptorKind::Protected => 1000.0,
+    }
 }
 
 /// `[costs]`, in USD.

@@ -1,0 +1,138 @@
+//! The domain types of the five layers, as the readers give them: [`Substation`],
+//! [`FiberLine`], [`Parcel`], [`Receptor`], [`Community`], all of them in a [`Map`]; and the
+//! units they are measured in. Coordinates are WGS84 longitude/latitude.
+
+use geo::{MultiLineString, MultiPolygon, Point};
+
+/// Square metres in an international acre, exactly (43,560 ft² of 0.3048 m): parcels' acres
+/// are their geodesic area divided by this.
+pub const SQUARE_METRES_PER_ACRE: f64 = 4_046.856_422_4;
+
+/// A substation: a point with firm headroom and optional flexible capacity and upgrade.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Substation {
+    pub id: String,
+    pub name: Option<String>,
+    pub point: Point,
+    pub voltage_kv: f64,
+    pub headroom_mw: f64,
+    pub flexible_mw: f64,
+    pub community_growth_mw: f64,
+    pub upgrade_mw: f64,
+    pub upgrade_usd: f64,
+}
+
+/// A fiber route or point of presence (a Point is kept as a one-point line).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FiberLine {
+    pub id: String,
+    pub kind: Option<String>,
+    pub lines: MultiLineString,
+}
+
+/// A land parcel with its area from the geometry and its site point (area centroid).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parcel {
+    pub id: String,
+    pub zoning: String,
+    pub land_usd_per_acre: f64,
+    pub brownfield: bool,
+    pub water_stress: f64,
+    pub shape: MultiPolygon,
+    pub site_point: Point,
+    pub acres: f64,
+}
+
+/// A sensitive receptor (school, hospital, homes, protected land, ...).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Receptor {
+    pub id: String,
+    /// One of the contract's kinds ([`ReceptorKind`]) or any other word a map uses (which has
+    /// a setback only where a scenario gives it one).
+    pub kind: String,
+    pub name: Option<String>,
+    pub geometry: ReceptorGeometry,
+}
+
+/// The receptor kinds the contract names: each has a default setback in scenarios, and the
+/// synthetic generator makes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ReceptorKind {
+    Residential,
+    School,
+    Hospital,
+    Protected,
+}
+
+impl ReceptorKind {
+    /// Every kind, in the contract's order.
+    pub const ALL: [ReceptorKind; 4] = [
+        ReceptorKind::Residential,
+        ReceptorKind::School,
+        ReceptorKind::Hospital,
+        ReceptorKind::Protected,
+    ];
+
+    /// The kind as `receptors.geojson`, scenarios and recipes spell it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ReceptorKind::Residential => "residential",
+            ReceptorKind::School => "school",
+            ReceptorKind::Hospital => "hospital",
+            ReceptorKind::Protected => "protected",
+        }
+    }
+
+    /// The kind spelled `name`, if the contract names it.
+    pub fn from_name(name: &str) -> Option<ReceptorKind> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for ReceptorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A receptor is a point or an area.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReceptorGeometry {
+    Point(Point),
+    Area(MultiPolygon),
+}
+
+/// A community: an area with its population and environmental-burden percentile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Community {
+    pub id: String,
+    pub name: String,
+    pub population: f64,
+    pub burden_pct: f64,
+    pub shape: MultiPolygon,
+}
+
+/// All layers of a map.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Map {
+    pub substations: Vec<Substation>,
+    pub fiber: Vec<FiberLine>,
+    pub parcels: Vec<Parcel>,
+    pub receptors: Vec<Receptor>,
+    pub communities: Vec<Community>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ReceptorKind;
+
+    #[test]
+    fn receptor_kinds_read_back_from_their_names() {
+        for kind in ReceptorKind::ALL {
+            assert_eq!(ReceptorKind::from_name(kind.as_str()), Some(kind));
+            assert_eq!(kind.to_string(), kind.as_str());
+        }
+        assert_eq!(ReceptorKind::from_name("farm"), None);
+        assert_eq!(ReceptorKind::from_name("School"), None);
+    }
+}
