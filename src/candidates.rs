@@ -14,8 +14,7 @@ use crate::index::{IndexError, SpatialIndex, setback_distance_m};
 use crate::layers::{Map, Parcel, Receptor};
 use crate::scenario::Scenario;
 
-/// The community id of a parcel that lies in no community polygon.
-pub const UNASSIGNED: &str = "unassigned";
+pub use crate::layers::UNASSIGNED;
 
 /// Why a parcel is not a candidate, in the contract's filter order.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -6,7 +6,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::model::{ModelInput, Relaxation, SitingModel};
-use crate::report::screening::community_id;
 use crate::scenario::Solver;
 use crate::solve::{self, SolverOutcome};
 
@@ -76,7 +75,7 @@ pub fn diagnose(input: &ModelInput, settings: &Solver) -> Result<Vec<Shortfall>,
     for (community, slack) in &slacks.share_mw {
         let over = value(slack.col);
         if over > SLACK_TOLERANCE {
-            let id = community_id(input.map, *community).to_string();
+            let id = input.map.community_id(*community).to_string();
             found.push(Shortfall {
                 requirement: "community.max_share_per_community".into(),
                 subject: Some(id.clone()),

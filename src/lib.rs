@@ -5,8 +5,8 @@
 //! report`), each importing only the modules above it in this list (`tests/layering.rs`
 //! checks that there is no import cycle and that only `pipeline` and `batch` reach `report`):
 //! - [`files`]: files written whole or not at all; JSON and GeoJSON writers; rounding.
-//! - [`scenario`]: the scenario file (targets, filters, costs, solver settings) and its keys.
 //! - [`layers`]: the five map layers, read and validated into domain types.
+//! - [`scenario`]: the scenario file (targets, filters, costs, solver settings) and its keys.
 //! - [`costs`]: the contract's cost and capacity rules, each written once.
 //! - [`index`]: a local metric frame and R-trees over substations, fiber, receptors, parcels.
 //! - [`candidates`]: hard filters; every parcel is a candidate or has a reason.

@@ -166,7 +166,9 @@ fn lib_lists_every_module_below_what_it_imports() {
 
 #[test]
 fn the_checker_finds_imports_and_cycles() {
-    let found = imports("use crate::files::write_json; // crate::report\nlet x = crate::costs::land_usd(p);");
+    let found = imports(
+        "use crate::files::write_json; // crate::report\nlet x = crate::costs::land_usd(p);",
+    );
     assert_eq!(
         found,
         BTreeSet::from(["costs".to_string(), "files".to_string()])

@@ -5,11 +5,11 @@ mod plan_checker;
 #[path = "common/shipped.rs"]
 mod shipped;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
 use assert_cmd::Command;
-use shipped::{Runnable, map_of, scenarios, shipped_scenarios};
+use shipped::{Runnable, map_of, scenarios};
 
 fn gridsite(args: &[&str]) -> Output {
     Command::cargo_bin("gridsite")

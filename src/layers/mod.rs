@@ -30,5 +30,5 @@ pub use readers::{
 };
 pub use types::{
     Community, FiberLine, Map, Parcel, Receptor, ReceptorGeometry, ReceptorKind,
-    SQUARE_METRES_PER_ACRE, Substation,
+    SQUARE_METRES_PER_ACRE, Substation, UNASSIGNED,
 };

@@ -122,6 +122,16 @@ pub struct Map {
     pub communities: Vec<Community>,
 }
 
+/// The community id of a parcel that lies in no community polygon.
+pub const UNASSIGNED: &str = "unassigned";
+
+impl Map {
+    /// The id of a community by its index, as the outputs name it ([`UNASSIGNED`] for none).
+    pub fn community_id(&self, community: Option<usize>) -> &str {
+        community.map_or(UNASSIGNED, |c| self.communities[c].id.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::ReceptorKind;

@@ -7,7 +7,7 @@ use std::time::Instant;
 use geo::{Geometry, LineString};
 use serde_json::json;
 
-use super::screening::{community_id, write_excluded};
+use super::screening::write_excluded;
 use crate::costs;
 use crate::files::{
     WriteError, feature, properties, round_to, write_feature_collection, write_json,
@@ -64,7 +64,7 @@ pub fn write_sites(path: &Path, map: &Map, optimized: &Optimized) -> Result<(), 
                 &Geometry::MultiPolygon(parcel.shape.clone()),
                 properties(json!({
                     "parcel_id": parcel.id,
-                    "community": community_id(map, site.community),
+                    "community": map.community_id(site.community),
                     "mw": mw(site.mw),
                     "firm_mw": mw(site.firm_mw()),
                     "flexible_mw": mw(site.flexible_mw()),

@@ -6,14 +6,9 @@ use std::path::Path;
 use geo::Geometry;
 use serde_json::json;
 
-use crate::candidates::{Candidate, Exclusion, Screening, UNASSIGNED};
+use crate::candidates::{Candidate, Exclusion, Screening};
 use crate::files::{WriteError, feature, properties, round_to, write_feature_collection};
 use crate::layers::Map;
-
-/// The id of a candidate's community (`unassigned` when it lies in none).
-pub fn community_id(map: &Map, community: Option<usize>) -> &str {
-    community.map_or(UNASSIGNED, |c| map.communities[c].id.as_str())
-}
 
 /// `excluded.geojson`: `parcel_id`, `reason`, `detail` for every parcel that is not a candidate.
 pub fn write_excluded(path: &Path, map: &Map, exclusions: &[Exclusion]) -> Result<(), WriteError> {
@@ -48,7 +43,7 @@ pub fn write_candidates(
                 &Geometry::MultiPolygon(parcel.shape.clone()),
                 properties(json!({
                     "parcel_id": parcel.id,
-                    "community": community_id(map, c.community),
+                    "community": map.community_id(c.community),
                     "zoning": parcel.zoning,
                     "acres": round_to(parcel.acres, 2),
                     "fiber_km": round_to(c.fiber_km, 3),

@@ -11,6 +11,8 @@ use std::f64::consts::TAU;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::layers::ReceptorKind;
+
 use super::layout::{Block, Layout};
 use super::noise::salted;
 use super::parcels::Parcel;
@@ -251,7 +253,7 @@ pub(super) fn write_receptors(
                 c.0 + rw.rng.random_range(-6.0..6.0),
                 c.1 + rw.rng.random_range(-6.0..6.0),
             );
-            rw.point("residential", None, p)
+            rw.point(ReceptorKind::Residential.as_str(), None, p)
         },
     )?;
     let mut k = 0;
@@ -260,7 +262,7 @@ pub(super) fn write_receptors(
         let c = rw.cache.parcel(layout, idx, local).centroid;
         k += 1;
         rw.point(
-            "school",
+            ReceptorKind::School.as_str(),
             Some(&unique_name(k - 1, &PLACE_NAMES, &SCHOOL_KINDS)),
             c,
         )
@@ -271,7 +273,7 @@ pub(super) fn write_receptors(
         let c = rw.cache.parcel(layout, idx, local).centroid;
         k += 1;
         rw.point(
-            "hospital",
+            ReceptorKind::Hospital.as_str(),
             Some(&unique_name(k - 1, &PLACE_NAMES, &HOSPITAL_KINDS)),
             c,
         )
@@ -288,7 +290,7 @@ pub(super) fn write_receptors(
             let ring = rw.blob(lot.centroid, radius);
             k += 1;
             rw.polygon(
-                "protected",
+                ReceptorKind::Protected.as_str(),
                 &unique_name(k - 1, &NATURE_NAMES, &NATURE_KINDS),
                 &ring,
             )
