@@ -34,6 +34,7 @@ pub enum SolverOutcome {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SolverRun {
     pub outcome: SolverOutcome,
+    /// The plan's cost by the model's objective coefficients (0 without a plan).
     pub objective_usd: f64,
     /// Relative MIP gap of the plan (0 when proven optimal to tolerance; None without a plan).
     pub gap: Option<f64>,
@@ -174,27 +175,34 @@ pub fn solve_from(
         }
     };
     let with_plan = matches!(outcome, SolverOutcome::Optimal | SolverOutcome::Feasible) && has_plan;
+    let values = if with_plan {
+        solved.get_solution().columns().to_vec()
+    } else {
+        Vec::new()
+    };
+    let objective_usd = if with_plan {
+        evaluate_usd(&model.objective_usd_by_column, &values)
+    } else {
+        0.0
+    };
+    // HiGHS may report its primal and dual bounds without the constant its presolve moved out
+    // of the objective (seen with a starting plan: "MIP start solution is feasible in the
+    // reduced space"); their difference is right, so the bound is the plan's cost less it.
+    let highs_gap_usd = (solved.objective_value()
+        - solved
+            .double_info_value(c"mip_dual_bound")
+            .unwrap_or(f64::NAN))
+        * USD_PER_OBJECTIVE_UNIT;
     Ok(SolverRun {
         outcome,
-        objective_usd: if with_plan {
-            solved.objective_value() * USD_PER_OBJECTIVE_UNIT
-        } else {
-            0.0
-        },
+        objective_usd,
         gap: with_plan.then(|| {
             let gap = solved.mip_gap();
             if gap.is_finite() { gap.max(0.0) } else { 1.0 }
         }),
-        bound_usd: with_plan
-            .then(|| solved.double_info_value(c"mip_dual_bound").ok())
-            .flatten()
-            .filter(|b| b.is_finite())
-            .map(|b| b * USD_PER_OBJECTIVE_UNIT),
-        values: if with_plan {
-            solved.get_solution().columns().to_vec()
-        } else {
-            Vec::new()
-        },
+        bound_usd: (with_plan && highs_gap_usd.is_finite())
+            .then(|| objective_usd - highs_gap_usd.max(0.0)),
+        values,
         variables,
         constraints,
     })
@@ -251,6 +259,13 @@ fn set_emphasis(model: &mut highs::Model, emphasis: Emphasis) -> Result<(), Erro
         }
     }
     Ok(())
+}
+
+/// A solution's cost in USD: the objective's coefficients by column times the values.
+fn evaluate_usd(objective_usd_by_column: &[(usize, f64)], values: &[f64]) -> f64 {
+    (objective_usd_by_column.iter())
+        .map(|&(column, usd)| usd * values.get(column).copied().unwrap_or(0.0))
+        .sum()
 }
 
 /// A private temporary file for HiGHS's log, removed when dropped.

@@ -783,6 +783,16 @@ fn optimum_equals_exhaustive_enumeration_on_random_instances() {
                     got - best,
                     context()
                 );
+                // The proven bound lies within the gap below the plan, never further: HiGHS's
+                // own bound can miss the constant its presolve moved out of the objective.
+                let bound = optimized.search.bound_usd.expect("an optimal plan has a bound");
+                let gap = optimized.gap.expect("an optimal plan has a gap");
+                assert!(
+                    bound <= got + 1e-6 * got.abs().max(1.0)
+                        && bound >= got - (gap + 1e-6) * got.abs().max(1.0),
+                    "bound {bound} is not within gap {gap} of the plan {got}\n{}",
+                    context()
+                );
                 *features.entry("sites>1").or_default() += usize::from(checked.sites.len() > 1);
                 *features.entry("upgrade").or_default() +=
                     usize::from(!checked.upgraded.is_empty());

@@ -98,6 +98,10 @@ pub struct SitingModel {
     pub hosts: BTreeMap<CommunityKey, Col>,
     pub slacks: Option<Slacks>,
     pub objective: Expression,
+    /// The objective's coefficients by column, in USD: a solution's cost is evaluated from
+    /// them, not taken from the solver (HiGHS can report its objective without the constant
+    /// its presolve moved out of it).
+    pub objective_usd_by_column: Vec<(usize, f64)>,
     pub constraints: Vec<Constraint>,
 }
 
@@ -112,6 +116,7 @@ impl SitingModel {
             hosts: BTreeMap::new(),
             slacks: None,
             objective: Expression::default(),
+            objective_usd_by_column: Vec::new(),
             constraints: Vec::new(),
         };
         model.add_site_variables(input, relaxation);
@@ -120,7 +125,13 @@ impl SitingModel {
         if relaxation == Relaxation::Diagnose {
             model.add_slack_variables();
         }
-        model.objective = model.objective_usd(input) * (1.0 / USD_PER_OBJECTIVE_UNIT);
+        let terms = model.objective_usd(input);
+        let mut objective = Expression::with_capacity(terms.len());
+        for (column, usd) in &terms {
+            objective.add_mul(usd * (1.0 / USD_PER_OBJECTIVE_UNIT), column.var);
+        }
+        model.objective = objective;
+        model.objective_usd_by_column = terms.iter().map(|(c, usd)| (c.col, *usd)).collect();
         model.constraints = constraints::all(&model, input);
         model
     }
@@ -242,32 +253,32 @@ impl SitingModel {
         });
     }
 
-    /// The contract's objective in USD (plus the penalties of a relaxation); the model keeps it
-    /// scaled by [`USD_PER_OBJECTIVE_UNIT`].
-    fn objective_usd(&self, input: &ModelInput) -> Expression {
+    /// The contract's objective in USD (plus the penalties of a relaxation), one term a
+    /// column; the model keeps it scaled by [`USD_PER_OBJECTIVE_UNIT`].
+    fn objective_usd(&self, input: &ModelInput) -> Vec<(Col, f64)> {
         let scenario = input.scenario;
-        let mut usd = Expression::with_capacity(self.columns);
+        let mut terms = Vec::with_capacity(self.columns);
         for site in &self.sites {
-            usd.add_mul(site.build_usd, site.build.var);
+            terms.push((site.build, site.build_usd));
             for f in &site.feeds {
-                usd.add_mul(crate::costs::feed_usd(scenario, f.km), f.feed.var);
+                terms.push((f.feed, crate::costs::feed_usd(scenario, f.km)));
                 if let Some(flex) = f.flex {
-                    usd.add_mul(crate::costs::flexible_usd(scenario, 1.0), flex.var);
+                    terms.push((flex, crate::costs::flexible_usd(scenario, 1.0)));
                 }
             }
         }
         for (b, upgrade) in &self.upgrades {
-            usd.add_mul(input.map.substations[*b].upgrade_usd, upgrade.var);
+            terms.push((*upgrade, input.map.substations[*b].upgrade_usd));
         }
         if let Some(s) = &self.slacks {
-            usd.add_mul(PENALTY_TARGET_USD_PER_MW, s.target_mw.var);
-            usd.add_mul(PENALTY_COMMUNITY_USD, s.communities.var);
+            terms.push((s.target_mw, PENALTY_TARGET_USD_PER_MW));
+            terms.push((s.communities, PENALTY_COMMUNITY_USD));
             let share = s.share_mw.iter().map(|(_, c)| c);
             for slack in share.chain(s.capacity_mw.iter().map(|(_, c)| c)) {
-                usd.add_mul(PENALTY_RULE_USD_PER_MW, slack.var);
+                terms.push((*slack, PENALTY_RULE_USD_PER_MW));
             }
         }
-        usd
+        terms
     }
 }
 
