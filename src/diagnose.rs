@@ -1,6 +1,9 @@
 //! Explaining an infeasible scenario: the model is solved again with penalised slack on the
 //! target, the community rules and the substation capacities, and the slack the relaxed plan
 //! needs says which requirement cannot be met, and by how much.
+//!
+//! Takes the model's input and the solver settings; gives [`Shortfall`]s, largest penalty
+//! first (written into `summary.json` as `infeasibility`).
 
 use serde::{Deserialize, Serialize};
 

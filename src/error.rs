@@ -1,4 +1,6 @@
 //! The library's error: every stage's own error, each naming what the user must fix.
+//!
+//! Takes the stages' typed errors (`#[from]`); gives one [`Error`] that `main` reports.
 
 use crate::files::WriteError;
 use crate::index::IndexError;

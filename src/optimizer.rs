@@ -141,7 +141,7 @@ impl Solved<'_> {
     /// The plan of the solution, its cost checked against the solver's objective.
     fn plan(&self) -> Result<Plan, Error> {
         let plan = plan::read_plan(&self.model, &self.input, &self.run.values);
-        plan.check_cost(self.run.objective_usd)?;
+        plan.check_cost(self.run.objective_usd, self.run.objective_tolerance_usd)?;
         Ok(plan)
     }
 }
@@ -708,7 +708,7 @@ pub fn solve_plain(
         SolverOutcome::Optimal | SolverOutcome::Feasible
     ) {
         let plan = plan::read_plan(&model, &input, &run.values);
-        plan.check_cost(run.objective_usd)?;
+        plan.check_cost(run.objective_usd, run.objective_tolerance_usd)?;
         plan
     } else {
         Plan::default()

@@ -1,7 +1,8 @@
 //! What the pipeline's stages give: a screened region ([`Prepared`]), a region optimized
 //! ([`Optimized`], with its [`Status`]), and the seconds each stage took ([`StageSeconds`]).
 //!
-//! Types only: `pipeline` makes them, `report` and `batch` read them.
+//! Takes nothing (types only); gives what `pipeline` makes and `summary`, `report` and `batch`
+//! read.
 
 use std::time::Instant;
 

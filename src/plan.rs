@@ -71,12 +71,11 @@ impl Plan {
         self.sites.iter().map(|s| s.costs.total_usd).sum::<f64>() + self.upgrade_usd
     }
 
-    /// Checks the plan's cost, recomputed from the cost rules, against the solver's objective
-    /// for the same solution: they agree to a millionth (at least 10 USD), the solver's own
-    /// tolerances, unless the model and the cost rules disagree.
-    pub fn check_cost(&self, solver_usd: f64) -> Result<(), crate::Error> {
+    /// Checks the plan's cost, recomputed from the cost rules, against the model's objective
+    /// for the same solution: they agree within the solver's tolerances (`tolerance_usd`),
+    /// unless the model and the cost rules disagree.
+    pub fn check_cost(&self, solver_usd: f64, tolerance_usd: f64) -> Result<(), crate::Error> {
         let plan_usd = self.objective_usd();
-        let tolerance_usd = (1e-6 * solver_usd.abs()).max(10.0);
         if (plan_usd - solver_usd).abs() <= tolerance_usd {
             Ok(())
         } else {

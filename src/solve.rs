@@ -36,6 +36,9 @@ pub struct SolverRun {
     pub outcome: SolverOutcome,
     /// The plan's cost by the model's objective coefficients (0 without a plan).
     pub objective_usd: f64,
+    /// How far a plan's cost read from the solution may lie from `objective_usd` by the
+    /// solver's tolerances alone (every column within 1e-6 of the value it stands for).
+    pub objective_tolerance_usd: f64,
     /// Relative MIP gap of the plan (0 when proven optimal to tolerance; None without a plan).
     pub gap: Option<f64>,
     /// Every column's value, by column number; empty without a plan.
@@ -193,15 +196,21 @@ pub fn solve_from(
             .double_info_value(c"mip_dual_bound")
             .unwrap_or(f64::NAN))
         * USD_PER_OBJECTIVE_UNIT;
+    let gap_usd = highs_gap_usd.is_finite().then(|| highs_gap_usd.max(0.0));
     Ok(SolverRun {
         outcome,
         objective_usd,
-        gap: with_plan.then(|| {
-            let gap = solved.mip_gap();
-            if gap.is_finite() { gap.max(0.0) } else { 1.0 }
+        // HiGHS's relative gap |P − D| / |P|, on the plan's cost.
+        gap: with_plan.then(|| match gap_usd {
+            Some(0.0) => 0.0,
+            Some(gap_usd) if objective_usd != 0.0 => gap_usd / objective_usd.abs(),
+            _ => 1.0,
         }),
-        bound_usd: (with_plan && highs_gap_usd.is_finite())
-            .then(|| objective_usd - highs_gap_usd.max(0.0)),
+        bound_usd: with_plan
+            .then_some(gap_usd)
+            .flatten()
+            .map(|g| objective_usd - g),
+        objective_tolerance_usd: tolerance_usd(&model.objective_usd_by_column, objective_usd),
         values,
         variables,
         constraints,
@@ -266,6 +275,17 @@ fn evaluate_usd(objective_usd_by_column: &[(usize, f64)], values: &[f64]) -> f64
     (objective_usd_by_column.iter())
         .map(|&(column, usd)| usd * values.get(column).copied().unwrap_or(0.0))
         .sum()
+}
+
+/// The solver's tolerances in USD: each column may lie 1e-6 from the whole or clean value the
+/// plan reads it as, so a cost read from the plan may differ by up to 1e-6·Σ|coefficient|
+/// (plus a part in a billion of the cost, and a dollar, for rounding).
+fn tolerance_usd(objective_usd_by_column: &[(usize, f64)], objective_usd: f64) -> f64 {
+    let coefficients: f64 = objective_usd_by_column
+        .iter()
+        .map(|(_, usd)| usd.abs())
+        .sum();
+    1e-6 * coefficients + 1e-9 * objective_usd.abs() + 1.0
 }
 
 /// A private temporary file for HiGHS's log, removed when dropped.

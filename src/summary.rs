@@ -58,12 +58,15 @@ pub struct Summary {
     /// `target.total_mw`.
     pub target_mw: f64,
     /// Candidates in the model: all of them unless a `[solver]` reduction is set.
+    #[serde(default)]
     pub modelled_candidates: usize,
     /// Communities that host a site.
     pub communities: usize,
     pub upgrade_usd: f64,
     /// Ids of the substations the plan upgrades.
+    #[serde(default)]
     pub upgraded: Vec<String>,
+    #[serde(default)]
     pub headroom: Headroom,
     #[serde(default)]
     pub search: SearchReport,
@@ -91,7 +94,7 @@ pub struct Counts {
 }
 
 /// The grid as a whole: firm MW available to AI factories, firm MW the plan uses, the share.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
 pub struct Headroom {
     pub available_mw: f64,
     pub used_firm_mw: f64,

@@ -36,29 +36,74 @@ fn module_of(file: &Path) -> String {
     first.to_string_lossy().trim_end_matches(".rs").to_string()
 }
 
-/// The modules a file imports through `crate::`, outside comments.
-fn imports(text: &str) -> BTreeSet<String> {
+/// The names a path prefix is followed by: `prefix name` or `prefix{a, b::c}` (each first
+/// segment), outside `//` comments.
+fn names_after(text: &str, prefix: &str) -> BTreeSet<String> {
+    let ident = |rest: &str| -> String {
+        rest.trim_start()
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect()
+    };
     let mut found = BTreeSet::new();
     for line in text.lines() {
         let code = line.split("//").next().unwrap_or_default();
         let mut rest = code;
-        while let Some(at) = rest.find("crate::") {
-            rest = &rest[at + "crate::".len()..];
-            let name: String = rest
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
-            if !name.is_empty() {
-                found.insert(name);
+        while let Some(at) = rest.find(prefix) {
+            let preceded_by_path = at > 0 && rest[..at].ends_with("::");
+            rest = &rest[at + prefix.len()..];
+            if preceded_by_path {
+                continue;
+            }
+            if let Some(group) = rest.strip_prefix('{') {
+                let inside = group.split('}').next().unwrap_or_default();
+                found.extend(inside.split(',').map(ident).filter(|n| !n.is_empty()));
+            } else {
+                let name = ident(rest);
+                if !name.is_empty() {
+                    found.insert(name);
+                }
             }
         }
     }
     found
 }
 
+/// The modules a file imports: `crate::x` and, in a top-level module's own file (`src/x.rs`,
+/// `src/x/mod.rs`), `super::x`; an item the crate root re-exports (`crate::Error`) counts as
+/// its module.
+fn imports(text: &str, top_level: bool, reexports: &BTreeMap<String, String>) -> BTreeSet<String> {
+    let mut names = names_after(text, "crate::");
+    if top_level {
+        names.extend(names_after(text, "super::"));
+    }
+    names
+        .into_iter()
+        .map(|n| reexports.get(&n).cloned().unwrap_or(n))
+        .collect()
+}
+
+/// Items `lib.rs` re-exports (`pub use error::Error;`), by name, with their module.
+fn root_reexports() -> BTreeMap<String, String> {
+    let lib = std::fs::read_to_string(src().join("lib.rs")).unwrap();
+    lib.lines()
+        .filter_map(|l| l.trim().strip_prefix("pub use "))
+        .filter_map(|l| l.trim_end_matches(';').split_once("::"))
+        .map(|(module, item)| (item.trim().to_string(), module.trim().to_string()))
+        .collect()
+}
+
+/// Whether a file is a top-level module's own file, where `super` is the crate root.
+fn is_top_level(file: &Path) -> bool {
+    let relative = file.strip_prefix(src()).unwrap();
+    let parts = relative.components().count();
+    parts == 1 || (parts == 2 && relative.ends_with("mod.rs"))
+}
+
 fn graph() -> BTreeMap<String, BTreeSet<String>> {
     let files = rust_files(&src());
     let modules: BTreeSet<String> = files.iter().map(|f| module_of(f)).collect();
+    let reexports = root_reexports();
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for file in &files {
         let from = module_of(file);
@@ -66,7 +111,7 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
             continue;
         }
         let text = std::fs::read_to_string(file).unwrap();
-        let to: Vec<String> = imports(&text)
+        let to: Vec<String> = imports(&text, is_top_level(file), &reexports)
             .into_iter()
             .filter(|m| *m != from && modules.contains(m) && !ABOVE_ALL.contains(&m.as_str()))
             .collect();
@@ -166,12 +211,20 @@ fn lib_lists_every_module_below_what_it_imports() {
 
 #[test]
 fn the_checker_finds_imports_and_cycles() {
-    let found = imports(
-        "use crate::files::write_json; // crate::report\nlet x = crate::costs::land_usd(p);",
+    let reexports = BTreeMap::from([("Error".to_string(), "error".to_string())]);
+    let text = "use crate::files::write_json; // crate::report\n\
+                let x = crate::costs::land_usd(p);\n\
+                use crate::{index, layers::Map};\n\
+                use super::summary::Summary;\n\
+                fn f() -> Result<(), crate::Error> { Ok(()) }";
+    let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    assert_eq!(
+        imports(text, true, &reexports),
+        names(&["costs", "error", "files", "index", "layers", "summary"])
     );
     assert_eq!(
-        found,
-        BTreeSet::from(["costs".to_string(), "files".to_string()])
+        imports(text, false, &reexports),
+        names(&["costs", "error", "files", "index", "layers"])
     );
     let graph: BTreeMap<String, BTreeSet<String>> = [
         ("a", vec!["b"]),

@@ -785,7 +785,10 @@ fn optimum_equals_exhaustive_enumeration_on_random_instances() {
                 );
                 // The proven bound lies within the gap below the plan, never further: HiGHS's
                 // own bound can miss the constant its presolve moved out of the objective.
-                let bound = optimized.search.bound_usd.expect("an optimal plan has a bound");
+                let bound = optimized
+                    .search
+                    .bound_usd
+                    .expect("an optimal plan has a bound");
                 let gap = optimized.gap.expect("an optimal plan has a gap");
                 assert!(
                     bound <= got + 1e-6 * got.abs().max(1.0)

@@ -1,4 +1,7 @@
 //! Command-line flags (plain data) and the commands that run the library with them.
+//!
+//! Takes the parsed flags; gives progress and tables on the terminal, the library's files on
+//! disk, and an error for `main` to report.
 
 /// Prints a line to stdout; a closed pipe (`gridsite ... | head`) is not an error.
 macro_rules! say {

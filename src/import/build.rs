@@ -16,7 +16,7 @@ use super::convert::convert;
 use super::error::{FieldProblem, ImportError};
 use super::filter::kind_of;
 use super::recipe::{HeadroomClass, LayerSource};
-use super::schema::{Kind, Layer, geometry_name};
+use crate::layers::schema::{Kind, Layer, geometry_name};
 use crate::sources::SourceFeature;
 
 // Each has its own module now; `build::` still names them for the callers it had.

@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 
-use super::schema::Kind;
-use crate::layers::number_in_text;
+use crate::layers::schema::Kind;
+use crate::layers::{number_in_text, whole_number};
 
 /// A JSON number for a figure (integers written without a fraction).
 pub fn number(v: f64) -> Value {
@@ -57,8 +57,8 @@ pub(super) fn convert(value: &Value, kind: Kind, leading_number: bool) -> Result
 /// A number as text the way a GIS user reads it: a whole float (a GeoPackage REAL id, `1.0`)
 /// without its `.0`.
 fn number_text(n: &serde_json::Number) -> String {
-    match n.as_f64() {
-        Some(v) if n.is_f64() && v.fract() == 0.0 && v.abs() < 9.0e15 => format!("{v:.0}"),
-        _ => n.to_string(),
+    match n.as_f64().filter(|_| n.is_f64()).and_then(whole_number) {
+        Some(i) => i.to_string(),
+        None => n.to_string(),
     }
 }

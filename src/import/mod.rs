@@ -17,12 +17,11 @@ pub mod error;
 pub mod filter;
 pub mod land;
 pub mod recipe;
-pub mod schema;
 pub mod source_file;
 
+pub use crate::layers::schema::Layer;
 pub use error::ImportError;
 pub use recipe::Recipe;
-pub use schema::Layer;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;

@@ -202,12 +202,20 @@ fn leading_number(text: &str) -> Option<f64> {
     (1..=end).rev().find_map(|k| text[..k].parse::<f64>().ok())
 }
 
+/// Integers up to 2^53 survive an f64 exactly.
+const MAX_EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
+
+/// The integer a float holds, when it is whole and exact (|n| ≤ 2^53): how every reader turns
+/// a float field (a GeoPackage REAL id, a dBase numeric) into a whole number.
+pub fn whole_number(n: f64) -> Option<i64> {
+    (n.fract() == 0.0 && n.abs() <= MAX_EXACT_INTEGER).then_some(n as i64)
+}
+
 /// A number as an id: integers without a fraction ("3501160"), others as written.
 pub fn number_to_id(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
+    match whole_number(n) {
+        Some(i) => i.to_string(),
+        None => format!("{n}"),
     }
 }
 

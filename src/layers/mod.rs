@@ -19,11 +19,12 @@ mod fields;
 pub mod geojson_in;
 pub mod geometry;
 mod readers;
+pub mod schema;
 mod types;
 mod validate;
 
 pub use error::LayerError;
-pub use fields::{FieldMap, Fields, number_in_text};
+pub use fields::{FieldMap, Fields, number_in_text, number_to_id, whole_number};
 pub use readers::{
     LAYER_FILES, load_map, read_communities, read_fiber, read_parcels, read_receptors,
     read_substations,

@@ -274,23 +274,27 @@ fn schema() -> toml::Table {
     toml::Table::try_from(&file).unwrap_or_default()
 }
 
-/// Whether a dotted key (`grid.max_headroom_share`) names a key of the scenario file. A table
-/// the schema leaves empty is a map of the user's own keys (`community.setback_m.<kind>`: any
-/// receptor kind), so any key under it is known.
+/// Whether a dotted key (`grid.max_headroom_share`) names a key of the scenario file, or a
+/// table of it (`community.setback_m`, set whole as an inline table). A table the schema leaves
+/// empty is a map of the user's own keys (`community.setback_m.<kind>`: any receptor kind), so
+/// one more part under it is known. Whether the value fits is checked when the scenario is read.
 pub fn is_known_key(key: &str) -> bool {
     let schema = schema();
+    let parts: Vec<&str> = key.split('.').collect();
     let mut table = &schema;
-    let mut parts = key.split('.').peekable();
-    while let Some(part) = parts.next() {
-        match table.get(part) {
-            Some(toml::Value::Table(inner)) if inner.is_empty() => return parts.next().is_some(),
+    for (depth, part) in parts.iter().enumerate() {
+        let last = depth + 1 == parts.len();
+        match table.get(*part) {
+            Some(toml::Value::Table(inner)) if inner.is_empty() => {
+                return last || depth + 2 == parts.len();
+            }
             Some(toml::Value::Table(inner)) => {
-                if parts.peek().is_none() {
-                    return false;
+                if last {
+                    return true;
                 }
                 table = inner;
             }
-            Some(_) => return parts.peek().is_none(),
+            Some(_) => return last,
             None => return false,
         }
     }
@@ -576,6 +580,8 @@ mod tests {
             "community.brownfield_exempt",
             "community.setback_m.school",
             "community.setback_m.any_kind",
+            "community.setback_m",
+            "target",
             "costs.feed_usd_per_km",
             "solver.time_limit_s",
         ] {
@@ -583,10 +589,9 @@ mod tests {
         }
         for key in [
             "",
-            "target",
             "target.total",
             "grid.max_headroom_share.x",
-            "community.setback_m",
+            "community.setback_m.school.x",
             "nosuch.key",
             "solver.time_limit",
         ] {

@@ -8,6 +8,8 @@
 use std::path::Path;
 
 use geo::Geometry;
+
+use crate::layers::whole_number;
 use serde_json::{Map, Value};
 use shapefile::dbase::{self, FieldValue};
 
@@ -15,9 +17,6 @@ use super::{
     RawLayer, SourceError, SourceFeature, SourceFormat, feature_error, format_error, io_error,
     json_number,
 };
-
-/// Integers up to 2^53 survive f64 exactly; dBase numerics are floats in the crate.
-const MAX_EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
 
 pub(super) fn read(path: &Path) -> Result<RawLayer, SourceError> {
     let mut reader = shapefile::Reader::from_path(path).map_err(|e| open_error(path, e))?;
@@ -101,10 +100,9 @@ fn field_value(value: FieldValue) -> Value {
 
 /// dBase numerics are decimal text; whole ones (ids, counts) stay integers in JSON.
 fn number(n: f64) -> Value {
-    if n.fract() == 0.0 && n.abs() <= MAX_EXACT_INTEGER {
-        Value::from(n as i64)
-    } else {
-        json_number(n)
+    match whole_number(n) {
+        Some(i) => Value::from(i),
+        None => json_number(n),
     }
 }
 

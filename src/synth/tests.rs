@@ -333,6 +333,33 @@ fn num(f: &Value, key: &str) -> f64 {
 }
 
 #[test]
+fn every_property_written_is_in_the_layer_schema() {
+    use crate::layers::schema::Layer;
+    for (cfg, name) in small_configs() {
+        let (dir, _) = run(&cfg, &format!("{name}-schema"));
+        for layer in Layer::ALL {
+            let known = layer.property_names();
+            for f in features(&dir, layer.name()) {
+                let written = f["properties"].as_object().expect("properties");
+                for key in written.keys() {
+                    assert!(
+                        known.contains(&key.as_str()),
+                        "{layer}: {key} is not in the schema"
+                    );
+                }
+                for property in layer.properties().iter().filter(|p| p.required) {
+                    assert!(
+                        written.contains_key(property.name),
+                        "{layer}: {} missing",
+                        property.name
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn properties_follow_schema() {
     for (cfg, name) in small_configs() {
         let (dir, _) = run(&cfg, &format!("{name}-props"));

@@ -1,7 +1,10 @@
-//! The contract's layers as the importer sees them: file names, properties with their types,
-//! and the geometry each layer accepts (DESIGN.md, "Map layers").
+//! The contract's layer schema, written once (DESIGN.md, "Map layers"): each layer's file,
+//! its properties with their types, and the geometries it accepts. The readers take their
+//! property lists and geometries from here; the importer maps sources onto it.
 
 use geo::Geometry;
+
+use super::geometry::Accepts;
 
 /// One of the five layers of a map.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -111,21 +114,37 @@ impl Layer {
         self.properties().iter().copied().find(|p| p.name == name)
     }
 
+    /// `id` and the layer's properties: every property a feature of the layer may carry.
+    pub fn property_names(self) -> Vec<&'static str> {
+        std::iter::once("id")
+            .chain(self.properties().iter().map(|p| p.name))
+            .collect()
+    }
+
+    /// The kinds of geometry the layer takes: points, lines, areas.
+    pub fn shapes(self) -> Accepts {
+        let (point, lines, areas) = match self {
+            Layer::Substations => (true, false, false),
+            Layer::Fiber => (true, true, false),
+            Layer::Parcels | Layer::Communities => (false, false, true),
+            Layer::Receptors => (true, false, true),
+        };
+        Accepts {
+            point,
+            lines,
+            areas,
+        }
+    }
+
     /// Whether the contract accepts this geometry type in this layer.
     pub fn accepts(self, geometry: &Geometry) -> bool {
         use Geometry as G;
-        match self {
-            Layer::Substations => matches!(geometry, G::Point(_)),
-            Layer::Fiber => matches!(
-                geometry,
-                G::Point(_) | G::LineString(_) | G::MultiLineString(_)
-            ),
-            Layer::Parcels | Layer::Communities => {
-                matches!(geometry, G::Polygon(_) | G::MultiPolygon(_))
-            }
-            Layer::Receptors => {
-                matches!(geometry, G::Point(_) | G::Polygon(_) | G::MultiPolygon(_))
-            }
+        let shapes = self.shapes();
+        match geometry {
+            G::Point(_) => shapes.point,
+            G::LineString(_) | G::MultiLineString(_) => shapes.lines,
+            G::Polygon(_) | G::MultiPolygon(_) => shapes.areas,
+            _ => false,
         }
     }
 }
