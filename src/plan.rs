@@ -171,3 +171,29 @@ pub fn read_plan(model: &SitingModel, input: &ModelInput, values: &[f64]) -> Pla
     }
     plan
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Plan;
+
+    fn costing(upgrade_usd: f64) -> Plan {
+        Plan {
+            upgrade_usd,
+            ..Plan::default()
+        }
+    }
+
+    #[test]
+    fn the_cost_check_allows_the_tolerance_and_nothing_more() {
+        let plan = costing(1_000_000.0);
+        assert!(plan.check_cost(1_000_000.0, 0.0).is_ok());
+        assert!(plan.check_cost(1_000_005.0, 5.0).is_ok());
+        assert!(plan.check_cost(999_995.0, 5.0).is_ok());
+        assert!(matches!(
+            plan.check_cost(1_000_006.0, 5.0),
+            Err(crate::Error::PlanCost { plan_usd, solver_usd })
+                if plan_usd == 1_000_000.0 && solver_usd == 1_000_006.0
+        ));
+        assert!(plan.check_cost(999_994.0, 5.0).is_err());
+    }
+}
