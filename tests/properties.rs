@@ -296,6 +296,7 @@ impl WorldSpec {
                 community_growth_mw: 0.0,
                 upgrade_mw: 0.0,
                 upgrade_usd: 0.0,
+                supply_share: 0.0,
             });
         }
 
@@ -371,6 +372,7 @@ impl WorldSpec {
             parcels,
             receptors,
             communities,
+            lines: Vec::new(),
         }
     }
 }

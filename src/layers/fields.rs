@@ -93,7 +93,8 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn optional_number(&self, name: &str) -> Result<Option<f64>, LayerError> {
+    /// An optional number: None where the feature leaves it out (or null).
+    pub fn optional_number(&self, name: &str) -> Result<Option<f64>, LayerError> {
         match self.get(name) {
             None | Some(Scalar::Null) => Ok(None),
             Some(Scalar::Num(v)) if v.is_finite() => Ok(Some(*v)),

@@ -26,10 +26,10 @@ mod validate;
 pub use error::LayerError;
 pub use fields::{FieldMap, Fields, number_in_text, number_to_id, whole_number};
 pub use readers::{
-    LAYER_FILES, load_map, read_communities, read_fiber, read_parcels, read_receptors,
-    read_substations,
+    LAYER_FILES, LINES_FILE, load_map, read_communities, read_fiber, read_lines, read_parcels,
+    read_receptors, read_substations,
 };
 pub use types::{
-    Community, FiberLine, Map, Parcel, Receptor, ReceptorGeometry, ReceptorKind,
+    Community, FiberLine, Line, Map, Parcel, Receptor, ReceptorGeometry, ReceptorKind,
     SQUARE_METRES_PER_ACRE, Substation, UNASSIGNED,
 };

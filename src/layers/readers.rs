@@ -3,6 +3,7 @@
 //! map folder; a source's own field names otherwise) and gives the layer's domain types, or the
 //! first [`LayerError`] in file order. [`load_map`] takes a map folder and gives its [`Map`].
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use geo::orient::{Direction, Orient};
@@ -11,13 +12,16 @@ use geo::{Centroid, GeodesicArea, MultiLineString};
 use super::geometry::Shape;
 use super::schema::Layer;
 use super::types::{
-    Community, FiberLine, Map, Parcel, Receptor, ReceptorGeometry, SQUARE_METRES_PER_ACRE,
+    Community, FiberLine, Line, Map, Parcel, Receptor, ReceptorGeometry, SQUARE_METRES_PER_ACRE,
     Substation,
 };
 use super::validate::read_layer;
 use super::{FieldMap, LayerError};
 
-/// The five layer files of a map folder.
+/// The optional network layer of a map folder.
+pub const LINES_FILE: &str = "lines.geojson";
+
+/// The five layer files every map folder has.
 pub const LAYER_FILES: [&str; 5] = [
     "substations.geojson",
     "fiber.geojson",
@@ -26,16 +30,24 @@ pub const LAYER_FILES: [&str; 5] = [
     "communities.geojson",
 ];
 
-/// Reads and validates the five layers of a map folder.
+/// Reads and validates the five layers of a map folder, and its lines where it has them.
 pub fn load_map(folder: &Path) -> Result<Map, LayerError> {
     check_imported(folder)?;
     let plain = FieldMap::default();
+    let substations = read_substations(&folder.join(LAYER_FILES[0]), &plain)?;
+    let lines_path = folder.join(LINES_FILE);
+    let lines = if lines_path.exists() {
+        read_lines(&lines_path, &plain, &substations)?
+    } else {
+        Vec::new()
+    };
     Ok(Map {
-        substations: read_substations(&folder.join(LAYER_FILES[0]), &plain)?,
+        substations,
         fiber: read_fiber(&folder.join(LAYER_FILES[1]), &plain)?,
         parcels: read_parcels(&folder.join(LAYER_FILES[2]), &plain)?,
         receptors: read_receptors(&folder.join(LAYER_FILES[3]), &plain)?,
         communities: read_communities(&folder.join(LAYER_FILES[4]), &plain)?,
+        lines,
     })
 }
 
@@ -83,6 +95,7 @@ pub fn read_substations(path: &Path, map: &FieldMap) -> Result<Vec<Substation>, 
                 community_growth_mw: f.optional_number_at_least("community_growth_mw", 0.0)?,
                 upgrade_mw: f.optional_number_at_least("upgrade_mw", 0.0)?,
                 upgrade_usd: f.optional_number_at_least("upgrade_usd", 0.0)?,
+                supply_share: f.optional_number_at_least("supply_share", 0.0)?,
             })
         },
     )
@@ -200,4 +213,97 @@ pub fn read_communities(path: &Path, map: &FieldMap) -> Result<Vec<Community>, L
             })
         },
     )
+}
+
+/// Reads `lines.geojson` over the map's `substations`; gives the lines, their ends as
+/// substation indices. Besides each feature's own values, it checks what only the whole map
+/// shows: ends that name no substation, and a network with no supply substation on it.
+pub fn read_lines(
+    path: &Path,
+    map: &FieldMap,
+    substations: &[Substation],
+) -> Result<Vec<Line>, LayerError> {
+    let by_id: HashMap<&str, usize> = substations
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i))
+        .collect();
+    let lines = read_layer(
+        path,
+        &Layer::Lines.property_names(),
+        map,
+        Layer::Lines.shapes(),
+        |f, shape| {
+            let Shape::Lines(geometry) = shape else {
+                return Err(f.error("geometry", "expected a LineString or MultiLineString"));
+            };
+            let end = |property: &str| -> Result<usize, LayerError> {
+                let id = f.text(property)?;
+                by_id.get(id.as_str()).copied().ok_or_else(|| {
+                    f.error(
+                        property,
+                        format!("no substation has id \"{id}\" in substations.geojson"),
+                    )
+                })
+            };
+            let from = end("from")?;
+            let to = end("to")?;
+            if from == to {
+                return Err(f.error(
+                    "to",
+                    format!(
+                        "a line must join two different substations; both ends are \"{}\"",
+                        substations[from].id
+                    ),
+                ));
+            }
+            let x_pu = f.number("x_pu")?;
+            if x_pu <= 0.0 {
+                return Err(f.error("x_pu", format!("must be > 0, got {x_pu}")));
+            }
+            let rating_mw = f.number("rating_mw")?;
+            if rating_mw <= 0.0 {
+                return Err(f.error("rating_mw", format!("must be > 0, got {rating_mw}")));
+            }
+            let emergency_rating_mw = match f.optional_number("emergency_rating_mw")? {
+                None => rating_mw,
+                Some(mw) if mw > 0.0 => mw,
+                Some(mw) => {
+                    let message = format!("must be > 0, got {mw}");
+                    return Err(f.error("emergency_rating_mw", message));
+                }
+            };
+            let voltage_kv = f.optional_number("voltage_kv")?;
+            let base_flow_mw = f.optional_number("base_flow_mw")?.unwrap_or(0.0);
+            Ok(Line {
+                id: f.id.clone(),
+                name: f.optional_text("name")?,
+                from,
+                to,
+                x_pu,
+                rating_mw,
+                emergency_rating_mw,
+                voltage_kv,
+                base_flow_mw,
+                geometry,
+            })
+        },
+    )?;
+    let supplied = lines
+        .iter()
+        .any(|l| substations[l.from].supply_share > 0.0 || substations[l.to].supply_share > 0.0);
+    if !lines.is_empty() && !supplied {
+        return Err(LayerError {
+            path: path.with_file_name(LAYER_FILES[0]),
+            feature: None,
+            property: "supply_share".into(),
+            message: format!(
+                "{} has {} lines but no substation on them has supply_share > 0: say where new \
+                 load is supplied from",
+                path.display(),
+                lines.len()
+            ),
+        });
+    }
+    Ok(lines)
 }

@@ -14,6 +14,8 @@ pub enum Layer {
     Parcels,
     Receptors,
     Communities,
+    /// The optional transmission network (`lines.geojson`).
+    Lines,
 }
 
 /// The type a contract property is written as.
@@ -51,6 +53,17 @@ const SUBSTATION: &[Property] = &[
     prop("community_growth_mw", Kind::Number, false),
     prop("upgrade_mw", Kind::Number, false),
     prop("upgrade_usd", Kind::Number, false),
+    prop("supply_share", Kind::Number, false),
+];
+const LINE: &[Property] = &[
+    prop("from", Kind::Text, true),
+    prop("to", Kind::Text, true),
+    prop("x_pu", Kind::Number, true),
+    prop("rating_mw", Kind::Number, true),
+    prop("name", Kind::Text, false),
+    prop("voltage_kv", Kind::Number, false),
+    prop("base_flow_mw", Kind::Number, false),
+    prop("emergency_rating_mw", Kind::Number, false),
 ];
 const FIBER: &[Property] = &[prop("kind", Kind::Text, false)];
 const PARCEL: &[Property] = &[
@@ -70,14 +83,29 @@ const COMMUNITY: &[Property] = &[
 ];
 
 impl Layer {
-    /// Every layer, in the contract's order.
-    pub const ALL: [Layer; 5] = [
+    /// Every layer a map must have, in the contract's order.
+    pub const REQUIRED: [Layer; 5] = [
         Layer::Substations,
         Layer::Fiber,
         Layer::Parcels,
         Layer::Receptors,
         Layer::Communities,
     ];
+
+    /// Every layer, in the contract's order: the required five, then the optional lines.
+    pub const ALL: [Layer; 6] = [
+        Layer::Substations,
+        Layer::Fiber,
+        Layer::Parcels,
+        Layer::Receptors,
+        Layer::Communities,
+        Layer::Lines,
+    ];
+
+    /// Whether a map may leave this layer out.
+    pub fn optional(self) -> bool {
+        self == Layer::Lines
+    }
 
     /// The layer's name, as in the recipe (`[[substations]]`).
     pub fn name(self) -> &'static str {
@@ -87,12 +115,16 @@ impl Layer {
             Layer::Parcels => "parcels",
             Layer::Receptors => "receptors",
             Layer::Communities => "communities",
+            Layer::Lines => "lines",
         }
     }
 
     /// The layer's file in a map folder.
     pub fn file(self) -> &'static str {
-        crate::layers::LAYER_FILES[self as usize]
+        match self {
+            Layer::Lines => crate::layers::LINES_FILE,
+            required => crate::layers::LAYER_FILES[required as usize],
+        }
     }
 
     /// The layer's properties besides `id`, in the order they are written.
@@ -103,6 +135,7 @@ impl Layer {
             Layer::Parcels => PARCEL,
             Layer::Receptors => RECEPTOR,
             Layer::Communities => COMMUNITY,
+            Layer::Lines => LINE,
         }
     }
 
@@ -128,6 +161,7 @@ impl Layer {
             Layer::Fiber => (true, true, false),
             Layer::Parcels | Layer::Communities => (false, false, true),
             Layer::Receptors => (true, false, true),
+            Layer::Lines => (false, true, false),
         };
         Accepts {
             point,

@@ -1,5 +1,6 @@
 //! The domain types of the five layers, as the readers give them: [`Substation`],
-//! [`FiberLine`], [`Parcel`], [`Receptor`], [`Community`], all of them in a [`Map`]; and the
+//! [`FiberLine`], [`Parcel`], [`Receptor`], [`Community`] and the optional [`Line`]s, all of
+//! them in a [`Map`]; and the
 //! units they are measured in. Coordinates are WGS84 longitude/latitude.
 
 use geo::{MultiLineString, MultiPolygon, Point};
@@ -20,6 +21,29 @@ pub struct Substation {
     pub community_growth_mw: f64,
     pub upgrade_mw: f64,
     pub upgrade_usd: f64,
+    /// Share of new load supplied here (imports and generation), on maps with lines.
+    pub supply_share: f64,
+}
+
+/// A transmission line or transformer between two substations: a branch of the DC power flow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    pub id: String,
+    pub name: Option<String>,
+    /// Index of its `from` substation in [`Map::substations`].
+    pub from: usize,
+    /// Index of its `to` substation.
+    pub to: usize,
+    /// Series reactance, per unit on a 100 MVA base (> 0).
+    pub x_pu: f64,
+    /// Normal thermal limit, MW (> 0).
+    pub rating_mw: f64,
+    /// The limit after an outage, MW (`rating_mw` when the layer does not give one).
+    pub emergency_rating_mw: f64,
+    pub voltage_kv: Option<f64>,
+    /// Today's flow, MW, positive from `from` to `to`.
+    pub base_flow_mw: f64,
+    pub geometry: MultiLineString,
 }
 
 /// A fiber route or point of presence (a Point is kept as a one-point line).
@@ -120,6 +144,8 @@ pub struct Map {
     pub parcels: Vec<Parcel>,
     pub receptors: Vec<Receptor>,
     pub communities: Vec<Community>,
+    /// The optional `lines.geojson`: empty when the map has none (no line limits).
+    pub lines: Vec<Line>,
 }
 
 /// The community id of a parcel that lies in no community polygon.
