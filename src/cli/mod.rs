@@ -36,7 +36,7 @@ enum Command {
     Check(ScenarioRun),
     /// Choose AI-factory sites: solve the siting program and write the plan as GeoJSON.
     Optimize(ScenarioRun),
-    /// Write a deterministic synthetic region: the five layers of a map.
+    /// Write a deterministic synthetic region: the five layers of a map and its lines.
     Synth(synth::SynthArgs),
     /// Run many scenarios side by side (overrides, sweeps, shards) and compare them.
     Batch(batch::BatchArgs),

@@ -1,4 +1,4 @@
-//! `gridsite synth --seed N --parcels P --substations S --out DIR`.
+//! `gridsite synth --seed N --parcels P --substations S --out DIR`: the six layers of a synthetic map.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -73,10 +73,11 @@ pub fn run(args: SynthArgs) -> anyhow::Result<ExitCode> {
         bar.finish_and_clear();
     }
     say!(
-        "wrote {}: {} parcels, {} substations, {} receptors, {} fiber segments, {} communities ({:.1} MB)",
+        "wrote {}: {} parcels, {} substations, {} lines, {} receptors, {} fiber segments, {} communities ({:.1} MB)",
         out.display(),
         summary.parcels,
         summary.substations,
+        summary.lines,
         summary.receptors,
         summary.fiber_segments,
         summary.communities,

@@ -3,13 +3,18 @@
 //! **Takes** a [`SynthConfig`] (seed, parcel and substation counts, optional
 //! receptor / fiber counts, map centre, [`Profile`]) and an output directory.
 //!
-//! **Gives** five RFC 7946 GeoJSON FeatureCollections (WGS84 lon/lat, at most
+//! **Gives** six RFC 7946 GeoJSON FeatureCollections (WGS84 lon/lat, at most
 //! 7 decimals, one feature per line) and a [`SynthSummary`]:
 //! `substations.geojson`, `fiber.geojson`, `parcels.geojson`,
-//! `receptors.geojson`, `communities.geojson`. Each file is written to
-//! `<file>.tmp` and renamed into place, so readers never see half a file.
+//! `receptors.geojson`, `communities.geojson` and the transmission network
+//! `lines.geojson` (with each substation's `supply_share`). Each file is
+//! written to `<file>.tmp` and renamed into place, so readers never see half a
+//! file.
 //!
-//! The same config always gives byte-identical files.
+//! The same config always gives byte-identical files. Every layer draws from
+//! its own seeded stream (a salt each), so the network (its own stream) leaves
+//! the other five layers' bytes as they were before it existed, apart from the
+//! substations' added `supply_share`.
 //!
 //! Model: the region is a jittered grid of 800 m street blocks (arterials
 //! every third line). Each block gets one zoning from smooth value noise plus
@@ -35,6 +40,10 @@
 //!   a zone and a lot count so the parcels add up exactly.
 //! - `parcels`, `substations`, `fiber`, `receptors`, `communities`: one layer
 //!   each, drawn from the layout and streamed to a writer.
+//! - `grid`: the transmission network over the drawn substations (a meshed
+//!   230/500 kV backbone, radial and double-circuit spurs, reactances and
+//!   ratings by voltage class, supply substations, today's DC power flow);
+//!   its rules are stated there. Kept in memory: O(substations).
 //! - `land`: the same city laid over a real area for `gridsite import`
 //!   ([`Land`]), rebuilt on demand instead of written to files.
 //! - `writer`: atomic files and hand-formatted GeoJSON (one feature a line).
@@ -42,6 +51,7 @@
 
 mod communities;
 mod fiber;
+mod grid;
 mod land;
 mod layout;
 mod noise;
@@ -56,14 +66,16 @@ mod zoning;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+pub use grid::NetworkError;
 pub use land::{Land, LandConfig, LandParcel};
 
 use communities::write_communities;
 use fiber::write_fiber;
+use grid::{plan_grid, write_lines};
 use layout::Layout;
 use parcels::write_parcels;
 use receptors::{ReceptorPlan, write_receptors};
-use substations::write_substations;
+use substations::{draw_substations, write_substations};
 use writer::{io_error, write_layer};
 
 // ---------------------------------------------------------------------------
@@ -137,7 +149,9 @@ pub struct SynthSummary {
     pub fiber_segments: usize,
     /// Features in `communities.geojson` (about `parcels / 400`, at least 4).
     pub communities: usize,
-    /// Total size of the five files.
+    /// Features in `lines.geojson` (about 1.5 a substation).
+    pub lines: usize,
+    /// Total size of the six files.
     pub bytes_written: u64,
 }
 
@@ -153,6 +167,9 @@ pub enum SynthError {
         #[source]
         source: std::io::Error,
     },
+    /// The base flows of the synthetic network could not be computed.
+    #[error("cannot compute the synthetic network's base flows: {0}")]
+    Network(#[source] NetworkError),
     /// A config value is out of range; nothing was written.
     #[error("invalid synth option {option}: {message}")]
     InvalidOption {
@@ -163,7 +180,7 @@ pub enum SynthError {
     },
 }
 
-/// Writes the five layers into `out_dir` (created if missing).
+/// Writes the six layers into `out_dir` (created if missing).
 ///
 /// `progress(layer, done, total)` is called when a layer starts and ends, and
 /// every 100,000 parcels.
@@ -177,10 +194,18 @@ pub fn generate(
     fs::create_dir_all(out_dir).map_err(|e| io_error(out_dir, e))?;
 
     let mut bytes = 0;
+    let drawn = draw_substations(&layout, config.substations);
+    let grid = plan_grid(&layout, &drawn)?;
     let (substations, b) = write_layer(out_dir, "substations.geojson", |w| {
-        write_substations(&layout, config.substations, w, progress)
+        write_substations(&layout, &drawn, &grid.supply_share, w, progress)
     })?;
     bytes += b;
+    let (lines, b) = write_layer(out_dir, crate::layers::LINES_FILE, |w| {
+        write_lines(&layout, &drawn, &grid, w, progress)
+    })?;
+    bytes += b;
+    drop(grid);
+    drop(drawn);
     let (fiber_segments, b) = write_layer(out_dir, "fiber.geojson", |w| {
         write_fiber(&layout, config.fiber_count(), w, progress)
     })?;
@@ -204,6 +229,7 @@ pub fn generate(
         receptors,
         fiber_segments,
         communities,
+        lines,
         bytes_written: bytes,
     })
 }
@@ -246,6 +272,8 @@ const SALT_PARCELS: u64 = 0x10;
 const SALT_SUBSTATIONS: u64 = 0x11;
 const SALT_RECEPTORS: u64 = 0x12;
 const SALT_NAMES: u64 = 0x13;
+// 0x14: `land`'s sample.
+const SALT_LINES: u64 = 0x15;
 
 // ---------------------------------------------------------------------------
 // Validation
