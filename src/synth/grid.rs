@@ -3,7 +3,8 @@
 //! Takes the [`Layout`] and the drawn substations; gives a [`Grid`] (every line
 //! as the map's reader gives it, and each substation's supply share) and
 //! streams `lines.geojson`. Lines are O(substations): an R-tree finds
-//! neighbours, and only the base flows solve a system of equations.
+//! neighbours, and the base flows solve a system of equations over the
+//! backbone only (the spurs' flows follow from their loads).
 //!
 //! Rules (every number is synthetic, chosen to look like a utility's network,
 //! not taken from one):
@@ -40,8 +41,9 @@
 //! - **Today's flow**: each substation serves an existing load of
 //!   `f · headroom_mw`, `f` uniform in [0.4, 0.7) from the lines stream; the
 //!   supply substations inject the total in proportion to their shares, and
-//!   `base_flow_mw` is the DC power flow of that (computed on the rounded
-//!   `x_pu`, so the file is consistent with itself).
+//!   `base_flow_mw` is the DC power flow of that
+//!   ([`crate::network::dc_flows_mw`], on the rounded `x_pu`, so the file is
+//!   consistent with itself).
 
 use std::collections::BTreeSet;
 
@@ -57,6 +59,7 @@ use super::substations::{Drawn, VOLTAGE_CLASSES};
 use super::writer::{GeoWriter, Props, open_feature, push_position};
 use super::{SALT_LINES, SynthError};
 use crate::layers::{Line, Substation};
+use crate::network::dc_flows_mw;
 
 /// Line parameters of a voltage class (same order as [`VOLTAGE_CLASSES`]).
 pub(super) struct LineClass {
@@ -316,16 +319,42 @@ fn line(layout: &Layout, subs: &[Drawn], from: usize, to: usize, circuit: Option
     }
 }
 
-/// Lays out the network over `subs`; see the module's rules.
-pub(super) fn plan_grid(layout: &Layout, subs: &[Drawn]) -> Result<Grid, SynthError> {
-    let n = subs.len();
+/// Per substation, from the lines stream: its existing load over its headroom, and a uniform
+/// number that makes its spur a double circuit when below [`DOUBLE_CIRCUIT`].
+pub(super) fn line_draws(layout: &Layout, n: usize) -> Vec<(f64, f64)> {
     let mut rng = ChaCha8Rng::seed_from_u64(salted(layout.seed, SALT_LINES));
-    let draws: Vec<(f64, f64)> = (0..n)
+    (0..n)
         .map(|_| {
             let f = rng.random_range(EXISTING_LOAD_PER_HEADROOM.0..EXISTING_LOAD_PER_HEADROOM.1);
             (f, rng.random::<f64>())
         })
+        .collect()
+}
+
+/// Per substation, today's net injection in MW: the supply substations' shares of the whole
+/// existing load, minus each substation's own existing load.
+pub(super) fn today_injection_mw(
+    subs: &[Drawn],
+    draws: &[(f64, f64)],
+    supply_share: &[f64],
+) -> Vec<f64> {
+    let existing_mw: Vec<f64> = subs
+        .iter()
+        .zip(draws)
+        .map(|(s, d)| d.0 * s.headroom_mw)
         .collect();
+    let total_mw: f64 = existing_mw.iter().sum();
+    existing_mw
+        .iter()
+        .zip(supply_share)
+        .map(|(load, share)| share * total_mw - load)
+        .collect()
+}
+
+/// Lays out the network over `subs`; see the module's rules.
+pub(super) fn plan_grid(layout: &Layout, subs: &[Drawn]) -> Result<Grid, SynthError> {
+    let n = subs.len();
+    let draws = line_draws(layout, n);
 
     let backbone = backbone(subs);
     let mut on_backbone = vec![false; n];
@@ -336,7 +365,9 @@ pub(super) fn plan_grid(layout: &Layout, subs: &[Drawn]) -> Result<Grid, SynthEr
         .into_iter()
         .map(|(u, v)| line(layout, subs, u, v, None))
         .collect();
-    for (parent, child) in spur_parents(subs, &on_backbone) {
+    let backbone_lines = lines.len();
+    let spurs = spur_parents(subs, &on_backbone);
+    for &(parent, child) in &spurs {
         if draws[child].1 < DOUBLE_CIRCUIT[subs[child].class] {
             lines.push(line(layout, subs, parent, child, Some(1)));
             lines.push(line(layout, subs, parent, child, Some(2)));
@@ -349,19 +380,9 @@ pub(super) fn plan_grid(layout: &Layout, subs: &[Drawn]) -> Result<Grid, SynthEr
     }
     let supply_share = supply_shares(layout, subs, &backbone);
 
-    let existing_mw: Vec<f64> = subs
-        .iter()
-        .zip(&draws)
-        .map(|(s, d)| d.0 * s.headroom_mw)
-        .collect();
-    let total_mw: f64 = existing_mw.iter().sum();
-    let injection_mw: Vec<f64> = existing_mw
-        .iter()
-        .zip(&supply_share)
-        .map(|(load, share)| share * total_mw - load)
-        .collect();
+    let injection_mw = today_injection_mw(subs, &draws, &supply_share);
     let buses = buses(layout, subs, &supply_share);
-    let flows = dc_flows_mw(&buses, &lines, &injection_mw).map_err(SynthError::Network)?;
+    let flows = base_flows_mw(subs, &buses, &lines, backbone_lines, &spurs, &injection_mw)?;
     for (l, flow) in lines.iter_mut().zip(flows) {
         l.base_flow_mw = flow;
     }
@@ -371,8 +392,49 @@ pub(super) fn plan_grid(layout: &Layout, subs: &[Drawn]) -> Result<Grid, SynthEr
     })
 }
 
+/// Today's flows: the DC power flow of `injection_mw` over `lines` (the backbone's first, then
+/// the spurs'). Spurs hang off the backbone as trees (a spur's parent is on the backbone or of
+/// a higher class, and no supply is on a spur), so a spur's circuits carry, in equal shares,
+/// the net withdrawal of the substations beyond it; only the meshed backbone, with those
+/// withdrawals moved onto it, is solved by [`dc_flows_mw`]. That is the flow of the whole
+/// network at the cost of solving the backbone alone.
+fn base_flows_mw(
+    subs: &[Drawn],
+    buses: &[Substation],
+    lines: &[Line],
+    backbone_lines: usize,
+    spurs: &[(usize, usize)],
+    injection_mw: &[f64],
+) -> Result<Vec<f64>, SynthError> {
+    let mut beyond_mw: Vec<f64> = injection_mw.iter().map(|i| -i).collect();
+    let mut order: Vec<(usize, usize)> = spurs.to_vec();
+    order.sort_by_key(|&(_, child)| (subs[child].class, child));
+    for &(parent, child) in &order {
+        beyond_mw[parent] += beyond_mw[child];
+    }
+    let mut circuits = vec![0u32; subs.len()];
+    for l in &lines[backbone_lines..] {
+        circuits[l.to] += 1;
+    }
+    let mut on_backbone = vec![true; subs.len()];
+    for &(_, child) in spurs {
+        on_backbone[child] = false;
+    }
+    let backbone_injection_mw: Vec<f64> = (0..subs.len())
+        .map(|k| if on_backbone[k] { -beyond_mw[k] } else { 0.0 })
+        .collect();
+    let mut flows = dc_flows_mw(buses, &lines[..backbone_lines], &backbone_injection_mw)
+        .map_err(SynthError::Network)?;
+    flows.extend(
+        lines[backbone_lines..]
+            .iter()
+            .map(|l| beyond_mw[l.to] / f64::from(circuits[l.to].max(1))),
+    );
+    Ok(flows)
+}
+
 /// The substations as the reader gives them (what the power flow takes).
-fn buses(layout: &Layout, subs: &[Drawn], supply_share: &[f64]) -> Vec<Substation> {
+pub(super) fn buses(layout: &Layout, subs: &[Drawn], supply_share: &[f64]) -> Vec<Substation> {
     subs.iter()
         .enumerate()
         .map(|(k, s)| Substation {
@@ -427,111 +489,4 @@ pub(super) fn write_lines(
     }
     progress("lines", count, count);
     Ok(())
-}
-
-// TEMP until network lands: the DC power flow of `crate::network::dc_flows_mw`, same signature.
-#[derive(Debug, thiserror::Error)]
-pub enum NetworkError {
-    #[error("{0}")]
-    Bad(String),
-}
-
-// TEMP until network lands
-fn dc_flows_mw(
-    substations: &[Substation],
-    lines: &[Line],
-    injection_mw: &[f64],
-) -> Result<Vec<f64>, NetworkError> {
-    let n = substations.len();
-    if injection_mw.len() != n {
-        return Err(NetworkError::Bad("injection length".into()));
-    }
-    let mut parts = Parts((0..n).collect());
-    for l in lines {
-        parts.join(l.from, l.to);
-    }
-    let roots: Vec<usize> = (0..n).map(|k| parts.root(k)).collect();
-    let mut balance = vec![0.0; n];
-    for k in 0..n {
-        balance[roots[k]] += injection_mw[k];
-    }
-    let scale = injection_mw.iter().map(|v| v.abs()).sum::<f64>().max(1.0);
-    if let Some(k) = (0..n).find(|&k| balance[k].abs() > 1e-9 * scale) {
-        return Err(NetworkError::Bad(format!(
-            "the part of {} is off balance by {} MW",
-            substations[k].id, balance[k]
-        )));
-    }
-    // Index of each non-reference bus in the reduced system (the reference: each part's root).
-    let mut index = vec![usize::MAX; n];
-    let mut m = 0;
-    for k in 0..n {
-        if roots[k] != k {
-            index[k] = m;
-            m += 1;
-        }
-    }
-    let mut b = vec![0.0; m * m];
-    for l in lines {
-        let y = 1.0 / l.x_pu;
-        let (i, j) = (index[l.from], index[l.to]);
-        if i != usize::MAX {
-            b[i * m + i] += y;
-        }
-        if j != usize::MAX {
-            b[j * m + j] += y;
-        }
-        if i != usize::MAX && j != usize::MAX {
-            b[i * m + j] -= y;
-            b[j * m + i] -= y;
-        }
-    }
-    let mut theta: Vec<f64> = (0..n)
-        .filter(|&k| index[k] != usize::MAX)
-        .map(|k| injection_mw[k])
-        .collect();
-    // Cholesky (the reduced Laplacian of a connected part is positive definite).
-    for c in 0..m {
-        let mut d = b[c * m + c];
-        for k in 0..c {
-            d -= b[c * m + k] * b[c * m + k];
-        }
-        if d <= 0.0 {
-            return Err(NetworkError::Bad("singular".into()));
-        }
-        let d = d.sqrt();
-        b[c * m + c] = d;
-        for r in c + 1..m {
-            let mut s = b[r * m + c];
-            for k in 0..c {
-                s -= b[r * m + k] * b[c * m + k];
-            }
-            b[r * m + c] = s / d;
-        }
-    }
-    for r in 0..m {
-        let mut s = theta[r];
-        for k in 0..r {
-            s -= b[r * m + k] * theta[k];
-        }
-        theta[r] = s / b[r * m + r];
-    }
-    for r in (0..m).rev() {
-        let mut s = theta[r];
-        for k in r + 1..m {
-            s -= b[k * m + r] * theta[k];
-        }
-        theta[r] = s / b[r * m + r];
-    }
-    let angle = |k: usize| {
-        if index[k] == usize::MAX {
-            0.0
-        } else {
-            theta[index[k]]
-        }
-    };
-    Ok(lines
-        .iter()
-        .map(|l| (angle(l.from) - angle(l.to)) / l.x_pu)
-        .collect())
 }

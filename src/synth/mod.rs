@@ -66,7 +66,6 @@ mod zoning;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-pub use grid::NetworkError;
 pub use land::{Land, LandConfig, LandParcel};
 
 use communities::write_communities;
@@ -169,7 +168,7 @@ pub enum SynthError {
     },
     /// The base flows of the synthetic network could not be computed.
     #[error("cannot compute the synthetic network's base flows: {0}")]
-    Network(#[source] NetworkError),
+    Network(#[source] crate::network::NetworkError),
     /// A config value is out of range; nothing was written.
     #[error("invalid synth option {option}: {message}")]
     InvalidOption {

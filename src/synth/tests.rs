@@ -851,3 +851,29 @@ fn the_network_leaves_the_older_layers_unchanged() {
         let _ = fs::remove_dir_all(dir);
     }
 }
+
+#[test]
+fn base_flows_are_the_dc_flow_of_the_whole_network() {
+    use super::grid::{buses, line_draws, plan_grid, today_injection_mw};
+    use super::substations::draw_substations;
+    for cfg in [SynthConfig::new(8, 20_000, 300), coastal(11, 3_000, 30)] {
+        let layout = Layout::build(&cfg).expect("layout");
+        let drawn = draw_substations(&layout, cfg.substations);
+        let grid = plan_grid(&layout, &drawn).expect("grid");
+        let draws = line_draws(&layout, drawn.len());
+        let injection_mw = today_injection_mw(&drawn, &draws, &grid.supply_share);
+        let total: f64 = injection_mw.iter().map(|i| i.abs()).sum();
+        assert!(injection_mw.iter().sum::<f64>().abs() < 1e-9 * total);
+        let all = buses(&layout, &drawn, &grid.supply_share);
+        let whole = crate::network::dc_flows_mw(&all, &grid.lines, &injection_mw)
+            .expect("the whole network solves");
+        for (line, flow) in grid.lines.iter().zip(whole) {
+            assert!(
+                (line.base_flow_mw - flow).abs() <= 1e-6 * (1.0 + flow.abs()),
+                "{}: {} MW, the whole network gives {flow} MW",
+                line.id,
+                line.base_flow_mw
+            );
+        }
+    }
+}
