@@ -741,6 +741,17 @@ fn the_network_is_connected_and_every_line_well_formed() {
         // The map reads back: the reader checks ends, values and supply.
         let map = crate::layers::load_map(&dir).expect("the map loads");
         assert_eq!(map.lines.len(), summary.lines);
+        // One supplied part; the backbone and double circuits are outage contingencies.
+        let network = crate::network::Network::new(&map.substations, &map.lines)
+            .expect("the network's factors");
+        if !map.lines.is_empty() {
+            assert_eq!(network.parts.len(), 1, "{name}");
+            assert!(network.parts[0].supplied, "{name}");
+        }
+        if cfg.substations >= 30 {
+            assert!(network.contingencies().count() > 0, "{name}");
+            assert!(network.radial.iter().any(|&r| r), "{name}: no radial spur");
+        }
         let _ = fs::remove_dir_all(dir);
     }
 }
