@@ -6,7 +6,7 @@
 mod data;
 use data::source;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use geo::{Contains, Geometry, Intersects, MultiPolygon, Polygon};
@@ -604,13 +604,11 @@ fn a_clip_distance_that_is_not_a_distance_is_an_error() {
 // The regions' transmission networks
 // ---------------------------------------------------------------------------
 
+/// A feature's properties.
+type Props = serde_json::Map<String, Value>;
+
 /// The substations' and lines' properties of an imported map, read independently.
-fn network_of(
-    map: &Path,
-) -> (
-    Vec<serde_json::Map<String, Value>>,
-    Vec<serde_json::Map<String, Value>>,
-) {
+fn network_of(map: &Path) -> (Vec<Props>, Vec<Props>) {
     let substations = features(&map.join("substations.geojson"))
         .into_iter()
         .map(|(_, p)| p)
@@ -622,13 +620,13 @@ fn network_of(
     (substations, lines)
 }
 
-fn number(p: &serde_json::Map<String, Value>, key: &str) -> f64 {
+fn number(p: &Props, key: &str) -> f64 {
     p.get(key).and_then(Value::as_f64).unwrap_or(0.0)
 }
 
 /// Each line end's connected part, by the smallest substation id in it.
-fn parts(lines: &[serde_json::Map<String, Value>]) -> std::collections::BTreeMap<String, String> {
-    let mut part: std::collections::BTreeMap<String, String> = Default::default();
+fn parts(lines: &[Props]) -> BTreeMap<String, String> {
+    let mut part: BTreeMap<String, String> = Default::default();
     for l in lines {
         for end in ["from", "to"] {
             let id = l[end].as_str().unwrap().to_string();
@@ -742,7 +740,7 @@ fn sacramento_imports_its_cats_network_onto_cec_substations() {
         parts: 5,
     });
     // Every line is a CATS branch with CATS's own figures.
-    let branches: std::collections::BTreeMap<String, serde_json::Map<String, Value>> =
+    let branches: BTreeMap<String, Props> =
         features(&source("california/cats_branches_sacramento.geojson"))
             .into_iter()
             .map(|(_, p)| (format!("CATS branch {}", p["branch"]), p))
@@ -777,11 +775,10 @@ fn jeonbuk_imports_its_osm_network_with_derived_reactances_and_ratings() {
         supply: 11,
         parts: 2,
     });
-    let osm: std::collections::BTreeMap<String, serde_json::Map<String, Value>> =
-        features(&source("korea/jeonbuk_osm_lines.geojson"))
-            .into_iter()
-            .map(|(_, p)| (format!("OSM line {}", p["line_id"].as_str().unwrap()), p))
-            .collect();
+    let osm: BTreeMap<String, Props> = features(&source("korea/jeonbuk_osm_lines.geojson"))
+        .into_iter()
+        .map(|(_, p)| (format!("OSM line {}", p["line_id"].as_str().unwrap()), p))
+        .collect();
     let (_, lines) = network_of(&dir);
     let mut checked = 0;
     for l in &lines {
@@ -893,6 +890,12 @@ fn a_bad_network_source_names_the_file_feature_and_field() {
         "{message}"
     );
     assert!(message.contains("must be > 0"), "{message}");
+    // An unknown key of [network].
+    let small = small_with_cats(&[cats_branch(2, 4, 0.01, 100.0)]);
+    small.edit("bus_km = 0.5", "bus_kms = 0.5");
+    let (error, message) = small.error();
+    assert!(matches!(error, ImportError::Recipe(_)), "{message}");
+    assert!(message.contains("bus_kms"), "{message}");
     // No branch crosses the edge: nothing supplies new load.
     let small = small_with_cats(&[cats_branch(1, 2, 0.01, 100.0)]);
     let (error, message) = small.error();

@@ -476,7 +476,7 @@ pub fn circuits(value: f64, per_circuit: f64) -> f64 {
 }
 
 /// The nearest map substation to `point` within `km`, ties to the smaller id.
-fn nearest<'s>(point: Point, substations: &'s [(String, Point)], km: f64) -> Option<&'s str> {
+fn nearest(point: Point, substations: &[(String, Point)], km: f64) -> Option<&str> {
     let mut best: Option<(f64, &str)> = None;
     for (id, p) in substations {
         let d = Haversine.distance(point, *p) / 1000.0;
