@@ -97,9 +97,19 @@ fn write_out(dir: &Path, subs: &[Sub], feeds: &[Feed], upgraded: &[&str]) -> Pat
     out
 }
 
-/// Writes the output `lines.geojson`: id, from, to, rating, base, flow, worst outage (and its
-/// loading) per line.
-fn write_lines_out(out: &Path, rows: &[(&str, &str, &str, f64, f64, f64, Option<(&str, f64)>)]) {
+/// An output line: id, from, to, rating, base, flow, worst outage and its loading.
+type LineOut<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    f64,
+    f64,
+    f64,
+    Option<(&'a str, f64)>,
+);
+
+/// Writes the output `lines.geojson`, one feature per row.
+fn write_lines_out(out: &Path, rows: &[LineOut]) {
     let features = rows
         .iter()
         .map(|(id, from, to, rating, base, flow, worst)| {

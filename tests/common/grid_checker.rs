@@ -810,7 +810,8 @@ fn lines_output_faults(
             ),
         ] {
             let got = num_or(p, key, f64::NAN);
-            if !((got - want).abs() <= tol) {
+            // NaN (missing) fails too.
+            if (got - want).abs().is_nan() || (got - want).abs() > tol {
                 faults.push(format!("{label}: {key} {got} != recomputed {want:.6}"));
             }
         }
