@@ -9,6 +9,7 @@
 //! - [`scenario`]: the scenario file (targets, filters, costs, solver settings) and its keys.
 //! - [`costs`]: the contract's cost and capacity rules, each written once.
 //! - [`index`]: a local metric frame and R-trees over substations, fiber, receptors, parcels.
+//! - [`network`]: the DC power-flow twin of the map's lines (load and outage factors).
 //! - [`candidates`]: hard filters; every parcel is a candidate or has a reason.
 //! - [`model`]: the contract's program (good_lp), its bounds and reductions.
 //! - [`error`]: the library's error, every stage's own error in one type.
@@ -38,6 +39,7 @@ pub mod import;
 pub mod index;
 pub mod layers;
 pub mod model;
+pub mod network;
 pub mod optimizer;
 pub mod outcome;
 pub mod pipeline;
