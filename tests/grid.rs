@@ -221,6 +221,11 @@ fn optimize(map: &Path, scenario: &Path) -> Run {
         faults.join("\n  "),
         describe(&output)
     );
+    let lines = out.join("lines.geojson");
+    if lines.exists() {
+        let (_, rfc) = plan_checker::rfc7946_faults(&lines);
+        assert!(rfc.is_empty(), "lines.geojson: {rfc:?}");
+    }
     let summary = read_json(&out.join("summary.json"));
     Run {
         code,

@@ -524,3 +524,71 @@ fn lines_a_preexisting_outage_violation_may_not_be_worsened() {
     let (flows, _) = grid_checker::line_flows(&map, &scenario, &plan(0.0));
     assert_eq!(flows.preexisting_outage_pairs, 1);
 }
+
+#[test]
+fn radial_lines_are_found_by_graph_search() {
+    // A=0 and B=1 joined by two parallel lines (neither is radial), B–C=2 a single line (radial),
+    // D=3 on no line.
+    let subs: [Sub; 4] = [
+        ("A", 500.0, 0.0, 1.0),
+        ("B", 500.0, 0.0, 0.0),
+        ("C", 500.0, 0.0, 0.0),
+        ("D", 500.0, 0.0, 0.0),
+    ];
+    let lines = [
+        ("AB1", "A", "B", 0.1, 200.0, 200.0, 0.0),
+        ("AB2", "A", "B", 0.3, 200.0, 200.0, 0.0),
+        ("BC", "B", "C", 0.1, 200.0, 200.0, 0.0),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let map = GridMap::load(&write_map(dir.path(), &subs, &lines));
+    assert_eq!(grid_checker::radial_lines(&map), vec![false, false, true]);
+    // 100 MW at C: BC carries 100, the parallel pair splits it by 1/x: 75 and 25. AB1 out puts
+    // all 100 on AB2. D's load is outside the network: no line row limits it.
+    let scenario = GridScenario::load(&write_scenario(dir.path(), ""));
+    let out = write_out(
+        dir.path(),
+        &subs,
+        &[("P", "C", 100.0, 0.0), ("Q", "D", 300.0, 0.0)],
+        &[],
+    );
+    let plan = GridPlan::load(&map, &out, &mut Vec::new());
+    let (flows, faults) = grid_checker::line_flows(&map, &scenario, &plan);
+    assert!(faults.is_empty(), "{faults:#?}");
+    let want = [75.0, 25.0, 100.0];
+    for (got, want) in flows.flow_mw.iter().zip(want) {
+        assert!((got - want).abs() < 1e-9, "{:?}", flows.flow_mw);
+    }
+    let ab2_while_ab1_out = flows.outages[1].iter().find(|r| r.0 == 0).unwrap();
+    assert!((ab2_while_ab1_out.2 - 100.0).abs() < 1e-9);
+    // BC is no contingency: no line has a row for its outage.
+    assert!(flows.outages.iter().flatten().all(|r| r.0 != 2));
+}
+
+#[test]
+fn load_in_a_part_without_supply_is_refused() {
+    // A–B supplied at A; C–D is a part of its own with no supply.
+    let subs: [Sub; 4] = [
+        ("A", 500.0, 0.0, 1.0),
+        ("B", 500.0, 0.0, 0.0),
+        ("C", 500.0, 0.0, 0.0),
+        ("D", 500.0, 0.0, 0.0),
+    ];
+    let lines = [
+        ("AB", "A", "B", 0.1, 200.0, 200.0, 0.0),
+        ("CD", "C", "D", 0.1, 200.0, 200.0, 0.0),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let map = GridMap::load(&write_map(dir.path(), &subs, &lines));
+    let scenario = GridScenario::load(&write_scenario(dir.path(), ""));
+    let out = write_out(dir.path(), &subs, &[("P", "D", 50.0, 0.0)], &[]);
+    let plan = GridPlan::load(&map, &out, &mut Vec::new());
+    let faults = grid_checker::check_security(&map, &scenario, &plan);
+    assert_one_fault_contains(
+        &faults,
+        "substation D takes 50.0000 MW of new load in a part",
+    );
+    let out = write_out(dir.path(), &subs, &[("P", "B", 50.0, 0.0)], &[]);
+    let plan = GridPlan::load(&map, &out, &mut Vec::new());
+    assert!(grid_checker::check_security(&map, &scenario, &plan).is_empty());
+}
