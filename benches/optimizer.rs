@@ -69,6 +69,7 @@ fn region(prepared: &Prepared) -> Region<'_> {
     Region {
         scenario: &prepared.scenario,
         map: &prepared.map,
+        network: &prepared.network,
         index: &prepared.index,
         candidates: &prepared.screening.candidates,
     }

@@ -102,9 +102,10 @@ pub fn screen(
     index: &SpatialIndex,
     scenario: &Scenario,
 ) -> Result<Screening, IndexError> {
+    let served = crate::network::served_substations(&map.substations, &map.lines);
     let outcomes: Vec<Outcome> = (0..map.parcels.len())
         .into_par_iter()
-        .map(|p| screen_parcel(map, index, scenario, p))
+        .map(|p| screen_parcel(map, index, scenario, &served, p))
         .collect::<Result<_, _>>()?;
     let mut screening = Screening::default();
     for outcome in outcomes {
@@ -120,6 +121,7 @@ fn screen_parcel(
     map: &Map,
     index: &SpatialIndex,
     scenario: &Scenario,
+    served: &[bool],
     p: usize,
 ) -> Result<Outcome, IndexError> {
     let parcel = &map.parcels[p];
@@ -158,8 +160,29 @@ fn screen_parcel(
         Ok(km) => km,
         Err(detail) => return exclude(Reason::Fiber, detail),
     };
-    let reach = index.substations_within_km(p, scenario.site.max_feed_km);
-    if let Err(detail) = feed_filter(&reach, || index.nearest_substation(p), map, scenario) {
+    let mut reach = index.substations_within_km(p, scenario.site.max_feed_km);
+    let unserved: Vec<usize> = (reach.iter())
+        .filter(|(b, _)| !served[*b])
+        .map(|(b, _)| *b)
+        .collect();
+    reach.retain(|(b, _)| served[*b]);
+    if let Err(mut detail) = feed_filter(&reach, || index.nearest_substation(p), map, scenario) {
+        if !unserved.is_empty() {
+            let ids: Vec<&str> = (unserved.iter())
+                .map(|&b| map.substations[b].id.as_str())
+                .collect();
+            detail.push_str(&format!(
+                "; {} in reach {} on a part of the network with no supply substation \
+                 (supply_share), so {} no new load",
+                ids.join(", "),
+                if ids.len() == 1 { "is" } else { "are" },
+                if ids.len() == 1 {
+                    "it takes"
+                } else {
+                    "they take"
+                },
+            ));
+        }
         return exclude(Reason::NoFeed, detail);
     }
     let max_mw = match size_filter(parcel, scenario) {

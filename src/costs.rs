@@ -20,6 +20,21 @@ pub fn available_mw(scenario: &Scenario, substation: &Substation, upgraded: bool
     firm_capacity_mw(scenario, substation) + if upgraded { substation.upgrade_mw } else { 0.0 }
 }
 
+/// Firm MW a substation may give AI factories while another substation is out (N-1, with
+/// `min_feeds ≥ 2`): `emergency_headroom_share·max(0, headroom_mw − community_growth_mw)`, plus
+/// its upgrade when the plan takes it.
+pub fn emergency_mw(scenario: &Scenario, substation: &Substation, upgraded: bool) -> f64 {
+    let s = substation;
+    let share = scenario.grid.emergency_headroom_share;
+    share * (s.headroom_mw - s.community_growth_mw).max(0.0)
+        + if upgraded { s.upgrade_mw } else { 0.0 }
+}
+
+/// Whether the plan must survive the outage of any one substation (`min_feeds ≥ 2`).
+pub fn n_minus_one(scenario: &Scenario) -> bool {
+    scenario.site.min_feeds >= 2
+}
+
 /// The most MW the land and the size limit allow on a parcel, before modules:
 /// `min(max_site_mw, acres/acres_per_mw)`.
 pub fn size_cap_mw(scenario: &Scenario, acres: f64) -> f64 {

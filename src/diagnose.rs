@@ -8,6 +8,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use std::collections::BTreeSet;
+
+use crate::model::security::{FlowRows, LoadBounds, RowKey};
 use crate::model::{ModelInput, Relaxation, SitingModel};
 use crate::scenario::Solver;
 use crate::solve::{self, SolverOutcome};
@@ -28,10 +31,42 @@ pub struct Shortfall {
 /// Slack below this is solver tolerance, not a shortfall.
 const SLACK_TOLERANCE: f64 = 1e-6;
 
-/// Solves the relaxation and lists what it had to relax, largest penalty first.
-pub fn diagnose(input: &ModelInput, settings: &Solver) -> Result<Vec<Shortfall>, Error> {
-    let mut model = SitingModel::build(input, Relaxation::Diagnose);
-    let run = solve::solve(&mut model, settings, &|_| {})?;
+/// The most line rows one round adds (the most broken first).
+const ROWS_PER_ROUND: usize = 200;
+
+/// Solves the relaxation and lists what it had to relax, largest penalty first. On a map
+/// with lines, the line rows are added as the relaxed plans break them (each with its own
+/// slack), as in the optimizer.
+pub fn diagnose(mut input: ModelInput, settings: &Solver) -> Result<Vec<Shortfall>, Error> {
+    let reached: BTreeSet<usize> = (input.candidates.iter())
+        .flat_map(|c| c.feeds.iter().map(|f| f.substation))
+        .collect();
+    let bounds = LoadBounds::new(input.scenario, input.map, &reached);
+    let rows = FlowRows::new(input.network, input.map, input.scenario, Some(&bounds));
+    input.flow_rows = rows.initial();
+    let (model, run) = loop {
+        let mut model = SitingModel::build(&input, Relaxation::Diagnose);
+        let run = solve::solve(&mut model, settings, &|_| {})?;
+        if rows.reachable.is_empty()
+            || !matches!(
+                run.outcome,
+                SolverOutcome::Optimal | SolverOutcome::Feasible
+            )
+        {
+            break (model, run);
+        }
+        let plan = crate::plan::read_plan(&model, &input, &run.values);
+        let (load_mw, firm_mw) = plan.load_by_substation(input.map.substations.len());
+        let held: BTreeSet<RowKey> = input.flow_rows.iter().map(|r| r.key()).collect();
+        let broken = rows.violated(input.network, input.map, &load_mw, &firm_mw, &held);
+        if broken.is_empty() {
+            break (model, run);
+        }
+        input
+            .flow_rows
+            .extend(broken.into_iter().take(ROWS_PER_ROUND));
+    };
+    let input = &input;
     let slacks = model.slacks;
     let (Some(slacks), SolverOutcome::Optimal | SolverOutcome::Feasible) = (slacks, run.outcome)
     else {
@@ -104,6 +139,37 @@ pub fn diagnose(input: &ModelInput, settings: &Solver) -> Result<Vec<Shortfall>,
                     substation.id,
                     crate::costs::available_mw(input.scenario, substation, true),
                     if substation.upgrade_mw > 0.0 { " with its upgrade" } else { "" }
+                ),
+            });
+        }
+    }
+    for (row, slack) in input.flow_rows.iter().zip(&slacks.flow_mw) {
+        let over = value(slack.col);
+        if over > SLACK_TOLERANCE {
+            let line = &input.map.lines[row.line];
+            let (requirement, after) = match row.outage {
+                None => ("grid.max_line_loading", String::new()),
+                Some(k) => (
+                    "lines.emergency_rating_mw",
+                    format!(" after the outage of line {}", input.map.lines[k].id),
+                ),
+            };
+            let limit = if row.preexisting() {
+                format!(
+                    "its flow of {:.1} MW without the plan (already beyond its {:.1} MW limit: the plan may not make it worse)",
+                    row.pre_mw, row.limit_mw
+                )
+            } else {
+                format!("its limit of {:.1} MW", row.limit_mw)
+            };
+            found.push(Shortfall {
+                requirement: requirement.into(),
+                subject: Some(line.id.clone()),
+                amount: over,
+                unit: "MW".into(),
+                message: format!(
+                    "line {}{after} would carry {over:.1} MW beyond {limit}",
+                    line.id
                 ),
             });
         }

@@ -5,6 +5,7 @@
 use crate::files::WriteError;
 use crate::index::IndexError;
 use crate::layers::LayerError;
+use crate::network::NetworkError;
 use crate::scenario::ScenarioError;
 
 /// Any error of the pipeline.
@@ -16,6 +17,8 @@ pub enum Error {
     Layer(#[from] LayerError),
     #[error(transparent)]
     Index(#[from] IndexError),
+    #[error("lines.geojson: {0}")]
+    Network(#[from] NetworkError),
     #[error(transparent)]
     Write(#[from] WriteError),
     #[error("solver failed: {0}")]

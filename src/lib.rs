@@ -15,6 +15,7 @@
 //! - [`error`]: the library's error, every stage's own error in one type.
 //! - [`solve`]: one program solved by HiGHS, with progress, a start and a time budget.
 //! - [`plan`]: a plan read back from a solution, every cost term recomputed and checked.
+//! - [`grid`]: the plan's line flows, worst outages and N-1 figures, as the outputs give them.
 //! - [`optimizer`]: the exact fast path: bounds, a first plan, reductions, the proof.
 //! - [`diagnose`]: why a scenario is infeasible, from a penalised relaxation.
 //! - [`outcome`]: what the stages give (a prepared region, a region optimized, its status).
@@ -35,6 +36,7 @@ pub mod costs;
 pub mod diagnose;
 pub mod error;
 pub mod files;
+pub mod grid;
 pub mod import;
 pub mod index;
 pub mod layers;

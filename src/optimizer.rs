@@ -38,12 +38,17 @@ use crate::error::Error;
 use crate::index::SpatialIndex;
 use crate::layers::Map;
 use crate::model::bounds::{Bounds, Rule};
+use crate::model::security::{FlowRow, FlowRows, LoadBounds, RowKey};
 use crate::model::start::Assignment;
 use crate::model::{ModelInput, Relaxation, SitingModel, Strengthening, user_reductions};
+use crate::network::Network;
 use crate::plan::{self, Plan};
 use crate::scenario::Scenario;
 use crate::solve::{self, Emphasis, Limits, SolveProgress, SolverOutcome, SolverRun};
 
+/// The most line rows one round of the lazy loop adds (the most broken first): a plan far
+/// from secure breaks thousands, most of them implied by a few.
+const ROWS_PER_ROUND: usize = 200;
 /// The first core's size: enough for a plan of `max_sites` sites with room to choose.
 const FIRST_CORE: usize = 48;
 /// Each community's best candidates join the core (community rules need them).
@@ -77,6 +82,13 @@ pub struct SearchReport {
     pub first_plan_usd: Option<f64>,
     /// The proven lower bound on the cost of every plan, in USD.
     pub bound_usd: Option<f64>,
+    /// With `min_feeds ≥ 2`: the substation outages whose N-1 block the last program held
+    /// (added as plans failed them; see [`crate::model::outages`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outages_held: Option<usize>,
+    /// Line rows, on maps with lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_rows: Option<LineRowsReport>,
     /// Where an infeasible scenario was explained over some of its candidates only (a large
     /// region): how many.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -84,6 +96,16 @@ pub struct SearchReport {
     /// Wall-clock milestones: like the top-level `seconds`, the only figures that differ
     /// between runs.
     pub seconds: SearchSeconds,
+}
+
+/// How many line rows there are, how many some plan can reach, and how many the last program
+/// held after how many rounds of adding the rows a plan broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct LineRowsReport {
+    pub total: usize,
+    pub reachable: usize,
+    pub held: usize,
+    pub rounds: usize,
 }
 
 /// Seconds from the start of the search (the solve stage) to its milestones.
@@ -118,6 +140,8 @@ pub struct Optimum {
 pub struct Region<'a> {
     pub scenario: &'a Scenario,
     pub map: &'a Map,
+    /// The map's network (empty without lines).
+    pub network: &'a Network,
     pub index: &'a SpatialIndex,
     pub candidates: &'a [Candidate],
 }
@@ -155,6 +179,12 @@ struct Search<'a, 'p> {
     rows_per_second: Option<f64>,
     on_progress: &'p (dyn Fn(SolveProgress) + Sync),
     report: SearchReport,
+    /// The line rows some plan can reach, and those the programs hold so far.
+    rows: FlowRows,
+    active: Vec<FlowRow>,
+    active_keys: BTreeSet<RowKey>,
+    /// With `min_feeds ≥ 2`: the substations whose outage block the programs hold.
+    outages: BTreeSet<usize>,
 }
 
 /// Finds the contract's optimum (within `solver.mip_gap`) within `solver.time_limit_s`.
@@ -168,6 +198,10 @@ pub fn optimize(
         rows_per_second: None,
         on_progress,
         report: SearchReport::default(),
+        rows: FlowRows::default(),
+        active: Vec::new(),
+        active_keys: BTreeSet::new(),
+        outages: BTreeSet::new(),
     };
     search.run()
 }
@@ -181,6 +215,7 @@ impl<'a> Search<'a, '_> {
             ..
         } = *self.region;
         let candidates = user_reductions(candidates, scenario, map);
+        self.prepare_line_rows(&candidates);
         let bounds = Bounds::new(scenario, map, &candidates);
         let buildable = self.buildable(&candidates, &bounds);
         if buildable.is_empty() {
@@ -393,11 +428,108 @@ impl<'a> Search<'a, '_> {
         (survivors, feeds)
     }
 
+    /// The line rows of the region (none without lines): those some plan over `candidates`
+    /// can reach, the normal ones among them held from the first program on.
+    fn prepare_line_rows(&mut self, candidates: &[Candidate]) {
+        let Region {
+            scenario,
+            map,
+            network,
+            ..
+        } = *self.region;
+        if network.is_empty() {
+            return;
+        }
+        let reached: BTreeSet<usize> = (candidates.iter())
+            .flat_map(|c| c.feeds.iter().map(|f| f.substation))
+            .collect();
+        let bounds = LoadBounds::new(scenario, map, &reached);
+        self.rows = FlowRows::new(network, map, scenario, Some(&bounds));
+        for row in self.rows.initial() {
+            self.activate(row);
+        }
+        self.report.line_rows = Some(LineRowsReport {
+            total: self.rows.total,
+            reachable: self.rows.reachable.len(),
+            held: self.active.len(),
+            rounds: 0,
+        });
+    }
+
+    fn activate(&mut self, row: FlowRow) {
+        if self.active_keys.insert(row.key()) {
+            self.active.push(row);
+        }
+    }
+
+    /// [`Self::solve_once`] until its plan breaks no line row: the rows a plan breaks are added
+    /// and the program solved again (see [`crate::model::security`] for why the optimum is
+    /// kept). A program without a plan, or whose plan breaks nothing, is the answer.
+    fn solve(
+        &mut self,
+        candidates: &[Candidate],
+        bounds: &Bounds,
+        chosen: &[usize],
+        feeds: &[Vec<bool>],
+        start: Option<&Assignment>,
+        limits: (f64, f64),
+    ) -> Result<Option<Solved<'a>>, Error> {
+        loop {
+            let Some(solved) = self.solve_once(candidates, bounds, chosen, feeds, start, limits)?
+            else {
+                return Ok(None);
+            };
+            let n_minus_one = crate::costs::n_minus_one(self.region.scenario);
+            if (self.rows.reachable.is_empty() && !n_minus_one) || !solved.has_plan() {
+                return Ok(Some(solved));
+            }
+            let plan = plan::read_plan(&solved.model, &solved.input, &solved.run.values);
+            let broken = self.broken_rows(&plan);
+            let Region { scenario, map, .. } = *self.region;
+            let outages: Vec<usize> = if n_minus_one {
+                (plan.outages(scenario, map).into_iter())
+                    .filter(|o| !o.survived() && !self.outages.contains(&o.out))
+                    .map(|o| o.out)
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            if broken.is_empty() && outages.is_empty() {
+                return Ok(Some(solved));
+            }
+            let rows_added = !broken.is_empty();
+            for row in broken.into_iter().take(ROWS_PER_ROUND) {
+                self.activate(row);
+            }
+            self.outages.extend(outages.iter().copied());
+            if let Some(report) = &mut self.report.line_rows
+                && rows_added
+            {
+                report.held = self.active.len();
+                report.rounds += 1;
+            }
+            if !outages.is_empty() {
+                self.report.outages_held = Some(self.outages.len());
+            }
+            if self.time_left_s() <= 0.0 {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// The reachable line rows the plan breaks that the programs do not hold yet.
+    fn broken_rows(&self, plan: &Plan) -> Vec<FlowRow> {
+        let Region { map, network, .. } = *self.region;
+        let (load_mw, firm_mw) = plan.load_by_substation(map.substations.len());
+        self.rows
+            .violated(network, map, &load_mw, &firm_mw, &self.active_keys)
+    }
+
     /// Builds and solves the program over `chosen` candidates with the feed options `feeds`
     /// marks, from `start` where given, within `budget_s` and to `mip_gap`; None when the
     /// program would not be built and solved in the time left, judged from the rows per second
     /// at which the programs so far were.
-    fn solve(
+    fn solve_once(
         &mut self,
         candidates: &[Candidate],
         bounds: &Bounds,
@@ -409,6 +541,7 @@ impl<'a> Search<'a, '_> {
         let Region {
             scenario,
             map,
+            network,
             index,
             ..
         } = *self.region;
@@ -422,7 +555,9 @@ impl<'a> Search<'a, '_> {
                 c
             })
             .collect();
-        let mut input = ModelInput::with_candidates(scenario, map, index, subset);
+        let mut input = ModelInput::with_candidates(scenario, map, network, index, subset);
+        input.flow_rows = self.active.clone();
+        input.outages = Some(self.outages.clone());
         let feed_options: usize = input.candidates.iter().map(|c| c.feeds.len()).sum();
         let rows_estimate =
             input.spacing_pairs.len() + 4 * input.candidates.len() + 3 * feed_options;
@@ -700,7 +835,14 @@ pub fn solve_plain(
     region: &Region,
     on_progress: &(dyn Fn(SolveProgress) + Sync),
 ) -> Result<(SolverOutcome, Plan, SolverRun), Error> {
-    let input = ModelInput::new(region.scenario, region.map, region.index, region.candidates);
+    let mut input = ModelInput::new(
+        region.scenario,
+        region.map,
+        region.network,
+        region.index,
+        region.candidates,
+    );
+    input.flow_rows = FlowRows::new(region.network, region.map, region.scenario, None).reachable;
     let mut model = SitingModel::build(&input, Relaxation::None);
     let run = solve::solve(&mut model, &region.scenario.solver, on_progress)?;
     let plan = if matches!(

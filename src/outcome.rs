@@ -38,6 +38,8 @@ impl StageSeconds {
 pub struct Prepared {
     pub scenario: Scenario,
     pub map: Map,
+    /// The DC power-flow factors of the map's lines (empty without lines).
+    pub network: crate::network::Network,
     pub index: SpatialIndex,
     pub screening: Screening,
     pub seconds: StageSeconds,

@@ -11,6 +11,7 @@ use crate::error::Error;
 use crate::index::SpatialIndex;
 use crate::layers;
 use crate::model::ModelInput;
+use crate::network::Network;
 use crate::optimizer::{self, Region, SearchReport};
 use crate::plan::Plan;
 use crate::scenario::Scenario;
@@ -29,11 +30,13 @@ pub fn prepare(scenario_path: &Path) -> Result<Prepared, Error> {
 /// `seconds` holds the stages timed so far.
 pub fn prepare_scenario(scenario: Scenario, mut seconds: StageSeconds) -> Result<Prepared, Error> {
     let map = seconds.time("layers", || layers::load_map(&scenario.map))?;
+    let network = seconds.time("network", || Network::new(&map.substations, &map.lines))?;
     let index = seconds.time("index", || SpatialIndex::build(&map))?;
     let screening = seconds.time("candidates", || candidates::screen(&map, &index, &scenario))?;
     Ok(Prepared {
         scenario,
         map,
+        network,
         index,
         screening,
         seconds,
@@ -106,6 +109,7 @@ fn solve_region(
     let Prepared {
         scenario,
         map,
+        network,
         index,
         screening,
         ..
@@ -113,6 +117,7 @@ fn solve_region(
     let region = Region {
         scenario,
         map,
+        network,
         index,
         candidates: &screening.candidates,
     };
@@ -157,8 +162,14 @@ fn solve_region(
 fn diagnose_region(region: &Region, report: &mut SearchReport) -> Result<Vec<Shortfall>, Error> {
     let (candidates, all) = optimizer::diagnosis_candidates(region);
     let count = candidates.len();
-    let input = ModelInput::with_candidates(region.scenario, region.map, region.index, candidates);
-    let mut shortfalls = diagnose::diagnose(&input, &region.scenario.solver)?;
+    let input = ModelInput::with_candidates(
+        region.scenario,
+        region.map,
+        region.network,
+        region.index,
+        candidates,
+    );
+    let mut shortfalls = diagnose::diagnose(input, &region.scenario.solver)?;
     if !all {
         report.diagnosed_candidates = Some(count);
         for s in &mut shortfalls {

@@ -4,7 +4,10 @@
 use std::collections::BTreeSet;
 
 use crate::costs;
+use crate::layers::Map;
+use crate::model::outages::{self, Outage, SiteFeed};
 use crate::model::{CommunityKey, ModelInput, SitingModel};
+use crate::scenario::Scenario;
 
 /// One feed of a chosen site.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,6 +98,40 @@ impl Plan {
             .fold((0.0, 0.0), |(firm, flex), f| {
                 (firm + f.firm_mw, flex + f.flexible_mw)
             })
+    }
+
+    /// New load by substation (`n` substations): all of it, and its firm part, MW.
+    pub fn load_by_substation(&self, n: usize) -> (Vec<f64>, Vec<f64>) {
+        let mut load_mw = vec![0.0; n];
+        let mut firm_mw = vec![0.0; n];
+        for f in self.sites.iter().flat_map(|s| &s.feeds) {
+            load_mw[f.substation] += f.firm_mw + f.flexible_mw;
+            firm_mw[f.substation] += f.firm_mw;
+        }
+        (load_mw, firm_mw)
+    }
+
+    /// Each site's chosen feeds and their firm MW, as the N-1 check reads them.
+    pub fn site_feeds(&self) -> Vec<Vec<SiteFeed>> {
+        (self.sites.iter())
+            .map(|s| {
+                (s.feeds.iter())
+                    .map(|f| SiteFeed {
+                        substation: f.substation,
+                        firm_mw: f.firm_mw,
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The substation outages (N-1) of the plan, in substation order (see
+    /// [`crate::model::outages`]).
+    pub fn outages(&self, scenario: &Scenario, map: &Map) -> Vec<Outage> {
+        let emergency_mw = |b: usize| {
+            costs::emergency_mw(scenario, &map.substations[b], self.upgraded.contains(&b))
+        };
+        outages::check(&self.site_feeds(), &emergency_mw)
     }
 
     /// How many communities host a site.

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::costs;
 use crate::diagnose::Shortfall;
 use crate::files::round_to;
+use crate::grid::GridReport;
 use crate::optimizer::SearchReport;
 use crate::outcome::{Optimized, StageSeconds, Status};
 
@@ -73,6 +74,19 @@ pub struct Summary {
     /// Scenario keys overridden by `--set` or `--sweep`, dotted key → value.
     #[serde(default)]
     pub overrides: BTreeMap<String, serde_json::Value>,
+    /// Ids of the lines whose outage would split the network: not contingencies.
+    #[serde(default)]
+    pub radial_lines: Vec<String>,
+    /// Line limits (normal, or after an outage) already broken without new load: the plan may
+    /// not make them worse.
+    #[serde(default)]
+    pub preexisting_violations: usize,
+    /// The highest `loading` of any line with the plan (None without lines).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worst_line_loading: Option<f64>,
+    /// The highest `outage_loading` of any line (None without contingencies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worst_outage_loading: Option<f64>,
     /// Why there is no plan, one sentence a requirement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -91,6 +105,12 @@ pub struct Counts {
     pub candidates: usize,
     pub variables: usize,
     pub constraints: usize,
+    /// Lines of the map's network (0 without `lines.geojson`).
+    #[serde(default)]
+    pub lines: usize,
+    /// Lines whose outage is checked (non-radial; 0 when `line_contingencies` is off).
+    #[serde(default)]
+    pub contingencies: usize,
 }
 
 /// The grid as a whole: firm MW available to AI factories, firm MW the plan uses, the share.
@@ -122,6 +142,7 @@ impl Summary {
                 Some(optimized.shortfalls.clone()),
             )
         };
+        let grid = GridReport::of(map, &prepared.network, scenario, plan);
         let mut summary = Summary {
             scenario: scenario.name.clone(),
             status: optimized.status,
@@ -137,6 +158,8 @@ impl Summary {
                 candidates: prepared.screening.candidates.len(),
                 variables: optimized.variables,
                 constraints: optimized.constraints,
+                lines: map.lines.len(),
+                contingencies: grid.contingencies,
             },
             seconds: by_stage.into_iter().map(|(k, v)| (k, seconds(v))).collect(),
             version: VERSION.to_string(),
@@ -152,6 +175,12 @@ impl Summary {
             overrides: (scenario.overrides.iter())
                 .map(|o| (o.key.clone(), serde_json::json!(o.value)))
                 .collect(),
+            radial_lines: (grid.radial_lines.iter())
+                .map(|&l| map.lines[l].id.clone())
+                .collect(),
+            preexisting_violations: grid.preexisting_violations,
+            worst_line_loading: grid.worst_loading().map(|x| round_to(x, 4)),
+            worst_outage_loading: grid.worst_outage_loading().map(|x| round_to(x, 4)),
             message,
             infeasibility,
             exclusions: None,

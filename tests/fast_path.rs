@@ -5,7 +5,9 @@
 //! - `shared`: few substations with little headroom, which sites must share;
 //! - `communities`: a per-community cap and a minimum number of hosting communities;
 //! - `upgrades`: substations whose upgrades a plan needs;
-//! - `n1`: `min_feeds = 2`;
+//! - `n1`: `min_feeds = 2` (N-1 substation outages, an emergency share below and above 1);
+//! - `lines`: a network of lines that limits new load (normal limits, line outages, flows over
+//!   their limit before any new load);
 //! - `infeasible`: targets beyond what the region holds (both must say infeasible);
 //! - `mixed`: everything at once.
 //!
@@ -31,16 +33,18 @@ enum Stress {
     Communities,
     Upgrades,
     N1,
+    Lines,
     Infeasible,
     Mixed,
 }
 
-const STRESSES: [Stress; 7] = [
+const STRESSES: [Stress; 8] = [
     Stress::Ties,
     Stress::Shared,
     Stress::Communities,
     Stress::Upgrades,
     Stress::N1,
+    Stress::Lines,
     Stress::Infeasible,
     Stress::Mixed,
 ];
@@ -68,6 +72,40 @@ fn write_layer(dir: &Path, name: &str, features: Vec<Value>) {
         serde_json::to_string(&collection).unwrap(),
     )
     .unwrap();
+}
+
+/// A network over the substations: a chain (each joins one before it) and up to two more
+/// lines, ratings that new load can reach, and now and then a flow over its rating today.
+fn lines(rng: &mut Rng, points: &[(f64, f64)]) -> Vec<Value> {
+    let mut pairs = Vec::new();
+    for b in 1..points.len() {
+        pairs.push((rng.int(0, b - 1), b));
+    }
+    for _ in 0..rng.int(0, 2) {
+        let a = rng.int(0, points.len() - 1);
+        let b = rng.int(0, points.len() - 1);
+        if a != b {
+            pairs.push((a, b));
+        }
+    }
+    pairs
+        .into_iter()
+        .enumerate()
+        .map(|(l, (a, b))| {
+            let geometry = json!({"type": "LineString", "coordinates": [
+                [points[a].0, points[a].1], [points[b].0, points[b].1]]});
+            feature(
+                geometry,
+                json!({
+                    "id": format!("L{l}"), "from": format!("S{a}"), "to": format!("S{b}"),
+                    "x_pu": rng.pick(&[0.01, 0.03, 0.1]),
+                    "rating_mw": rng.pick(&[40, 80, 120, 200, 400]),
+                    "emergency_rating_mw": rng.pick(&[100, 150, 250, 450]),
+                    "base_flow_mw": rng.pick(&[0, 0, 30, -50, 150]),
+                }),
+            )
+        })
+        .collect()
 }
 
 /// Writes a region of about 30 km × 20 km and its scenario; returns the scenario's path.
@@ -106,6 +144,7 @@ fn write_instance(dir: &Path, seed: u64, stress: Stress) -> std::path::PathBuf {
         rng.int(3, 8)
     };
     let mut features = Vec::new();
+    let mut points = Vec::new();
     for b in 0..substations {
         let headroom = if pick_stress(Stress::Shared) {
             rng.pick(&[60, 100, 150])
@@ -127,9 +166,17 @@ fn write_instance(dir: &Path, seed: u64, stress: Stress) -> std::path::PathBuf {
         } else {
             (r5(rng.range(-100.15, -99.85)), r5(rng.range(39.9, 40.1)))
         };
+        if pick_stress(Stress::Lines) {
+            let share = if b == 0 || rng.chance(0.2) { 1.0 } else { 0.0 };
+            props["supply_share"] = json!(share);
+        }
+        points.push((lon, lat));
         features.push(feature(point(lon, lat), props));
     }
     write_layer(&map, "substations", features);
+    if pick_stress(Stress::Lines) {
+        write_layer(&map, "lines", lines(&mut rng, &points));
+    }
     write_layer(
         &map,
         "fiber",
@@ -153,6 +200,12 @@ fn write_instance(dir: &Path, seed: u64, stress: Stress) -> std::path::PathBuf {
     write_layer(&map, "communities", communities);
 
     let min_feeds = if pick_stress(Stress::N1) { 2 } else { 1 };
+    let emergency_share = if pick_stress(Stress::N1) {
+        rng.pick(&[0.8, 1.0, 1.2])
+    } else {
+        1.0
+    };
+    let contingencies = pick_stress(Stress::Lines) && rng.chance(0.7);
     let total = if stress == Stress::Infeasible {
         rng.pick(&[800, 1200])
     } else {
@@ -185,6 +238,8 @@ min_spacing_km = {spacing}
 [grid]
 max_headroom_share = 0.8
 flexible_share = {flexible_share}
+emergency_headroom_share = {emergency_share}
+line_contingencies = {contingencies}
 
 [community]
 max_share_per_community = {share}
@@ -212,13 +267,14 @@ mip_gap = 0.0
 
 /// Solves an instance both ways and compares them; returns the fast path's outcome, or None
 /// where screening left no candidate (then there is no program to compare).
-fn compare(seed: u64, stress: Stress) -> Result<Option<SolverOutcome>, TestCaseError> {
+fn compare(seed: u64, stress: Stress) -> Result<Option<(SolverOutcome, bool)>, TestCaseError> {
     let dir = tempfile::tempdir().unwrap();
     let scenario = write_instance(dir.path(), seed, stress);
     let prepared = pipeline::prepare(&scenario).expect("the instance prepares");
     let region = Region {
         scenario: &prepared.scenario,
         map: &prepared.map,
+        network: &prepared.network,
         index: &prepared.index,
         candidates: &prepared.screening.candidates,
     };
@@ -242,7 +298,11 @@ fn compare(seed: u64, stress: Stress) -> Result<Option<SolverOutcome>, TestCaseE
             "bound {bound} above the plan {f}"
         );
     }
-    Ok(Some(fast.outcome))
+    // Whether the grid's rows were at work: line rows some plan can break held by the last
+    // program, or an outage block added because a plan broke it.
+    let lazy =
+        fast.report.line_rows.is_some_and(|r| r.held > 0) || fast.report.outages_held.is_some();
+    Ok(Some((fast.outcome, lazy)))
 }
 
 proptest! {
@@ -262,13 +322,24 @@ proptest! {
 #[test]
 fn every_stress_on_fixed_seeds() {
     let mut outcomes = std::collections::BTreeMap::new();
+    let mut lazy = std::collections::BTreeMap::new();
     for stress in STRESSES {
         for seed in 0..6u64 {
             let outcome = compare(seed * 7919 + 1, stress)
                 .unwrap_or_else(|e| panic!("{stress:?} seed {seed}: {e}"));
-            let name = outcome.map_or("NoCandidates".to_string(), |o| format!("{o:?}"));
+            let name = outcome.map_or("NoCandidates".to_string(), |o| format!("{:?}", o.0));
             *outcomes.entry(name).or_insert(0) += 1;
+            if outcome.is_some_and(|o| o.1) {
+                *lazy.entry(format!("{stress:?}")).or_insert(0) += 1;
+            }
         }
+    }
+    eprintln!("instances whose programs gained grid rows: {lazy:?}");
+    for stress in ["N1", "Lines"] {
+        assert!(
+            lazy.get(stress).copied().unwrap_or(0) >= 2,
+            "{stress}: {lazy:?}"
+        );
     }
     eprintln!("outcomes: {outcomes:?}");
     assert!(

@@ -6,7 +6,7 @@
 mod data;
 use data::source;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use geo::{Contains, Geometry, Intersects, MultiPolygon, Polygon};
@@ -89,6 +89,8 @@ struct RealCase {
     is_substation: fn(&Geometry, &serde_json::Map<String, Value>) -> bool,
     /// The map's id of a source substation.
     map_id: fn(&serde_json::Map<String, Value>) -> String,
+    /// The id prefix of the network-only substations the recipe's `[network]` adds.
+    network_prefix: &'static str,
 }
 
 /// Imports the recipe, optimizes the scenario on it and checks the plan against the sources.
@@ -105,13 +107,22 @@ fn import_and_optimize(case: &RealCase) {
         .map(|(_, p)| (case.map_id)(&p))
         .collect();
     let substations = features(&map.join("substations.geojson"));
+    let (network_only, from_source): (Vec<_>, Vec<_>) = substations
+        .iter()
+        .partition(|(_, p)| p["id"].as_str().unwrap().starts_with(case.network_prefix));
     assert_eq!(
-        substations.len(),
+        from_source.len(),
         inside.len(),
         "substations inside the boundary"
     );
+    for (_, p) in &network_only {
+        assert_eq!(p["headroom_mw"], 0, "network-only {}", p["id"]);
+    }
     let layer = &summary.layers[0];
-    assert_eq!((layer.real, layer.generated), (inside.len(), 0));
+    assert_eq!(
+        (layer.real, layer.generated),
+        (inside.len() + network_only.len(), 0)
+    );
 
     let scenario = scenario_on(case.scenario, &map, dir.path());
     let out = dir.path().join("out");
@@ -147,6 +158,7 @@ fn sacramento_recipe_imports_and_optimizes_inside_smud_territory() {
         substations: "california/cec_substations_statewide_epsg3310.gpkg",
         is_substation: |g, _| matches!(g, Geometry::Point(_)),
         map_id: |p| format!("cec-{}", p["OBJECTID"]),
+        network_prefix: "cats-",
     });
 }
 
@@ -159,31 +171,42 @@ fn jeonbuk_recipe_imports_and_optimizes_inside_the_province() {
         substations: "korea/jeonbuk_grid.geojson",
         is_substation: |g, p| matches!(g, Geometry::Point(_)) && p["kind"] == "substation_bus",
         map_id: |p| p["bus"].as_str().unwrap().to_string(),
+        network_prefix: "osm-",
     });
 }
 
 #[test]
 fn an_import_is_byte_identical_when_repeated() {
-    let recipe = repo().join("maps/sacramento/recipe.toml");
-    let dirs: Vec<tempfile::TempDir> = (0..2)
-        .map(|_| {
-            let dir = tempfile::tempdir().unwrap();
-            import::import(&recipe, dir.path()).unwrap();
-            dir
-        })
-        .collect();
-    for file in gridsite::layers::LAYER_FILES.iter().chain(&["map.json"]) {
-        let a = std::fs::read(dirs[0].path().join(file)).unwrap();
-        let b = std::fs::read(dirs[1].path().join(file)).unwrap();
-        assert!(a == b, "{file} differs between imports");
+    for region in ["sacramento", "jeonbuk"] {
+        let recipe = repo().join(format!("maps/{region}/recipe.toml"));
+        let dirs: Vec<tempfile::TempDir> = (0..2)
+            .map(|_| {
+                let dir = tempfile::tempdir().unwrap();
+                import::import(&recipe, dir.path()).unwrap();
+                dir
+            })
+            .collect();
+        let files = gridsite::layers::LAYER_FILES
+            .iter()
+            .chain(&[gridsite::layers::LINES_FILE, "map.json"]);
+        for file in files {
+            let a = std::fs::read(dirs[0].path().join(file)).unwrap();
+            let b = std::fs::read(dirs[1].path().join(file)).unwrap();
+            assert!(a == b, "{region}: {file} differs between imports");
+        }
+        if region == "sacramento" {
+            let meta: Value =
+                serde_json::from_slice(&std::fs::read(dirs[0].path().join("map.json")).unwrap())
+                    .unwrap();
+            assert_eq!(meta["layers"]["substations"]["origin"], "real");
+            assert_eq!(meta["layers"]["parcels"]["origin"], "generated");
+            assert_eq!(meta["layers"]["parcels"]["generated"]["seed"], 916);
+            assert_eq!(meta["layers"]["receptors"]["origin"], "real + generated");
+            assert_eq!(meta["layers"]["communities"]["origin"], "generated");
+            assert_eq!(meta["layers"]["lines"]["origin"], "real");
+            assert_eq!(meta["network"]["kind"], "cats");
+        }
     }
-    let meta: Value =
-        serde_json::from_slice(&std::fs::read(dirs[0].path().join("map.json")).unwrap()).unwrap();
-    assert_eq!(meta["layers"]["substations"]["origin"], "real");
-    assert_eq!(meta["layers"]["parcels"]["origin"], "generated");
-    assert_eq!(meta["layers"]["parcels"]["generated"]["seed"], 916);
-    assert_eq!(meta["layers"]["receptors"]["origin"], "real + generated");
-    assert_eq!(meta["layers"]["communities"]["origin"], "generated");
 }
 
 #[test]
@@ -575,4 +598,307 @@ fn a_clip_distance_that_is_not_a_distance_is_an_error() {
         let (_, message) = small.error();
         assert!(message.contains("clip_km"), "{bad}: {message}");
     }
+}
+
+// ---------------------------------------------------------------------------
+// The regions' transmission networks
+// ---------------------------------------------------------------------------
+
+/// A feature's properties.
+type Props = serde_json::Map<String, Value>;
+
+/// The substations' and lines' properties of an imported map, read independently.
+fn network_of(map: &Path) -> (Vec<Props>, Vec<Props>) {
+    let substations = features(&map.join("substations.geojson"))
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect();
+    let lines = features(&map.join("lines.geojson"))
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect();
+    (substations, lines)
+}
+
+fn number(p: &Props, key: &str) -> f64 {
+    p.get(key).and_then(Value::as_f64).unwrap_or(0.0)
+}
+
+/// Each line end's connected part, by the smallest substation id in it.
+fn parts(lines: &[Props]) -> BTreeMap<String, String> {
+    let mut part: BTreeMap<String, String> = Default::default();
+    for l in lines {
+        for end in ["from", "to"] {
+            let id = l[end].as_str().unwrap().to_string();
+            part.insert(id.clone(), id);
+        }
+    }
+    // Relax until every line's ends carry the same (smallest) label.
+    loop {
+        let mut changed = false;
+        for l in lines {
+            let (a, b) = (l["from"].as_str().unwrap(), l["to"].as_str().unwrap());
+            let least = part[a].clone().min(part[b].clone());
+            for end in [a, b] {
+                if part[end] != least {
+                    part.insert(end.to_string(), least.clone());
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            return part;
+        }
+    }
+}
+
+struct NetworkCase {
+    region: &'static str,
+    prefix: &'static str,
+    lines: usize,
+    network_only: usize,
+    supply: usize,
+    parts: usize,
+}
+
+/// Imports a region and checks its network: the map loads with its lines, every line joins
+/// two substations of the map, the supply shares are > 0 somewhere and sum to 1, and every
+/// connected part has supply.
+fn import_network(case: &NetworkCase) -> PathBuf {
+    let dir = tempfile::tempdir().unwrap().keep();
+    let recipe = repo().join(format!("maps/{}/recipe.toml", case.region));
+    import::import(&recipe, &dir).unwrap();
+    let map = gridsite::layers::load_map(&dir).unwrap();
+    assert_eq!(map.lines.len(), case.lines, "{}: lines", case.region);
+
+    let (substations, lines) = network_of(&dir);
+    assert_eq!(lines.len(), case.lines);
+    let ids: BTreeSet<&str> = substations
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    let line_ids: BTreeSet<&str> = lines.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(line_ids.len(), lines.len(), "line ids are unique");
+    for l in &lines {
+        let (from, to) = (l["from"].as_str().unwrap(), l["to"].as_str().unwrap());
+        assert!(
+            ids.contains(from) && ids.contains(to),
+            "line {}: ends {from}, {to}",
+            l["id"]
+        );
+        assert_ne!(from, to, "line {}", l["id"]);
+        assert!(
+            number(l, "x_pu") > 0.0 && number(l, "rating_mw") > 0.0,
+            "{:?}",
+            l
+        );
+        assert!(l["id"].as_str().unwrap().starts_with(case.prefix));
+    }
+    let network_only = substations
+        .iter()
+        .filter(|p| p["id"].as_str().unwrap().starts_with(case.prefix))
+        .count();
+    assert_eq!(
+        network_only, case.network_only,
+        "{}: network-only",
+        case.region
+    );
+    let supply: Vec<(&str, f64)> = substations
+        .iter()
+        .map(|p| (p["id"].as_str().unwrap(), number(p, "supply_share")))
+        .filter(|(_, share)| *share > 0.0)
+        .collect();
+    assert_eq!(
+        supply.len(),
+        case.supply,
+        "{}: supply substations",
+        case.region
+    );
+    let total: f64 = supply.iter().map(|(_, s)| s).sum();
+    assert!((total - 1.0).abs() < 1e-9, "supply shares sum to {total}");
+    let part = parts(&lines);
+    let all: BTreeSet<&String> = part.values().collect();
+    assert_eq!(all.len(), case.parts, "{}: connected parts", case.region);
+    for p in all {
+        assert!(
+            supply.iter().any(|(s, _)| part.get(*s) == Some(p)),
+            "{}: the part of {p} has no supply",
+            case.region
+        );
+    }
+    dir
+}
+
+#[test]
+fn sacramento_imports_its_cats_network_onto_cec_substations() {
+    let dir = import_network(&NetworkCase {
+        region: "sacramento",
+        prefix: "cats-",
+        lines: 629,
+        network_only: 268,
+        supply: 26,
+        parts: 5,
+    });
+    // Every line is a CATS branch with CATS's own figures.
+    let branches: BTreeMap<String, Props> =
+        features(&source("california/cats_branches_sacramento.geojson"))
+            .into_iter()
+            .map(|(_, p)| (format!("CATS branch {}", p["branch"]), p))
+            .collect();
+    let (_, lines) = network_of(&dir);
+    for l in &lines {
+        let b = &branches[l["name"].as_str().unwrap()];
+        let id = l["id"].as_str().unwrap();
+        assert!(
+            id.starts_with(&format!("cats-{}-{}-", b["f_bus"], b["t_bus"])),
+            "{id}"
+        );
+        assert_eq!(number(l, "x_pu"), number(b, "x_pu"), "{id}");
+        assert_eq!(number(l, "rating_mw"), number(b, "rateA_MVA"), "{id}");
+        assert_eq!(
+            number(l, "emergency_rating_mw"),
+            number(l, "rating_mw"),
+            "{id}"
+        );
+        assert_eq!(number(l, "base_flow_mw"), number(b, "base_flow_mw"), "{id}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn jeonbuk_imports_its_osm_network_with_derived_reactances_and_ratings() {
+    let dir = import_network(&NetworkCase {
+        region: "jeonbuk",
+        prefix: "osm-",
+        lines: 43,
+        network_only: 11,
+        supply: 11,
+        parts: 2,
+    });
+    let osm: BTreeMap<String, Props> = features(&source("korea/jeonbuk_osm_lines.geojson"))
+        .into_iter()
+        .map(|(_, p)| (format!("OSM line {}", p["line_id"].as_str().unwrap()), p))
+        .collect();
+    let (_, lines) = network_of(&dir);
+    let mut checked = 0;
+    for l in &lines {
+        let Some(o) = osm.get(l["name"].as_str().unwrap()) else {
+            continue; // a transformer
+        };
+        let text = |k: &str| o[k].as_str().unwrap().parse::<f64>().unwrap();
+        let kv = text("voltage") / 1000.0;
+        let circuits = match text("circuits") {
+            c if c >= 3.0 && c % 3.0 == 0.0 => c / 3.0,
+            c => c,
+        };
+        let x_pu = 0.25 * text("length") / 1000.0 / circuits * 100.0 / (kv * kv);
+        assert!((number(l, "x_pu") - x_pu).abs() < 1e-7, "{:?}", l);
+        let per_circuit = if kv == 154.0 { 344.0 } else { 1542.0 };
+        assert_eq!(number(l, "rating_mw"), circuits * per_circuit, "{:?}", l);
+        assert_eq!(number(l, "base_flow_mw"), 0.0);
+        checked += 1;
+    }
+    assert!(checked > 0);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A CATS extract over the small square: buses 1 and 2 on substations A and B, bus 3 inside
+/// with no substation near, bus 4 outside the extract (a tie point).
+const CATS_BUSES: &str = r#"{"type":"FeatureCollection","features":[
+ {"type":"Feature","properties":{"bus":1,"kv":115.0,"inside":true},"geometry":{"type":"Point","coordinates":[-121.4001,38.6]}},
+ {"type":"Feature","properties":{"bus":2,"kv":230.0,"inside":true},"geometry":{"type":"Point","coordinates":[-121.35,38.6501]}},
+ {"type":"Feature","properties":{"bus":3,"kv":115.0,"inside":true},"geometry":{"type":"Point","coordinates":[-121.45,38.55]}},
+ {"type":"Feature","properties":{"bus":4,"kv":230.0,"inside":false},"geometry":{"type":"Point","coordinates":[-121.0,38.6]}}]}"#;
+
+fn cats_branch(f: u32, t: u32, x_pu: f64, rate: f64) -> String {
+    format!(
+        r#"{{"type":"Feature","properties":{{"branch":{f}{t},"f_bus":{f},"t_bus":{t},"kv_from":115.0,"kv_to":115.0,"x_pu":{x_pu},"rateA_MVA":{rate},"status":1,"base_flow_mw":5.0}},"geometry":{{"type":"LineString","coordinates":[[-121.4,38.6],[-121.35,38.65]]}}}}"#
+    )
+}
+
+fn small_with_cats(branches: &[String]) -> Small {
+    let small = Small::new();
+    let dir = small.dir.path();
+    std::fs::write(dir.join("buses.geojson"), CATS_BUSES).unwrap();
+    let collection = format!(
+        r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+        branches.join(",")
+    );
+    std::fs::write(dir.join("branches.geojson"), collection).unwrap();
+    let text = std::fs::read_to_string(dir.join("recipe.toml")).unwrap();
+    let network = "\n[network]\nkind = \"cats\"\nbranches = { path = \"branches.geojson\", format = \"geojson\" }\nbuses = { path = \"buses.geojson\", format = \"geojson\" }\nbus_km = 0.5\nid_prefix = \"cats-\"\n";
+    std::fs::write(dir.join("recipe.toml"), text + network).unwrap();
+    small
+}
+
+#[test]
+fn a_small_network_merges_buses_onto_substations_and_supplies_from_its_tie_point() {
+    let small = small_with_cats(&[
+        cats_branch(1, 2, 0.01, 100.0),
+        cats_branch(1, 2, 0.02, 100.0),
+        cats_branch(1, 3, 0.03, 50.0),
+        cats_branch(3, 4, 0.04, 200.0),
+        cats_branch(2, 4, 0.05, 600.0),
+    ]);
+    small.import().unwrap();
+    let map = gridsite::layers::load_map(&small.out()).unwrap();
+    let ids: Vec<&str> = map.substations.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["A", "B", "cats-3", "cats-4"]);
+    let lines: Vec<&str> = map.lines.iter().map(|l| l.id.as_str()).collect();
+    assert_eq!(
+        lines,
+        [
+            "cats-1-2-1",
+            "cats-1-2-2",
+            "cats-1-3-1",
+            "cats-2-4-1",
+            "cats-3-4-1"
+        ]
+    );
+    let shares: Vec<f64> = map.substations.iter().map(|s| s.supply_share).collect();
+    assert_eq!(shares, [0.0, 0.0, 0.0, 1.0]);
+    assert_eq!(map.substations[2].headroom_mw, 0.0);
+    assert_eq!(map.lines[0].base_flow_mw, 5.0);
+}
+
+#[test]
+fn a_bad_network_source_names_the_file_feature_and_field() {
+    // A branch to a bus the buses file does not have.
+    let small = small_with_cats(&[
+        cats_branch(1, 2, 0.01, 100.0),
+        cats_branch(2, 9, 0.01, 100.0),
+    ]);
+    let (error, message) = small.error();
+    assert!(
+        matches!(&error, ImportError::Network(p) if p.index == 1 && p.property == "t_bus"),
+        "{message}"
+    );
+    assert!(
+        message.contains("branches.geojson")
+            && message.contains("feature 1")
+            && message.contains("\"9\""),
+        "{message}"
+    );
+    // A reactance that is not > 0.
+    let small = small_with_cats(&[
+        cats_branch(1, 2, 0.0, 100.0),
+        cats_branch(2, 4, 0.01, 100.0),
+    ]);
+    let (error, message) = small.error();
+    assert!(
+        matches!(&error, ImportError::Network(p) if p.index == 0 && p.property == "x_pu"),
+        "{message}"
+    );
+    assert!(message.contains("must be > 0"), "{message}");
+    // An unknown key of [network].
+    let small = small_with_cats(&[cats_branch(2, 4, 0.01, 100.0)]);
+    small.edit("bus_km = 0.5", "bus_kms = 0.5");
+    let (error, message) = small.error();
+    assert!(matches!(error, ImportError::Recipe(_)), "{message}");
+    assert!(message.contains("bus_kms"), "{message}");
+    // No branch crosses the edge: nothing supplies new load.
+    let small = small_with_cats(&[cats_branch(1, 2, 0.01, 100.0)]);
+    let (error, message) = small.error();
+    assert!(matches!(error, ImportError::Rule { .. }), "{message}");
+    assert!(message.contains("tie point"), "{message}");
 }

@@ -37,6 +37,12 @@ pub struct ComparisonRow {
     pub candidates: Option<u64>,
     /// Firm MW used over available MW, all substations together (0–1).
     pub headroom_used_share: Option<f64>,
+    /// The highest line loading with the plan (`|flow|/rating`; empty without lines).
+    #[serde(default)]
+    pub worst_line_loading: Option<f64>,
+    /// The highest line loading after a line outage (`|flow|/emergency rating`).
+    #[serde(default)]
+    pub worst_outage_loading: Option<f64>,
     /// The solver's relative gap.
     pub gap: Option<f64>,
     /// Wall-clock seconds of the whole scenario.
@@ -66,6 +72,8 @@ impl ComparisonRow {
             communities: Some(summary.communities as u64),
             candidates: Some(summary.counts.candidates as u64),
             headroom_used_share: Some(summary.headroom.used_share),
+            worst_line_loading: summary.worst_line_loading,
+            worst_outage_loading: summary.worst_outage_loading,
             gap: summary.gap,
             seconds: Some(summary.total_seconds()),
             overrides: (summary.overrides.iter())
@@ -88,6 +96,8 @@ impl ComparisonRow {
             communities: None,
             candidates: None,
             headroom_used_share: None,
+            worst_line_loading: None,
+            worst_outage_loading: None,
             gap: None,
             seconds: None,
             overrides,
@@ -137,7 +147,7 @@ pub fn write_comparison(out: &Path, rows: &[ComparisonRow]) -> Result<(), BatchE
 }
 
 /// The CSV columns, in order.
-pub const CSV_COLUMNS: [&str; 14] = [
+pub const CSV_COLUMNS: [&str; 16] = [
     "scenario",
     "status",
     "total_mw",
@@ -148,6 +158,8 @@ pub const CSV_COLUMNS: [&str; 14] = [
     "communities",
     "candidates",
     "headroom_used_share",
+    "worst_line_loading",
+    "worst_outage_loading",
     "gap",
     "seconds",
     "overrides",
@@ -172,6 +184,8 @@ fn write_csv(path: &Path, rows: &[ComparisonRow]) -> Result<(), WriteError> {
                 count(r.communities),
                 count(r.candidates),
                 cell(r.headroom_used_share),
+                cell(r.worst_line_loading),
+                cell(r.worst_outage_loading),
                 cell(r.gap),
                 cell(r.seconds),
                 r.overrides_text(),
@@ -197,6 +211,8 @@ pub fn markdown(rows: &[ComparisonRow]) -> String {
         "communities",
         "candidates",
         "headroom used",
+        "worst line loading",
+        "worst outage loading",
         "gap",
         "seconds",
         "message",
@@ -222,6 +238,8 @@ pub fn markdown(rows: &[ComparisonRow]) -> String {
             count(r.communities),
             count(r.candidates),
             percent(r.headroom_used_share, 1),
+            percent(r.worst_line_loading, 1),
+            percent(r.worst_outage_loading, 1),
             percent(r.gap, 3),
             fixed(r.seconds, 1.0, 1),
             markdown_cell(&r.message),

@@ -117,6 +117,10 @@ pub enum ImportError {
         first: String,
         second: String,
     },
+    /// A feature of a network source that cannot be used: an end naming no bus, a reactance
+    /// or rating that is not > 0, a voltage with no line class.
+    #[error("{0}")]
+    Network(Box<NetworkProblem>),
     /// A recipe whose parts do not fit together (a rule, the generator's settings).
     #[error("{}: {message}", recipe.display())]
     Rule { recipe: PathBuf, message: String },
@@ -157,6 +161,36 @@ impl std::fmt::Display for FieldProblem {
             self.file.display(),
             self.index,
             self.field,
+            self.property,
+            self.problem
+        )
+    }
+}
+
+/// A network source's feature that cannot become a line or a substation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkProblem {
+    pub recipe: PathBuf,
+    pub file: PathBuf,
+    /// The feature's index in the source (0-based).
+    pub index: usize,
+    /// The feature's own id in the source (`branch`, `line_id`, `bus_id`), where it has one.
+    pub id: Option<String>,
+    /// The source field at fault.
+    pub property: String,
+    pub problem: String,
+}
+
+impl std::fmt::Display for NetworkProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let id = self.id.as_ref().map(|i| format!(" (id {i:?})"));
+        write!(
+            f,
+            "{}: network: {}: feature {}{}: source field {:?} {}",
+            self.recipe.display(),
+            self.file.display(),
+            self.index,
+            id.unwrap_or_default(),
             self.property,
             self.problem
         )

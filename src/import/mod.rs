@@ -16,6 +16,7 @@ pub mod convert;
 pub mod error;
 pub mod filter;
 pub mod land;
+pub mod network;
 pub mod recipe;
 pub mod source_file;
 
@@ -112,10 +113,23 @@ pub fn import(recipe_path: &Path, out: &Path) -> Result<ImportSummary, ImportErr
     if let Some(spec) = &recipe.generate {
         generate_land(recipe_path, spec, &boundary, &mut built)?;
     }
+    let network = match &recipe.network {
+        Some(spec) => Some(add_network(
+            recipe_path,
+            folder,
+            &boundary,
+            spec,
+            &mut built,
+        )?),
+        None => None,
+    };
     for (summary, features) in &mut built {
         sort_and_check_ids(recipe_path, summary.layer, features)?;
     }
-    let metadata = metadata(&recipe, recipe_path, &boundary, &built);
+    let mut metadata = metadata(&recipe, recipe_path, &boundary, &built);
+    if let (Some(network), Some(object)) = (network, metadata.as_object_mut()) {
+        object.insert("network".into(), network);
+    }
     write_map(recipe_path, out, &built, &metadata)?;
     Ok(ImportSummary {
         name: recipe.name,
@@ -177,11 +191,53 @@ fn check_rules(path: &Path, recipe: &Recipe) -> Result<(), ImportError> {
             ));
         }
     }
+    if let Some(network) = &recipe.network {
+        check_network_rules(path, network)?;
+    }
     if recipe.parcels.is_empty() && generate.is_none_or(|g| g.parcels == 0) {
         return Err(rule_error(
             path,
             "no parcels: add [[parcels]] sources or generate.parcels".into(),
         ));
+    }
+    Ok(())
+}
+
+/// The network's rules: distances, reactances and ratings that are figures > 0.
+fn check_network_rules(path: &Path, network: &recipe::NetworkSpec) -> Result<(), ImportError> {
+    let mut figures = vec![("network.bus_km".to_string(), network.bus_km(), true)];
+    if let recipe::NetworkSpec::PypsaOsm(osm) = network {
+        figures.push((
+            "network.conductors_per_circuit".into(),
+            osm.conductors_per_circuit,
+            false,
+        ));
+        figures.push((
+            "network.transformer.x_pu".into(),
+            osm.transformer.x_pu,
+            false,
+        ));
+        figures.push((
+            "network.transformer.rating_mw".into(),
+            osm.transformer.rating_mw,
+            false,
+        ));
+        for (k, class) in osm.line_classes.iter().enumerate() {
+            let key = format!("network.line_classes[{k}]");
+            figures.push((format!("{key}.voltage_kv"), class.voltage_kv, false));
+            figures.push((format!("{key}.x_ohm_per_km"), class.x_ohm_per_km, false));
+            figures.push((format!("{key}.mw_per_circuit"), class.mw_per_circuit, false));
+        }
+    }
+    for (key, value, zero_ok) in figures {
+        let ok = value.is_finite() && (value > 0.0 || (zero_ok && value == 0.0));
+        if !ok {
+            let bound = if zero_ok { ">= 0" } else { "> 0" };
+            return Err(rule_error(
+                path,
+                format!("{key}: must be a figure {bound}, got {value}"),
+            ));
+        }
     }
     Ok(())
 }
@@ -277,6 +333,48 @@ fn generate_land(
         add(Layer::Communities, communities, rule);
     }
     Ok(())
+}
+
+/// Adds the recipe's network: `supply_share` on the map's substations that supply new load,
+/// the network-only substations, and the lines layer. Gives the network's `map.json` entry.
+fn add_network(
+    recipe_path: &Path,
+    folder: &Path,
+    boundary: &Boundary,
+    spec: &recipe::NetworkSpec,
+    built: &mut Vec<(LayerSummary, Vec<Built>)>,
+) -> Result<Value, ImportError> {
+    let Some((summary, substations)) = built
+        .iter_mut()
+        .find(|(s, _)| s.layer == Layer::Substations)
+    else {
+        return Err(rule_error(
+            recipe_path,
+            "network: the map has no substations layer to put it on".into(),
+        ));
+    };
+    let network = network::build(recipe_path, folder, boundary, spec, substations)?;
+    for substation in substations.iter_mut() {
+        if let Some(share) = network.supply.get(&substation.id) {
+            substation
+                .properties
+                .insert("supply_share".into(), build::number(*share));
+        }
+    }
+    summary.real += network.network_only.len();
+    summary.sources.push(network.buses.clone());
+    substations.extend(network.network_only);
+    built.push((
+        LayerSummary {
+            layer: Layer::Lines,
+            real: network.lines.len(),
+            generated: 0,
+            sources: network.counts,
+            generated_rule: None,
+        },
+        network.lines,
+    ));
+    Ok(network.metadata)
 }
 
 /// Sorts a layer by id; two features with one id are an error naming both.
@@ -377,6 +475,16 @@ fn write_map(
             std::fs::rename(staging.join(name), out.join(name)).map_err(|source| {
                 ImportError::Write(crate::files::WriteError {
                     path: out.join(name),
+                    source,
+                })
+            })?;
+        }
+        // A map whose recipe has no network keeps no lines from an earlier import.
+        let lines = out.join(layers::LINES_FILE);
+        if !built.iter().any(|(s, _)| s.layer == Layer::Lines) && lines.exists() {
+            std::fs::remove_file(&lines).map_err(|source| {
+                ImportError::Write(crate::files::WriteError {
+                    path: lines,
                     source,
                 })
             })?;

@@ -69,6 +69,94 @@ pub struct Recipe {
     pub receptors: Vec<LayerSource>,
     #[serde(default)]
     pub communities: Vec<LayerSource>,
+    /// The transmission network (`lines.geojson`, substations' `supply_share`); see
+    /// [`NetworkSpec`].
+    #[serde(default)]
+    pub network: Option<NetworkSpec>,
+}
+
+/// Where a map's transmission network comes from, and the rules that fit it onto the map's
+/// substations (see [`crate::import::network`]).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum NetworkSpec {
+    /// An extract of the California Test System: branches with x_pu, rateA_MVA and a base
+    /// flow, buses with their voltage and whether they lie inside the extract's bbox.
+    Cats(CatsNetwork),
+    /// PyPSA-KR's OSM-derived network: lines with voltage, circuits and length, transformers
+    /// and buses; impedances and ratings derived by the recipe's rules.
+    PypsaOsm(OsmNetwork),
+}
+
+impl NetworkSpec {
+    /// `bus_km`: a bus belongs to the nearest substation of the map within this distance; a
+    /// bus with none becomes a network-only substation (headroom 0).
+    pub fn bus_km(&self) -> f64 {
+        match self {
+            NetworkSpec::Cats(c) => c.bus_km,
+            NetworkSpec::PypsaOsm(o) => o.bus_km,
+        }
+    }
+
+    /// `id_prefix`: of network-only substations' and lines' ids (`cats-`).
+    pub fn id_prefix(&self) -> &str {
+        match self {
+            NetworkSpec::Cats(c) => &c.id_prefix,
+            NetworkSpec::PypsaOsm(o) => &o.id_prefix,
+        }
+    }
+
+    /// The source files, as the recipe writes them.
+    pub fn sources(&self) -> Vec<&SourceSpec> {
+        match self {
+            NetworkSpec::Cats(c) => vec![&c.branches, &c.buses],
+            NetworkSpec::PypsaOsm(o) => vec![&o.lines, &o.transformers, &o.buses],
+        }
+    }
+}
+
+/// `kind = "cats"`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatsNetwork {
+    pub branches: SourceSpec,
+    pub buses: SourceSpec,
+    pub bus_km: f64,
+    pub id_prefix: String,
+}
+
+/// `kind = "pypsa_osm"`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OsmNetwork {
+    pub lines: SourceSpec,
+    pub transformers: SourceSpec,
+    pub buses: SourceSpec,
+    /// OSM's `circuits` read as conductor counts when a multiple of this (6 → 2 circuits).
+    pub conductors_per_circuit: f64,
+    /// Reactance and rating per circuit by the line's voltage.
+    pub line_classes: Vec<LineClass>,
+    /// Every transformer's reactance and rating.
+    pub transformer: TransformerRule,
+    pub bus_km: f64,
+    pub id_prefix: String,
+}
+
+/// A line class: lines at `voltage_kv` get `x_ohm_per_km` and `mw_per_circuit` per circuit.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineClass {
+    pub voltage_kv: f64,
+    pub x_ohm_per_km: f64,
+    pub mw_per_circuit: f64,
+}
+
+/// Every transformer's series reactance (per unit, 100 MVA base) and rating.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransformerRule {
+    pub x_pu: f64,
+    pub rating_mw: f64,
 }
 
 /// One row of the headroom rule: substations with `min_kv ≤ voltage_kv < below_kv` get

@@ -16,6 +16,8 @@ pub fn all(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
     rows.extend(grid(model, input));
     rows.extend(spacing(model, input));
     rows.extend(community(model, input));
+    rows.extend(n_minus_one(model, input));
+    rows.extend(flows(model, input));
     rows
 }
 
@@ -109,14 +111,7 @@ pub fn grid(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
             *flex_by_substation.entry(f.substation).or_default() += flex.var;
         }
     }
-    let slack_of = |b: usize| {
-        model.slacks.as_ref().and_then(|s| {
-            s.capacity_mw
-                .iter()
-                .find(|(sb, _)| *sb == b)
-                .map(|(_, c)| c.var)
-        })
-    };
+    let slack_of = |b: usize| capacity_slack(model, b);
     let mut rows = Vec::new();
     for (b, firm) in firm_by_substation {
         let mut capacity = Expression::from(input.firm_capacity_mw(b));
@@ -175,5 +170,166 @@ pub fn community(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
     rows.push(constraint!(
         hosted >= scenario.community.min_communities as f64
     ));
+    rows
+}
+
+/// N-1 (with `min_feeds ≥ 2`; DESIGN.md, "Grid security"): for each site p and feed option k,
+/// `Σ_b pickup_pkb = firm_pk` and `pickup_pkb ≤ max_site_mw·feed_pb`; for each pair of
+/// substations k ≠ b, `Σ_p firm_pb + Σ_p pickup_pkb ≤ emergency_headroom_share·max(0,
+/// headroom_b − growth_b) + upgrade_mw_b·upgrade_b` (plus the capacity slack).
+///
+/// The pair rows are written for the pairs some site links; for every other k the pickups at b
+/// are 0 and the row is `Σ_p firm_pb ≤` the same capacity, written once for b (when the map has
+/// another substation to be out). The pickup bound is written with the coefficient
+/// `min(max_site_mw, cap_p)`: a pickup is part of `firm_pk ≤ s_p ≤ cap_p`, so every plan
+/// keeps it. Only the outages [`ModelInput::outages`] holds get their block (pickups, balance,
+/// pair rows; see [`super::outages`] for why the optimum is kept); [`pickup_room`] holds for
+/// all.
+pub fn n_minus_one(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
+    if !crate::costs::n_minus_one(input.scenario) {
+        return Vec::new();
+    }
+    let max_site_mw = input.scenario.target.max_site_mw;
+    let mut rows = Vec::new();
+    let mut moved: BTreeMap<(usize, usize), Expression> = BTreeMap::new();
+    let mut picked: BTreeMap<(usize, usize), Expression> = BTreeMap::new();
+    for p in &model.pickups {
+        let site = &model.sites[p.site];
+        *moved.entry((p.site, p.out)).or_default() += p.col.var;
+        *picked.entry((p.out, p.to)).or_default() += p.col.var;
+        if let Some(feed) = site.feeds.iter().find(|f| f.substation == p.to) {
+            let coefficient = max_site_mw.min(site.cap_mw);
+            rows.push(constraint!(p.col.var <= coefficient * feed.feed.var));
+        }
+    }
+    for ((site, out), pickups) in moved {
+        if let Some(feed) = model.sites[site].feeds.iter().find(|f| f.substation == out) {
+            rows.push(constraint!(pickups == feed.firm.var));
+        }
+    }
+    rows.extend(pickup_room(model, input));
+    let mut firm_by_substation: BTreeMap<usize, Expression> = BTreeMap::new();
+    for f in model.sites.iter().flat_map(|s| &s.feeds) {
+        *firm_by_substation.entry(f.substation).or_default() += f.firm.var;
+    }
+    let capacity = |b: usize| {
+        let substation = &input.map.substations[b];
+        let mut mw = Expression::from(crate::costs::emergency_mw(
+            input.scenario,
+            substation,
+            false,
+        ));
+        if let Some(upgrade) = model.upgrades.get(&b) {
+            mw.add_mul(substation.upgrade_mw, upgrade.var);
+        }
+        if let Some(slack) = capacity_slack(model, b) {
+            mw += slack;
+        }
+        mw
+    };
+    if input.map.substations.len() >= 2 {
+        for (&b, firm) in &firm_by_substation {
+            rows.push(constraint!(firm.clone() <= capacity(b)));
+        }
+    }
+    for ((_, to), pickups) in picked {
+        let firm = firm_by_substation.get(&to).cloned().unwrap_or_default();
+        rows.push(constraint!(firm + pickups <= capacity(to)));
+    }
+    rows
+}
+
+/// A valid row of every outage, held whether or not the outage's block is: `firm_pk ≤ Σ_{b≠k}
+/// min(max_site_mw, cap_p, E_b⁺)·feed_pb`, where `E_b⁺` is b's emergency capacity with its
+/// upgrade. In every plan of the contract's program `firm_pk = Σ_b pickup_pkb`, and each
+/// `pickup_pkb` is 0 unless `feed_pb = 1`, at most `max_site_mw` (its bound), at most
+/// `firm_pk ≤ s_p ≤ cap_p`, and at most `E_b⁺` (b's pair row with k); so the row holds. It
+/// keeps a program without the outage's block from leaning a site on a feed that could not
+/// carry it.
+fn pickup_room(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
+    let max_site_mw = input.scenario.target.max_site_mw;
+    let mut rows = Vec::new();
+    for site in &model.sites {
+        for k in &site.feeds {
+            let mut room = Expression::default();
+            for b in site.feeds.iter().filter(|b| b.substation != k.substation) {
+                let substation = &input.map.substations[b.substation];
+                let emergency_mw = crate::costs::emergency_mw(input.scenario, substation, true);
+                room.add_mul(max_site_mw.min(site.cap_mw).min(emergency_mw), b.feed.var);
+            }
+            rows.push(constraint!(k.firm.var <= room));
+        }
+    }
+    rows
+}
+
+/// The capacity slack of substation b in the diagnosis's relaxation.
+fn capacity_slack(model: &SitingModel, b: usize) -> Option<good_lp::Variable> {
+    model.slacks.as_ref().and_then(|s| {
+        s.capacity_mw
+            .iter()
+            .find(|(sb, _)| *sb == b)
+            .map(|(_, c)| c.var)
+    })
+}
+
+/// Line limits (maps with lines; DESIGN.md, "Grid security"): `L_b = Σ_p (firm_pb + flex_pb)`
+/// and `F_b = Σ_p firm_pb` for the substations whose load moves flows, and for each line row
+/// the program holds, `lo − pre ≤ Σ_b c_b·X_b ≤ hi − pre` ([`super::security`]; X is L for a
+/// normal row, F after an outage), with the row's slack in the diagnosis's relaxation.
+pub fn flows(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
+    if model.loads.is_empty() {
+        return Vec::new();
+    }
+    let mut all: BTreeMap<usize, Expression> = BTreeMap::new();
+    let mut firm: BTreeMap<usize, Expression> = BTreeMap::new();
+    for f in model.sites.iter().flat_map(|s| &s.feeds) {
+        if model.loads.contains_key(&f.substation) {
+            *firm.entry(f.substation).or_default() += f.firm.var;
+            let entry = all.entry(f.substation).or_default();
+            *entry += f.firm.var;
+            if let Some(flex) = f.flex {
+                *entry += flex.var;
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    for (b, load) in &model.loads {
+        rows.push(constraint!(
+            load.all.var == all.remove(b).unwrap_or_default()
+        ));
+        rows.push(constraint!(
+            load.firm.var == firm.remove(b).unwrap_or_default()
+        ));
+    }
+    for (i, row) in input.flow_rows.iter().enumerate() {
+        let mut change = Expression::default();
+        for (&b, load) in &model.loads {
+            let c = row.coefficient(input.network, b);
+            if c != 0.0 {
+                let x = if row.outage.is_none() {
+                    load.all
+                } else {
+                    load.firm
+                };
+                change.add_mul(c, x.var);
+            }
+        }
+        let slack = model
+            .slacks
+            .as_ref()
+            .and_then(|s| s.flow_mw.get(i))
+            .map(|c| c.var);
+        let (mut lo, mut hi) = (
+            Expression::from(row.lo_mw - row.pre_mw),
+            Expression::from(row.hi_mw - row.pre_mw),
+        );
+        if let Some(slack) = slack {
+            lo -= slack;
+            hi += slack;
+        }
+        rows.push(constraint!(change.clone() <= hi));
+        rows.push(constraint!(change >= lo));
+    }
     rows
 }

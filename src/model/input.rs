@@ -4,7 +4,10 @@
 use crate::candidates::Candidate;
 use crate::index::SpatialIndex;
 use crate::layers::Map;
+use crate::network::Network;
 use crate::scenario::Scenario;
+
+use super::security::FlowRow;
 
 /// The model's inputs.
 pub struct ModelInput<'a> {
@@ -17,6 +20,14 @@ pub struct ModelInput<'a> {
     /// Valid inequalities that tighten the program without changing its plans (the fast
     /// path's); None for the contract's program as written.
     pub strengthening: Option<Strengthening>,
+    /// The map's network (empty without lines).
+    pub network: &'a Network,
+    /// The line rows the program holds (see [`super::security`]): all of them for the plain
+    /// program, those found so far in the fast path's lazy loop.
+    pub flow_rows: Vec<FlowRow>,
+    /// With `min_feeds ≥ 2`: the substations whose outage block the program holds (see
+    /// [`super::outages`]); None for every one, as the contract writes the program.
+    pub outages: Option<std::collections::BTreeSet<usize>>,
 }
 
 /// Up to this many candidate pairs (8,192 candidates; about half a second), spacing pairs are
@@ -66,12 +77,14 @@ impl<'a> ModelInput<'a> {
     pub fn new(
         scenario: &'a Scenario,
         map: &'a Map,
+        network: &'a Network,
         index: &SpatialIndex,
         screened: &[Candidate],
     ) -> Self {
         Self::with_candidates(
             scenario,
             map,
+            network,
             index,
             user_reductions(screened, scenario, map),
         )
@@ -81,6 +94,7 @@ impl<'a> ModelInput<'a> {
     pub fn with_candidates(
         scenario: &'a Scenario,
         map: &'a Map,
+        network: &'a Network,
         index: &SpatialIndex,
         candidates: Vec<Candidate>,
     ) -> Self {
@@ -118,6 +132,9 @@ impl<'a> ModelInput<'a> {
             candidates,
             spacing_pairs,
             strengthening: None,
+            network,
+            flow_rows: Vec::new(),
+            outages: None,
         }
     }
 

@@ -9,6 +9,8 @@
 pub mod bounds;
 pub mod constraints;
 mod input;
+pub mod outages;
+pub mod security;
 pub mod start;
 
 use std::collections::BTreeMap;
@@ -55,6 +57,23 @@ pub struct SiteVars {
     pub feeds: Vec<FeedVars>,
 }
 
+/// What site `site` (an index into [`SitingModel::sites`]) moves onto substation `to` while
+/// substation `out` is out: `pickup_pkb` of the contract's N-1 rows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PickupVars {
+    pub site: usize,
+    pub out: usize,
+    pub to: usize,
+    pub col: Col,
+}
+
+/// A substation's new load as the line rows see it: `L_b` (firm and flexible) and `F_b`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LoadVars {
+    pub all: Col,
+    pub firm: Col,
+}
+
 /// Penalised slack on the requirements an infeasible scenario may break.
 #[derive(Debug, Clone)]
 pub struct Slacks {
@@ -66,6 +85,8 @@ pub struct Slacks {
     pub share_mw: Vec<(CommunityKey, Col)>,
     /// MW over a substation's firm capacity, by substation.
     pub capacity_mw: Vec<(usize, Col)>,
+    /// MW outside a line row's interval, by row of [`ModelInput::flow_rows`].
+    pub flow_mw: Vec<Col>,
 }
 
 /// Whether to build the contract's model or its penalised relaxation.
@@ -96,6 +117,10 @@ pub struct SitingModel {
     pub upgrades: BTreeMap<usize, Col>,
     /// Communities that have a candidate.
     pub hosts: BTreeMap<CommunityKey, Col>,
+    /// N-1 pickups (with `min_feeds ≥ 2`), by site, outage and substation.
+    pub pickups: Vec<PickupVars>,
+    /// The new load of every substation some candidate reaches whose load moves line flows.
+    pub loads: BTreeMap<usize, LoadVars>,
     pub slacks: Option<Slacks>,
     pub objective: Expression,
     /// The objective's coefficients by column, in USD: a solution's cost is evaluated from
@@ -114,6 +139,8 @@ impl SitingModel {
             sites: Vec::new(),
             upgrades: BTreeMap::new(),
             hosts: BTreeMap::new(),
+            pickups: Vec::new(),
+            loads: BTreeMap::new(),
             slacks: None,
             objective: Expression::default(),
             objective_usd_by_column: Vec::new(),
@@ -122,8 +149,14 @@ impl SitingModel {
         model.add_site_variables(input, relaxation);
         model.add_upgrade_variables(input);
         model.add_host_variables();
+        if crate::costs::n_minus_one(input.scenario) {
+            model.add_pickup_variables(input);
+        }
+        if !input.flow_rows.is_empty() {
+            model.add_load_variables(input);
+        }
         if relaxation == Relaxation::Diagnose {
-            model.add_slack_variables();
+            model.add_slack_variables(input.flow_rows.len());
         }
         let terms = model.objective_usd(input);
         let mut objective = Expression::with_capacity(terms.len());
@@ -228,7 +261,46 @@ impl SitingModel {
         }
     }
 
-    fn add_slack_variables(&mut self) {
+    /// `pickup_pkb ≥ 0` for each site p, each feed option k of p whose outage the program holds
+    /// ([`ModelInput::outages`]) and each other option b.
+    /// Its upper bound `min(max_site_mw, cap_p)·feed_pb` is a row ([`constraints::n_minus_one`]);
+    /// the column's own bound, b's emergency capacity with its upgrade, holds in every plan
+    /// (b's emergency row bounds the pickup alone).
+    fn add_pickup_variables(&mut self, input: &ModelInput) {
+        for site in 0..self.sites.len() {
+            let options: Vec<usize> = self.sites[site]
+                .feeds
+                .iter()
+                .map(|f| f.substation)
+                .collect();
+            let held = |out: &&usize| input.outages.as_ref().is_none_or(|o| o.contains(*out));
+            for &out in options.iter().filter(held) {
+                for &to in options.iter().filter(|&&to| to != out) {
+                    let substation = &input.map.substations[to];
+                    let max_mw = crate::costs::emergency_mw(input.scenario, substation, true);
+                    let col = self.add(variable().min(0.0).max(max_mw));
+                    self.pickups.push(PickupVars { site, out, to, col });
+                }
+            }
+        }
+    }
+
+    /// `L_b` and `F_b` for every substation a candidate reaches whose new load moves flows.
+    fn add_load_variables(&mut self, input: &ModelInput) {
+        let reached: std::collections::BTreeSet<usize> = self
+            .sites
+            .iter()
+            .flat_map(|s| s.feeds.iter().map(|f| f.substation))
+            .filter(|&b| input.network.moves_flows(b))
+            .collect();
+        for b in reached {
+            let all = self.add(variable().min(0.0));
+            let firm = self.add(variable().min(0.0));
+            self.loads.insert(b, LoadVars { all, firm });
+        }
+    }
+
+    fn add_slack_variables(&mut self, flow_rows: usize) {
         let target_mw = self.add(variable().min(0.0));
         let communities = self.add(variable().min(0.0));
         let keys: Vec<CommunityKey> = self.hosts.keys().copied().collect();
@@ -245,11 +317,15 @@ impl SitingModel {
             .into_iter()
             .map(|b| (b, self.add(variable().min(0.0))))
             .collect();
+        let flow_mw = (0..flow_rows)
+            .map(|_| self.add(variable().min(0.0)))
+            .collect();
         self.slacks = Some(Slacks {
             target_mw,
             communities,
             share_mw,
             capacity_mw,
+            flow_mw,
         });
     }
 
@@ -274,7 +350,8 @@ impl SitingModel {
             terms.push((s.target_mw, PENALTY_TARGET_USD_PER_MW));
             terms.push((s.communities, PENALTY_COMMUNITY_USD));
             let share = s.share_mw.iter().map(|(_, c)| c);
-            for slack in share.chain(s.capacity_mw.iter().map(|(_, c)| c)) {
+            let capacity = s.capacity_mw.iter().map(|(_, c)| c);
+            for slack in share.chain(capacity).chain(&s.flow_mw) {
                 terms.push((*slack, PENALTY_RULE_USD_PER_MW));
             }
         }

@@ -27,6 +27,8 @@ pub struct Assignment {
     feeds: BTreeMap<(usize, usize), FeedValues>,
     upgrades: BTreeMap<usize, f64>,
     hosts: BTreeMap<CommunityKey, f64>,
+    /// N-1 pickups by (parcel, substation out, substation picking up).
+    pickups: BTreeMap<(usize, usize, usize), f64>,
 }
 
 impl Assignment {
@@ -56,6 +58,9 @@ impl Assignment {
         }
         for (c, hosts) in &model.hosts {
             assignment.hosts.insert(*c, whole(hosts.col));
+        }
+        if crate::costs::n_minus_one(input.scenario) {
+            assignment.pickups = redispatch(&assignment, input);
         }
         assignment
     }
@@ -87,6 +92,49 @@ impl Assignment {
         for (c, hosts) in &model.hosts {
             values[hosts.col] = self.hosts.get(c).copied().unwrap_or(0.0);
         }
+        for p in &model.pickups {
+            let parcel = input.candidates[model.sites[p.site].candidate].parcel;
+            let mw = self.pickups.get(&(parcel, p.out, p.to)).copied();
+            values[p.col.col] = mw.unwrap_or(0.0);
+        }
+        for site in &model.sites {
+            for f in &site.feeds {
+                if let Some(load) = model.loads.get(&f.substation) {
+                    let flex = f.flex.map_or(0.0, |c| values[c.col]);
+                    values[load.firm.col] += values[f.firm.col];
+                    values[load.all.col] += values[f.firm.col] + flex;
+                }
+            }
+        }
         values
     }
+}
+
+/// Every outage's pickups for the assignment's feeds, from the re-dispatch of
+/// [`super::outages`]: a start that meets the N-1 block of any outage a later program holds
+/// (where the plan survives it).
+fn redispatch(assignment: &Assignment, input: &ModelInput) -> BTreeMap<(usize, usize, usize), f64> {
+    let parcels: Vec<usize> = assignment.sites.keys().copied().collect();
+    let sites: Vec<Vec<super::outages::SiteFeed>> = (parcels.iter())
+        .map(|parcel| {
+            (assignment.feeds.range((*parcel, 0)..=(*parcel, usize::MAX)))
+                .filter(|(_, v)| v.feed > 0.5)
+                .map(|(&(_, substation), v)| super::outages::SiteFeed {
+                    substation,
+                    firm_mw: v.firm_mw,
+                })
+                .collect()
+        })
+        .collect();
+    let emergency_mw = |b: usize| {
+        let upgraded = assignment.upgrades.get(&b).is_some_and(|u| *u > 0.5);
+        crate::costs::emergency_mw(input.scenario, &input.map.substations[b], upgraded)
+    };
+    let mut pickups = BTreeMap::new();
+    for outage in super::outages::check(&sites, &emergency_mw) {
+        for (site, to, mw) in outage.pickups {
+            pickups.insert((parcels[site], outage.out, to), mw);
+        }
+    }
+    pickups
 }

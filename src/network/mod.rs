@@ -142,6 +142,17 @@ impl Network {
         self.load_factors.get(b).map_or(&[], Vec::as_slice)
     }
 
+    /// `D_lb` for one line (0 when b is not in l's part or its part has no supply).
+    pub fn load_factor(&self, b: usize, l: usize) -> f64 {
+        match self.part_of.get(b).copied().flatten() {
+            Some(p) if p == self.part_of_line[l] => self
+                .load_factors(b)
+                .get(self.position[l])
+                .map_or(0.0, |&(_, d)| d),
+            _ => 0.0,
+        }
+    }
+
     /// The lines whose outage is a contingency (not radial).
     pub fn contingencies(&self) -> impl Iterator<Item = usize> + '_ {
         (0..self.radial.len()).filter(|&k| !self.radial[k])
@@ -185,6 +196,20 @@ impl Network {
         }
         change
     }
+}
+
+/// By substation: whether it may take new load (off the network, or in a part with a supply
+/// substation). Only the graph is looked at, so screening asks this without the factors.
+pub fn served_substations(substations: &[Substation], lines: &[Line]) -> Vec<bool> {
+    let mut served = vec![true; substations.len()];
+    for part in connected_parts(substations.len(), lines, substations) {
+        if !part.supplied {
+            for b in part.buses {
+                served[b] = false;
+            }
+        }
+    }
+    served
 }
 
 /// Line flows, in MW from `from` to `to`, of the DC power flow for net injections by substation

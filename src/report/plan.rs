@@ -12,6 +12,7 @@ use crate::costs;
 use crate::files::{
     WriteError, feature, properties, round_to, write_feature_collection, write_json,
 };
+use crate::grid::GridReport;
 use crate::layers::Map;
 use crate::outcome::{Optimized, StageSeconds};
 use crate::plan::Plan;
@@ -38,12 +39,17 @@ pub fn write_all(
     let (map, scenario) = (&prepared.map, &prepared.scenario);
     write_sites(&out.join("sites.geojson"), map, optimized)?;
     write_feeds(&out.join("feeds.geojson"), map, &optimized.plan)?;
+    let grid = GridReport::of(map, &prepared.network, scenario, &optimized.plan);
     write_substations(
         &out.join("substations.geojson"),
         map,
         scenario,
         &optimized.plan,
+        &grid,
     )?;
+    if !map.lines.is_empty() {
+        write_lines(&out.join(LINES_OUTPUT), map, &grid)?;
+    }
     write_excluded(
         &out.join("excluded.geojson"),
         map,
@@ -51,6 +57,42 @@ pub fn write_all(
     )?;
     seconds.0.push(("report", start.elapsed().as_secs_f64()));
     write_json(&out.join("summary.json"), &Summary::of(optimized, seconds))
+}
+
+/// The network's file, written where the map has lines.
+pub const LINES_OUTPUT: &str = "lines.geojson";
+
+/// `lines.geojson`: every line with its flow and loading with the plan and its worst outage.
+pub fn write_lines(path: &Path, map: &Map, grid: &GridReport) -> Result<(), WriteError> {
+    write_feature_collection(
+        path,
+        map.lines.iter().zip(&grid.lines).map(|(line, outcome)| {
+            let geometry = match line.geometry.0.as_slice() {
+                [one] => Geometry::LineString(one.clone()),
+                _ => Geometry::MultiLineString(line.geometry.clone()),
+            };
+            let (worst_outage, outage_loading) = match outcome.worst_outage {
+                Some((k, loading)) => (Some(map.lines[k].id.clone()), Some(round_to(loading, 4))),
+                None => (None, None),
+            };
+            feature(
+                &geometry,
+                properties(json!({
+                    "id": line.id,
+                    "from": map.substations[line.from].id,
+                    "to": map.substations[line.to].id,
+                    "rating_mw": mw(line.rating_mw),
+                    "emergency_rating_mw": mw(line.emergency_rating_mw),
+                    "base_flow_mw": mw(line.base_flow_mw),
+                    "flow_mw": mw(outcome.flow_mw),
+                    "loading": round_to(outcome.loading, 4),
+                    "worst_outage": worst_outage,
+                    "outage_loading": outage_loading,
+                    "preexisting_violation": outcome.preexisting_violation,
+                })),
+            )
+        }),
+    )
 }
 
 /// `sites.geojson`: one feature a chosen parcel, its polygon.
@@ -113,6 +155,7 @@ pub fn write_substations(
     map: &Map,
     scenario: &Scenario,
     plan: &Plan,
+    grid: &GridReport,
 ) -> Result<(), WriteError> {
     write_feature_collection(
         path,
@@ -126,19 +169,23 @@ pub fn write_substations(
             } else {
                 0.0
             };
-            feature(
-                &Geometry::Point(s.point),
-                properties(json!({
-                    "id": s.id,
-                    "headroom_mw": mw(s.headroom_mw),
-                    "reserved_mw": mw(reserved_mw),
-                    "available_mw": mw(available_mw),
-                    "used_firm_mw": mw(used_firm_mw),
-                    "used_flexible_mw": mw(used_flexible_mw),
-                    "upgraded": upgraded,
-                    "utilization": round_to(utilization, 4),
-                })),
-            )
+            let mut props = json!({
+                "id": s.id,
+                "headroom_mw": mw(s.headroom_mw),
+                "reserved_mw": mw(reserved_mw),
+                "available_mw": mw(available_mw),
+                "used_firm_mw": mw(used_firm_mw),
+                "used_flexible_mw": mw(used_flexible_mw),
+                "upgraded": upgraded,
+                "utilization": round_to(utilization, 4),
+            });
+            if costs::n_minus_one(scenario) {
+                let emergency_mw = costs::emergency_mw(scenario, s, upgraded);
+                let pickup_mw = grid.worst_pickup_mw.get(&b).copied().unwrap_or(0.0);
+                props["emergency_available_mw"] = json!(mw(emergency_mw));
+                props["worst_outage_pickup_mw"] = json!(mw(pickup_mw));
+            }
+            feature(&Geometry::Point(s.point), properties(props))
         }),
     )
 }

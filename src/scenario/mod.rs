@@ -82,12 +82,19 @@ impl Default for Site {
     }
 }
 
-/// `[grid]`: how much substation headroom the plan may take.
+/// `[grid]`: how much substation headroom the plan may take, and how secure it must be.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Grid {
     pub max_headroom_share: f64,
     pub flexible_share: f64,
+    /// With `min_feeds ≥ 2`: the share of `headroom − community_growth` a substation may give
+    /// AI factories while another substation is out (may exceed 1: a short-term overload).
+    pub emergency_headroom_share: f64,
+    /// With lines: the share of `rating_mw` a line may carry in normal operation.
+    pub max_line_loading: f64,
+    /// With lines: every single line outage keeps the others within `emergency_rating_mw`.
+    pub line_contingencies: bool,
 }
 
 impl Default for Grid {
@@ -95,6 +102,9 @@ impl Default for Grid {
         Grid {
             max_headroom_share: 0.8,
             flexible_share: 0.0,
+            emergency_headroom_share: 1.0,
+            max_line_loading: 1.0,
+            line_contingencies: true,
         }
     }
 }
@@ -455,6 +465,13 @@ impl Scenario {
         }
         share("grid.max_headroom_share", self.grid.max_headroom_share)?;
         share("grid.flexible_share", self.grid.flexible_share)?;
+        let g = &self.grid;
+        finite_at_least(
+            "grid.emergency_headroom_share",
+            g.emergency_headroom_share,
+            0.0,
+        )?;
+        finite_at_least("grid.max_line_loading", g.max_line_loading, 0.0)?;
         let c = &self.community;
         for (kind, metres) in &c.setback_m {
             if !(metres.is_finite() && *metres >= 0.0) {

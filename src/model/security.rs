@@ -1,0 +1,333 @@
+//! The line rows of "Grid security" (DESIGN.md): which rows exist, their limits under the
+//! "do no harm" rule, which of them no plan can reach, and which a plan breaks.
+//!
+//! Takes a [`Network`], the map's lines and the scenario; gives [`FlowRows`], the catalogue the
+//! model draws its line rows from. A row says that the flow on line `l` (after the outage of
+//! line `k`, for a contingency row) stays within `[lo_mw, hi_mw]`:
+//!
+//! - normal, every line l: `post = base_l + Σ_b D_lb·L_b`, limit `max_line_loading·rating_l`;
+//! - contingency, every non-radial k and every other line l of its part:
+//!   `post = f_l + LODF_lk·f_k` with `f = base + Σ_b D·F_b`, that is
+//!   `post = pre + Σ_b (D_lb + LODF_lk·D_kb)·F_b` with `pre = base_l + LODF_lk·base_k`, limit
+//!   `emergency_rating_l`.
+//!
+//! (`L_b`: the plan's new load at b, firm and flexible; `F_b`: its firm part.) "Do no harm"
+//! ([`do_no_harm`]) turns the limit and `pre` into the interval: `[−limit, limit]` where
+//! `|pre| ≤ limit`, else from the limit on the far side up to `pre`.
+//!
+//! # Which rows go to the solver, and why the optimum is kept
+//!
+//! **Unreachable rows are dropped.** Every plan has `0 ≤ L_b ≤ max_load_b` (a substation gives
+//! at most its firm capacity with its upgrade plus its flexible MW, and nothing where no
+//! candidate reaches it), `0 ≤ F_b ≤ max_firm_b` likewise, and `Σ_b L_b ≤ total_max`
+//! (`max_sites` sites of at most `max_site_mw` each). Over that set the largest value of
+//! `Σ_b c_b·X_b` is the fractional knapsack [`reach_mw`] (largest coefficients first), and the
+//! smallest is minus that of `−c`. A row whose `pre` plus that range lies within `[lo, hi]`
+//! holds for every plan of the program, so leaving it out changes no plan.
+//!
+//! **The others are added lazily.** The model is solved with the rows found so far (at first
+//! the normal rows that can bind); its plan is checked against every row that can bind
+//! ([`FlowRows::violated`]); the rows it breaks are added and the program solved again, until a
+//! plan breaks none. A program with fewer rows has every plan of the whole one, so its optimum
+//! is at most the whole program's; a plan of it that breaks no row is a plan of the whole
+//! program: optimal there too (and within the same gap, since its bound is a bound of the whole
+//! program). Rows are only ever added, so the loop ends (at worst with every row).
+
+use std::collections::BTreeSet;
+
+use crate::layers::Map;
+use crate::network::Network;
+use crate::scenario::Scenario;
+
+/// One line row: the flow on `line` (after the outage of `outage`) within `[lo_mw, hi_mw]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FlowRow {
+    pub line: usize,
+    /// The line out of service, for a contingency row.
+    pub outage: Option<usize>,
+    /// The flow without new load, MW.
+    pub pre_mw: f64,
+    /// The limit: `max_line_loading·rating_mw`, or `emergency_rating_mw` after an outage.
+    pub limit_mw: f64,
+    pub lo_mw: f64,
+    pub hi_mw: f64,
+}
+
+/// A row's key: `(line, outage)`.
+pub type RowKey = (usize, Option<usize>);
+
+impl FlowRow {
+    pub fn key(&self) -> RowKey {
+        (self.line, self.outage)
+    }
+
+    /// Whether the row is in force before any new load (`|pre| > limit`).
+    pub fn preexisting(&self) -> bool {
+        self.pre_mw.abs() > self.limit_mw
+    }
+
+    /// The row's coefficient on substation b's new load (all of it for a normal row, its firm
+    /// part after an outage).
+    pub fn coefficient(&self, network: &Network, b: usize) -> f64 {
+        let d = network.load_factor(b, self.line);
+        match self.outage {
+            None => d,
+            Some(k) => d + network.lodf(self.line, k) * network.load_factor(b, k),
+        }
+    }
+
+    /// How far `post_mw` lies outside the row's interval, MW (0 within it).
+    pub fn excess_mw(&self, post_mw: f64) -> f64 {
+        (post_mw - self.hi_mw).max(self.lo_mw - post_mw).max(0.0)
+    }
+}
+
+/// "Do no harm": the interval a row's flow must stay in, from its flow without new load and its
+/// limit.
+pub fn do_no_harm(pre_mw: f64, limit_mw: f64) -> (f64, f64) {
+    if pre_mw > limit_mw {
+        (-limit_mw, pre_mw)
+    } else if pre_mw < -limit_mw {
+        (pre_mw, limit_mw)
+    } else {
+        (-limit_mw, limit_mw)
+    }
+}
+
+/// What a plan can put on each substation, the figures that prove rows unreachable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadBounds {
+    /// By substation: the most new load, firm and flexible, MW.
+    pub max_load_mw: Vec<f64>,
+    /// By substation: the most firm new load, MW.
+    pub max_firm_mw: Vec<f64>,
+    /// The most new load of a plan in all, MW.
+    pub total_max_mw: f64,
+}
+
+impl LoadBounds {
+    /// From the substations the candidates reach (the others take no new load).
+    pub fn new(scenario: &Scenario, map: &Map, reached: &BTreeSet<usize>) -> LoadBounds {
+        let n = map.substations.len();
+        let mut max_load_mw = vec![0.0; n];
+        let mut max_firm_mw = vec![0.0; n];
+        let flexible = scenario.grid.flexible_share > 0.0;
+        for &b in reached {
+            let s = &map.substations[b];
+            max_firm_mw[b] = crate::costs::available_mw(scenario, s, true);
+            max_load_mw[b] = max_firm_mw[b] + if flexible { s.flexible_mw } else { 0.0 };
+        }
+        let t = &scenario.target;
+        LoadBounds {
+            max_load_mw,
+            max_firm_mw,
+            total_max_mw: t.max_sites as f64 * t.max_site_mw,
+        }
+    }
+}
+
+/// The most `Σ_b c_b·x_b` can be over `0 ≤ x_b ≤ max_b`, `Σ x_b ≤ total`: the positive
+/// coefficients filled largest first (a fractional knapsack, exact for this linear program).
+pub fn reach_mw(mut terms: Vec<(f64, f64)>, total_mw: f64) -> f64 {
+    terms.retain(|&(c, max)| c > 0.0 && max > 0.0);
+    let boxed: f64 = terms.iter().map(|&(c, max)| c * max).sum();
+    let room: f64 = terms.iter().map(|&(_, max)| max).sum();
+    if room <= total_mw {
+        return boxed;
+    }
+    terms.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut left = total_mw;
+    let mut reach = 0.0;
+    for (c, max) in terms {
+        let x = max.min(left);
+        reach += c * x;
+        left -= x;
+        if left <= 0.0 {
+            break;
+        }
+    }
+    reach
+}
+
+/// Every line row of a map and scenario, and the ones some plan can reach.
+#[derive(Debug, Clone, Default)]
+pub struct FlowRows {
+    /// The rows that can bind, normal rows first (in line order), then contingency rows (by
+    /// outage, then line).
+    pub reachable: Vec<FlowRow>,
+    /// Every row, reachable or not.
+    pub total: usize,
+    /// Rows already broken without new load (`|pre| > limit`).
+    pub preexisting: usize,
+    /// Contingencies: non-radial lines (0 when `line_contingencies` is off).
+    pub contingencies: usize,
+}
+
+/// A row is unreachable when its whole range stays this far inside its interval: rounding in
+/// the range's sum cannot then hide a plan that breaks it.
+const REACH_MARGIN_MW: f64 = 1e-6;
+
+impl FlowRows {
+    /// The rows of the network; with `bounds`, only those some plan can reach (None: every
+    /// row, as the plain program states them).
+    pub fn new(
+        network: &Network,
+        map: &Map,
+        scenario: &Scenario,
+        bounds: Option<&LoadBounds>,
+    ) -> FlowRows {
+        let mut rows = FlowRows::default();
+        if network.is_empty() {
+            return rows;
+        }
+        let grid = &scenario.grid;
+        let loaded: Vec<usize> = match bounds {
+            Some(b) => (0..map.substations.len())
+                .filter(|&s| b.max_load_mw[s] > 0.0 && network.moves_flows(s))
+                .collect(),
+            None => (0..map.substations.len())
+                .filter(|&s| network.moves_flows(s))
+                .collect(),
+        };
+        let consider = |row: FlowRow, rows: &mut FlowRows| {
+            rows.total += 1;
+            if row.preexisting() {
+                rows.preexisting += 1;
+            }
+            let keep = match bounds {
+                None => true,
+                Some(b) => can_bind(&row, network, &loaded, b),
+            };
+            if keep {
+                rows.reachable.push(row);
+            }
+        };
+        for (l, line) in map.lines.iter().enumerate() {
+            let limit_mw = grid.max_line_loading * line.rating_mw;
+            consider(row(l, None, line.base_flow_mw, limit_mw), &mut rows);
+        }
+        if grid.line_contingencies {
+            for k in network.contingencies() {
+                rows.contingencies += 1;
+                let base_k = map.lines[k].base_flow_mw;
+                for (l, lodf) in network.outage_factors(k) {
+                    let line = &map.lines[l];
+                    let pre_mw = line.base_flow_mw + lodf * base_k;
+                    consider(row(l, Some(k), pre_mw, line.emergency_rating_mw), &mut rows);
+                }
+            }
+        }
+        rows
+    }
+
+    /// The reachable normal rows: the rows a program starts with.
+    pub fn initial(&self) -> Vec<FlowRow> {
+        (self.reachable.iter())
+            .filter(|r| r.outage.is_none())
+            .copied()
+            .collect()
+    }
+
+    /// The reachable rows not in `active` that new load `load_mw` (firm and flexible, by
+    /// substation) with firm part `firm_mw` breaks by more than a micro-MW per MW of limit,
+    /// most broken first (ties in catalogue order).
+    pub fn violated(
+        &self,
+        network: &Network,
+        map: &Map,
+        load_mw: &[f64],
+        firm_mw: &[f64],
+        active: &BTreeSet<RowKey>,
+    ) -> Vec<FlowRow> {
+        let flows = Flows::new(network, map, load_mw, firm_mw);
+        let mut broken: Vec<(f64, usize)> = (self.reachable.iter().enumerate())
+            .filter(|(_, r)| !active.contains(&r.key()))
+            .filter_map(|(i, r)| {
+                let excess = r.excess_mw(flows.post_mw(r, network));
+                (excess > 1e-6 * (1.0 + r.limit_mw)).then_some((excess, i))
+            })
+            .collect();
+        broken.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        broken.into_iter().map(|(_, i)| self.reachable[i]).collect()
+    }
+}
+
+fn row(line: usize, outage: Option<usize>, pre_mw: f64, limit_mw: f64) -> FlowRow {
+    let (lo_mw, hi_mw) = do_no_harm(pre_mw, limit_mw);
+    FlowRow {
+        line,
+        outage,
+        pre_mw,
+        limit_mw,
+        lo_mw,
+        hi_mw,
+    }
+}
+
+/// Whether some plan within `bounds` takes the row's flow outside its interval.
+fn can_bind(row: &FlowRow, network: &Network, loaded: &[usize], bounds: &LoadBounds) -> bool {
+    let max_of = |b: usize| match row.outage {
+        None => bounds.max_load_mw[b],
+        Some(_) => bounds.max_firm_mw[b],
+    };
+    let terms: Vec<(f64, f64)> = (loaded.iter())
+        .map(|&b| (row.coefficient(network, b), max_of(b)))
+        .filter(|&(c, _)| c != 0.0)
+        .collect();
+    let up = reach_mw(terms.clone(), bounds.total_max_mw);
+    let down = reach_mw(
+        terms.into_iter().map(|(c, m)| (-c, m)).collect(),
+        bounds.total_max_mw,
+    );
+    row.pre_mw + up > row.hi_mw - REACH_MARGIN_MW || row.pre_mw - down < row.lo_mw + REACH_MARGIN_MW
+}
+
+/// Line flows with a plan's new load: normal (all of it) and the firm part's (for outages).
+pub struct Flows {
+    /// `base + Σ_b D·L_b`, by line.
+    pub normal_mw: Vec<f64>,
+    /// `base + Σ_b D·F_b`, by line: the flows an outage starts from.
+    pub firm_mw: Vec<f64>,
+}
+
+impl Flows {
+    pub fn new(network: &Network, map: &Map, load_mw: &[f64], firm_mw: &[f64]) -> Flows {
+        let with = |change: Vec<f64>| -> Vec<f64> {
+            (map.lines.iter().zip(change))
+                .map(|(line, c)| line.base_flow_mw + c)
+                .collect()
+        };
+        Flows {
+            normal_mw: with(network.flow_change_mw(load_mw)),
+            firm_mw: with(network.flow_change_mw(firm_mw)),
+        }
+    }
+
+    /// The row's flow with the plan, MW.
+    pub fn post_mw(&self, row: &FlowRow, network: &Network) -> f64 {
+        match row.outage {
+            None => self.normal_mw[row.line],
+            Some(k) => self.firm_mw[row.line] + network.lodf(row.line, k) * self.firm_mw[k],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{do_no_harm, reach_mw};
+
+    #[test]
+    fn do_no_harm_keeps_a_broken_limit_from_getting_worse() {
+        assert_eq!(do_no_harm(50.0, 100.0), (-100.0, 100.0));
+        assert_eq!(do_no_harm(120.0, 100.0), (-100.0, 120.0));
+        assert_eq!(do_no_harm(-130.0, 100.0), (-130.0, 100.0));
+    }
+
+    #[test]
+    fn reach_fills_the_largest_coefficients_first_within_the_total() {
+        // Box alone: 0.5·100 + 0.2·100 = 70; total 120: 0.5·100 + 0.2·20 = 54.
+        let terms = vec![(0.2, 100.0), (-0.4, 50.0), (0.5, 100.0)];
+        assert!((reach_mw(terms.clone(), 1000.0) - 70.0).abs() < 1e-12);
+        assert!((reach_mw(terms, 120.0) - 54.0).abs() < 1e-12);
+    }
+}
