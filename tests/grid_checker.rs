@@ -395,8 +395,13 @@ fn lines_a_secure_plan_passes_with_its_files() {
         json!({"status": "optimal", "counts": {"lines": 4, "contingencies": 2},
                "radial_lines": ["AB"], "preexisting_violations": 1}),
     );
+    let mut doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("lines.geojson")).unwrap()).unwrap();
+    doc["features"][2]["properties"]["preexisting_violation"] = json!(true);
+    write(&out.join("lines.geojson"), &doc);
     let faults = check_grid(&map, &scenario, &out);
     for needle in [
+        "lines.geojson AC: preexisting_violation true, but without the plan it is within",
         "lines.geojson AB: worst_outage BC loads it to 0.0000, less than",
         "lines.geojson BC: flow_mw 31",
         "lines.geojson AC: worst_outage is null",

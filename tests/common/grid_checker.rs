@@ -816,6 +816,27 @@ fn lines_output_faults(
                 faults.push(format!("{label}: {key} {got} != recomputed {want:.6}"));
             }
         }
+        // The crate's mark of a pre-existing violation, where written: true for a line over its
+        // normal limit without the plan; true only for a line over a limit (normal, or
+        // emergency after some outage) without the plan.
+        if let Some(marked) = p.get("preexisting_violation").and_then(Value::as_bool) {
+            let normal = l.base_flow_mw.abs() > scenario.max_line_loading * l.rating_mw + flows.tol;
+            let outage = flows.outages[i]
+                .iter()
+                .any(|r| r.1.abs() > l.emergency_rating_mw + flows.tol);
+            if (normal && !marked) || (marked && !normal && !outage) {
+                faults.push(format!(
+                    "{label}: preexisting_violation {marked}, but without the plan it is {} its \
+                     normal limit{}",
+                    if normal { "over" } else { "within" },
+                    if outage {
+                        " and over its emergency rating after an outage"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+        }
         // The worst outage for this line.
         let rows = &flows.outages[i];
         let loading = |post: f64| post.abs() / l.emergency_rating_mw;
