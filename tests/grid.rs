@@ -527,3 +527,60 @@ fn e_n1_refuses_a_cheap_second_feed_without_emergency_room() {
     assert_usd(run.objective(), one_site_usd(3.0));
     assert_eq!(run.sites_and_feeds(), pairs(&[("P", "S1"), ("P", "S2")]));
 }
+
+// ---------------------------------------------------------------------------------------------
+// A real network.
+
+/// Jeonbuk as its recipe imports it (PyPSA-KR's network: lines, transformers and tie points
+/// with supply shares), its shipped 300 MW scenario with N-1 feeds: the optimum passes both
+/// checkers, lines and substation outages alike.
+#[test]
+fn jeonbuk_with_n1_feeds_is_secure_on_its_real_network() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let map = dir.path().join("map");
+    let output = gridsite(&[
+        "import".as_ref(),
+        root.join("maps/jeonbuk/recipe.toml").as_os_str(),
+        "--out".as_ref(),
+        map.as_os_str(),
+    ]);
+    assert!(output.status.success(), "{}", describe(&output));
+    let text = std::fs::read_to_string(root.join("scenarios/jeonbuk-300mw.toml")).unwrap();
+    let mut doc: toml::Table = text.parse().unwrap();
+    doc.insert("map".into(), map.to_str().unwrap().into());
+    let site = doc
+        .entry("site")
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    site.as_table_mut()
+        .unwrap()
+        .insert("min_feeds".into(), 2.into());
+    let scenario = dir.path().join("jeonbuk-n1.toml");
+    std::fs::write(&scenario, toml::to_string(&doc).unwrap()).unwrap();
+    let run = optimize(&map, &scenario);
+    assert_eq!(run.summary["status"], "optimal", "{}", run.summary);
+    assert!(run.summary["counts"]["lines"].as_u64().unwrap() > 0);
+    assert!(run.summary["counts"]["contingencies"].as_u64().unwrap() > 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The checker on any output folder.
+
+/// `GRIDSITE_CHECK_SCENARIO=… GRIDSITE_CHECK_OUT=… cargo test --release --test grid --
+/// --ignored any_output_folder`: the grid checker on an output folder of `gridsite optimize`
+/// (for real maps, whose runs take too long for every test run).
+#[test]
+#[ignore = "needs GRIDSITE_CHECK_SCENARIO and GRIDSITE_CHECK_OUT"]
+fn any_output_folder() {
+    let scenario = PathBuf::from(std::env::var("GRIDSITE_CHECK_SCENARIO").unwrap());
+    let out = PathBuf::from(std::env::var("GRIDSITE_CHECK_OUT").unwrap());
+    let started = std::time::Instant::now();
+    let faults = grid_checker::check_grid_for(&scenario, &out);
+    eprintln!("checked in {:.1} s", started.elapsed().as_secs_f64());
+    assert!(
+        faults.is_empty(),
+        "{} faults:\n  {}",
+        faults.len(),
+        faults.join("\n  ")
+    );
+}
