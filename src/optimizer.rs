@@ -86,6 +86,10 @@ pub struct SearchReport {
     /// (added as plans failed them; see [`crate::model::outages`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outages_held: Option<usize>,
+    /// Feed options to substations that can give a site nothing, left out (see
+    /// [`drop_idle_feeds`]).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub idle_feed_options: usize,
     /// Line rows, on maps with lines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line_rows: Option<LineRowsReport>,
@@ -214,7 +218,8 @@ impl<'a> Search<'a, '_> {
             candidates,
             ..
         } = *self.region;
-        let candidates = user_reductions(candidates, scenario, map);
+        let mut candidates = user_reductions(candidates, scenario, map);
+        self.report.idle_feed_options = drop_idle_feeds(scenario, map, &mut candidates);
         self.prepare_line_rows(&candidates);
         let bounds = Bounds::new(scenario, map, &candidates);
         let buildable = self.buildable(&candidates, &bounds);
@@ -230,6 +235,12 @@ impl<'a> Search<'a, '_> {
         let mut incumbent: Option<Incumbent> = None;
         let mut size = FIRST_CORE;
         let mut first = true;
+        // The first core offers each candidate only its nearest feed options. On a map with
+        // line rows the next cores double that (a line limit can make far feeds the only
+        // ones allowed); otherwise every later program offers them all.
+        let mut feed_limit = Some(first_core_feeds(scenario));
+        let grow_feeds = !self.rows.reachable.is_empty();
+        let most_options = candidates.iter().map(|c| c.feeds.len()).max().unwrap_or(0);
         // Set once a core ran out of its budget: from then on each program gets all the time
         // left, and the first that runs out of it ends the search with the best plan found.
         let mut final_try = false;
@@ -238,10 +249,9 @@ impl<'a> Search<'a, '_> {
             let core = core_of(scenario, &candidates, &bounds, &survivors, size, forced);
             // The first core offers each candidate only its nearest feed options: a plan
             // found on fewer options is still a plan of the whole program, and comes sooner.
-            let mask = if first {
-                limit_feeds(&feeds, first_core_feeds(scenario))
-            } else {
-                feeds.clone()
+            let mask = match feed_limit {
+                Some(limit) if !final_try => limit_feeds(&feeds, limit),
+                _ => feeds.clone(),
             };
             let covers_all =
                 |survivors: &[usize], feeds: &[Vec<bool>]| covers(&core, &mask, survivors, feeds);
@@ -309,6 +319,10 @@ impl<'a> Search<'a, '_> {
             final_try |= !proven;
             first = false;
             size *= CORE_GROWTH;
+            feed_limit = feed_limit
+                .filter(|_| grow_feeds)
+                .map(|limit| limit * 2)
+                .filter(|&limit| limit < most_options);
         }
     }
 
@@ -668,6 +682,41 @@ impl Incumbent {
             plan,
         }
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// Leaves out the feed options whose substation can give a site nothing — no firm MW even
+/// with its upgrade, and no flexible MW (none there, or `flexible_share = 0`) — where
+/// `min_feeds ≤ 1` and `min_site_mw > 0`; gives how many. (Network-only substations of an
+/// imported network are such: a tie point or a bus with no headroom.)
+///
+/// Why the optimum is kept: such a feed carries 0 MW in every plan (its firm and flexible
+/// columns are bounded by those capacities). In a plan that uses it, the built site carries
+/// `s_p ≥ min_site_mw > 0` MW, so some other feed of the site carries MW; dropping the idle
+/// feed leaves at least that one, so `Σ_b feed_pb ≥ 1 ≥ min_feeds` still holds, and it changes
+/// no flow, no substation or line row (it carried nothing) and no other rule, while the cost
+/// falls by `feed_usd_per_km·km ≥ 0`. So some optimal plan uses no idle feed, and the program
+/// without them has the same optimum. With `min_feeds ≥ 2` a feed may be needed for its count
+/// alone, and none is dropped.
+fn drop_idle_feeds(scenario: &Scenario, map: &Map, candidates: &mut [Candidate]) -> usize {
+    if scenario.site.min_feeds > 1 || scenario.target.min_site_mw <= 0.0 {
+        return 0;
+    }
+    let flexible = scenario.grid.flexible_share > 0.0;
+    let idle = |b: usize| {
+        let s = &map.substations[b];
+        crate::costs::available_mw(scenario, s, true) <= 0.0 && (!flexible || s.flexible_mw <= 0.0)
+    };
+    let mut dropped = 0;
+    for c in candidates.iter_mut() {
+        let before = c.feeds.len();
+        c.feeds.retain(|f| !idle(f.substation));
+        dropped += before - c.feeds.len();
+    }
+    dropped
 }
 
 /// Whether a program over `core` with the feed options `mask` holds every candidate in
