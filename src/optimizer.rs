@@ -110,6 +110,9 @@ pub struct LineRowsReport {
     pub reachable: usize,
     pub held: usize,
     pub rounds: usize,
+    /// Substations some candidate reaches where the rows allow no new load at all.
+    #[serde(default)]
+    pub closed_substations: usize,
 }
 
 /// Seconds from the start of the search (the solve stage) to its milestones.
@@ -189,6 +192,9 @@ struct Search<'a, 'p> {
     active_keys: BTreeSet<RowKey>,
     /// With `min_feeds ≥ 2`: the substations whose outage block the programs hold.
     outages: BTreeSet<usize>,
+    /// On maps with line rows: by substation, the most new load any plan can put there (the
+    /// rows' implied bounds).
+    load_caps_mw: Option<Vec<f64>>,
 }
 
 /// Finds the contract's optimum (within `solver.mip_gap`) within `solver.time_limit_s`.
@@ -206,6 +212,7 @@ pub fn optimize(
         active: Vec::new(),
         active_keys: BTreeSet::new(),
         outages: BTreeSet::new(),
+        load_caps_mw: None,
     };
     search.run()
 }
@@ -219,9 +226,10 @@ impl<'a> Search<'a, '_> {
             ..
         } = *self.region;
         let mut candidates = user_reductions(candidates, scenario, map);
-        self.report.idle_feed_options = drop_idle_feeds(scenario, map, &mut candidates);
         self.prepare_line_rows(&candidates);
-        let bounds = Bounds::new(scenario, map, &candidates);
+        let caps = self.load_caps_mw.as_deref();
+        self.report.idle_feed_options = drop_idle_feeds(scenario, map, caps, &mut candidates);
+        let bounds = Bounds::with_load_caps(scenario, map, &candidates, caps);
         let buildable = self.buildable(&candidates, &bounds);
         if buildable.is_empty() {
             return Ok(self.nothing_buildable());
@@ -235,12 +243,6 @@ impl<'a> Search<'a, '_> {
         let mut incumbent: Option<Incumbent> = None;
         let mut size = FIRST_CORE;
         let mut first = true;
-        // The first core offers each candidate only its nearest feed options. On a map with
-        // line rows the next cores double that (a line limit can make far feeds the only
-        // ones allowed); otherwise every later program offers them all.
-        let mut feed_limit = Some(first_core_feeds(scenario));
-        let grow_feeds = !self.rows.reachable.is_empty();
-        let most_options = candidates.iter().map(|c| c.feeds.len()).max().unwrap_or(0);
         // Set once a core ran out of its budget: from then on each program gets all the time
         // left, and the first that runs out of it ends the search with the best plan found.
         let mut final_try = false;
@@ -249,9 +251,10 @@ impl<'a> Search<'a, '_> {
             let core = core_of(scenario, &candidates, &bounds, &survivors, size, forced);
             // The first core offers each candidate only its nearest feed options: a plan
             // found on fewer options is still a plan of the whole program, and comes sooner.
-            let mask = match feed_limit {
-                Some(limit) if !final_try => limit_feeds(&feeds, limit),
-                _ => feeds.clone(),
+            let mask = if first {
+                limit_feeds(&feeds, first_core_feeds(scenario))
+            } else {
+                feeds.clone()
             };
             let covers_all =
                 |survivors: &[usize], feeds: &[Vec<bool>]| covers(&core, &mask, survivors, feeds);
@@ -319,10 +322,6 @@ impl<'a> Search<'a, '_> {
             final_try |= !proven;
             first = false;
             size *= CORE_GROWTH;
-            feed_limit = feed_limit
-                .filter(|_| grow_feeds)
-                .map(|limit| limit * 2)
-                .filter(|&limit| limit < most_options);
         }
     }
 
@@ -457,8 +456,10 @@ impl<'a> Search<'a, '_> {
         let reached: BTreeSet<usize> = (candidates.iter())
             .flat_map(|c| c.feeds.iter().map(|f| f.substation))
             .collect();
-        let bounds = LoadBounds::new(scenario, map, &reached);
+        let mut bounds = LoadBounds::new(scenario, map, &reached);
         self.rows = FlowRows::new(network, map, scenario, Some(&bounds));
+        let closed = bounds.tighten(&self.rows, network);
+        self.load_caps_mw = Some(bounds.max_load_mw);
         for row in self.rows.initial() {
             self.activate(row);
         }
@@ -467,6 +468,7 @@ impl<'a> Search<'a, '_> {
             reachable: self.rows.reachable.len(),
             held: self.active.len(),
             rounds: 0,
+            closed_substations: closed,
         });
     }
 
@@ -572,6 +574,7 @@ impl<'a> Search<'a, '_> {
         let mut input = ModelInput::with_candidates(scenario, map, network, index, subset);
         input.flow_rows = self.active.clone();
         input.outages = Some(self.outages.clone());
+        input.load_caps_mw = self.load_caps_mw.clone();
         let feed_options: usize = input.candidates.iter().map(|c| c.feeds.len()).sum();
         let rows_estimate =
             input.spacing_pairs.len() + 4 * input.candidates.len() + 3 * feed_options;
@@ -689,26 +692,34 @@ fn is_zero(n: &usize) -> bool {
 }
 
 /// Leaves out the feed options whose substation can give a site nothing — no firm MW even
-/// with its upgrade, and no flexible MW (none there, or `flexible_share = 0`) — where
-/// `min_feeds ≤ 1` and `min_site_mw > 0`; gives how many. (Network-only substations of an
-/// imported network are such: a tie point or a bus with no headroom.)
+/// with its upgrade, and no flexible MW (none there, or `flexible_share = 0`), or no new load
+/// at all by the line rows' implied bounds (`load_caps_mw`) — where `min_feeds ≤ 1` and
+/// `min_site_mw > 0`; gives how many. (Network-only substations of an imported network are
+/// such: a tie point or a bus with no headroom.)
 ///
 /// Why the optimum is kept: such a feed carries 0 MW in every plan (its firm and flexible
-/// columns are bounded by those capacities). In a plan that uses it, the built site carries
+/// columns are bounded by those capacities, or the line rows allow its substation no load). In a plan that uses it, the built site carries
 /// `s_p ≥ min_site_mw > 0` MW, so some other feed of the site carries MW; dropping the idle
 /// feed leaves at least that one, so `Σ_b feed_pb ≥ 1 ≥ min_feeds` still holds, and it changes
 /// no flow, no substation or line row (it carried nothing) and no other rule, while the cost
 /// falls by `feed_usd_per_km·km ≥ 0`. So some optimal plan uses no idle feed, and the program
 /// without them has the same optimum. With `min_feeds ≥ 2` a feed may be needed for its count
 /// alone, and none is dropped.
-fn drop_idle_feeds(scenario: &Scenario, map: &Map, candidates: &mut [Candidate]) -> usize {
+fn drop_idle_feeds(
+    scenario: &Scenario,
+    map: &Map,
+    load_caps_mw: Option<&[f64]>,
+    candidates: &mut [Candidate],
+) -> usize {
     if scenario.site.min_feeds > 1 || scenario.target.min_site_mw <= 0.0 {
         return 0;
     }
     let flexible = scenario.grid.flexible_share > 0.0;
     let idle = |b: usize| {
         let s = &map.substations[b];
-        crate::costs::available_mw(scenario, s, true) <= 0.0 && (!flexible || s.flexible_mw <= 0.0)
+        let no_capacity = crate::costs::available_mw(scenario, s, true) <= 0.0
+            && (!flexible || s.flexible_mw <= 0.0);
+        no_capacity || load_caps_mw.is_some_and(|caps| caps[b] <= 0.0)
     };
     let mut dropped = 0;
     for c in candidates.iter_mut() {

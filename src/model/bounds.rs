@@ -96,6 +96,18 @@ const TIE_TOLERANCE: f64 = 1e-9;
 impl Bounds {
     /// Computes every bound; `O(candidates · max_sites · modules)`.
     pub fn new(scenario: &Scenario, map: &Map, candidates: &[Candidate]) -> Bounds {
+        Self::with_load_caps(scenario, map, candidates, None)
+    }
+
+    /// The bounds where each substation's new load is also at most `load_caps_mw[b]` in every
+    /// plan (bounds the line rows imply, [`super::security::LoadBounds::tighten`]): a feed from
+    /// b carries no more, so `mw_p` stays a bound on every plan's site.
+    pub fn with_load_caps(
+        scenario: &Scenario,
+        map: &Map,
+        candidates: &[Candidate],
+        load_caps_mw: Option<&[f64]>,
+    ) -> Bounds {
         let target = &scenario.target;
         let module_mw = target.module_mw;
         let modules_needed = modules_for(target.total_mw, module_mw);
@@ -105,7 +117,7 @@ impl Bounds {
                 let own_usd = build_usd(scenario, map, c) + cheapest_feeds_usd(scenario, c);
                 SiteBound {
                     own_usd,
-                    mw: site_mw_bound(scenario, map, c),
+                    mw: site_mw_bound(scenario, map, c, load_caps_mw),
                     plan_usd: f64::INFINITY,
                     feed_plan_usd: Vec::new(),
                 }
@@ -215,10 +227,16 @@ pub fn feed_capacity_mw(scenario: &Scenario, map: &Map, substation: usize) -> f6
 
 /// `mw_p`: the module multiple at or below the site's size cap, its community's cap and what
 /// its `max_feeds` largest feed options can carry together.
-fn site_mw_bound(scenario: &Scenario, map: &Map, c: &Candidate) -> f64 {
+fn site_mw_bound(
+    scenario: &Scenario,
+    map: &Map,
+    c: &Candidate,
+    load_caps_mw: Option<&[f64]>,
+) -> f64 {
     let target = &scenario.target;
+    let cap = |b: usize| load_caps_mw.map_or(f64::INFINITY, |caps| caps[b]);
     let mut capacities: Vec<f64> = (c.feeds.iter())
-        .map(|f| feed_capacity_mw(scenario, map, f.substation))
+        .map(|f| feed_capacity_mw(scenario, map, f.substation).min(cap(f.substation)))
         .collect();
     capacities.sort_by(|a, b| b.total_cmp(a));
     let feeds_mw: f64 = capacities

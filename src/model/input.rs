@@ -28,6 +28,10 @@ pub struct ModelInput<'a> {
     /// With `min_feeds ≥ 2`: the substations whose outage block the program holds (see
     /// [`super::outages`]); None for every one, as the contract writes the program.
     pub outages: Option<std::collections::BTreeSet<usize>>,
+    /// By substation, the most new load any plan can put there by the line rows' implied
+    /// bounds ([`super::security::LoadBounds::tighten`]); None: only the substation's own
+    /// capacity bounds it.
+    pub load_caps_mw: Option<Vec<f64>>,
 }
 
 /// Up to this many candidate pairs (8,192 candidates; about half a second), spacing pairs are
@@ -135,6 +139,7 @@ impl<'a> ModelInput<'a> {
             network,
             flow_rows: Vec::new(),
             outages: None,
+            load_caps_mw: None,
         }
     }
 

@@ -210,8 +210,14 @@ impl SitingModel {
                         }
                         Relaxation::Diagnose => c.max_mw,
                     };
+                    // Exact: the line rows allow no more at this substation in any plan.
+                    let load_cap_mw = (input.load_caps_mw.as_ref())
+                        .map_or(f64::INFINITY, |caps| caps[reach.substation]);
+                    let firm_cap_mw = firm_cap_mw.min(load_cap_mw);
                     let firm = self.add(variable().min(0.0).max(c.max_mw.min(firm_cap_mw)));
-                    let flex_cap_mw = substation.flexible_mw.min(flexible_share * c.max_mw);
+                    let flex_cap_mw = (substation.flexible_mw)
+                        .min(flexible_share * c.max_mw)
+                        .min(load_cap_mw);
                     let flex =
                         (flex_cap_mw > 0.0).then(|| self.add(variable().min(0.0).max(flex_cap_mw)));
                     // Exact: no feed carries more than its site's size or its substation's capacity.

@@ -53,6 +53,10 @@ pub struct FlowRow {
     pub hi_mw: f64,
 }
 
+/// MW of flow per MW of new load below which a row's coefficient is taken as 0 (a thousand
+/// MW of new load would move the line by a micro-MW).
+pub const ZERO_FACTOR: f64 = 1e-9;
+
 /// A row's key: `(line, outage)`.
 pub type RowKey = (usize, Option<usize>);
 
@@ -68,12 +72,16 @@ impl FlowRow {
 
     /// The row's coefficient on substation b's new load (all of it for a normal row, its firm
     /// part after an outage).
+    ///
+    /// A coefficient below [`ZERO_FACTOR`] in size is 0: what is left of an exact 0 after the
+    /// factorisation's rounding, not a flow.
     pub fn coefficient(&self, network: &Network, b: usize) -> f64 {
         let d = network.load_factor(b, self.line);
-        match self.outage {
+        let c = match self.outage {
             None => d,
             Some(k) => d + network.lodf(self.line, k) * network.load_factor(b, k),
-        }
+        };
+        if c.abs() < ZERO_FACTOR { 0.0 } else { c }
     }
 
     /// How far `post_mw` lies outside the row's interval, MW (0 within it).
@@ -123,6 +131,67 @@ impl LoadBounds {
             max_firm_mw,
             total_max_mw: t.max_sites as f64 * t.max_site_mw,
         }
+    }
+}
+
+/// Passes of [`LoadBounds::tighten`] at most (each pass uses the bounds the last one left).
+const TIGHTEN_PASSES: usize = 4;
+
+impl LoadBounds {
+    /// Tightens the bounds with every reachable row; gives how many substations can then take
+    /// no new load at all.
+    ///
+    /// Why the bounds stay valid: a row `Σ_b c_b·X_b ≤ r` (`r = hi − pre`, or the same for the
+    /// other side with `−c`) holds in every plan, and every other term is at least
+    /// `c_j·max_j` where `c_j < 0` (and at least 0 where `c_j ≥ 0`), so for `c_b > 0`:
+    /// `X_b ≤ (r + Σ_{j≠b, c_j<0} |c_j|·max_j) / c_b`. `X` is the firm load after an outage
+    /// and all of it in normal operation, so a normal row bounds `L_b` (and `F_b ≤ L_b`), an
+    /// outage row `F_b`; flexible load adds at most its own bound to the firm part's. Every
+    /// plan keeps within the new bounds, so a program with them has the same plans, and the
+    /// rows no plan can reach with the looser bounds stay unreachable.
+    pub fn tighten(&mut self, rows: &FlowRows, network: &Network) -> usize {
+        let loaded: Vec<usize> = (0..self.max_load_mw.len())
+            .filter(|&b| self.max_load_mw[b] > 0.0 && network.moves_flows(b))
+            .collect();
+        let flexible_mw: Vec<f64> = (0..self.max_load_mw.len())
+            .map(|b| (self.max_load_mw[b] - self.max_firm_mw[b]).max(0.0))
+            .collect();
+        for _ in 0..TIGHTEN_PASSES {
+            let mut changed = false;
+            for row in &rows.reachable {
+                let firm_only = row.outage.is_some();
+                let terms: Vec<(usize, f64)> = (loaded.iter())
+                    .map(|&b| (b, row.coefficient(network, b)))
+                    .filter(|&(_, c)| c != 0.0)
+                    .collect();
+                for (sign, room) in [(1.0, row.hi_mw - row.pre_mw), (-1.0, row.pre_mw - row.lo_mw)] {
+                    let maxima = if firm_only {
+                        &mut self.max_firm_mw
+                    } else {
+                        &mut self.max_load_mw
+                    };
+                    let relief: f64 = (terms.iter())
+                        .filter(|&&(_, c)| sign * c < 0.0)
+                        .map(|&(b, c)| -sign * c * maxima[b])
+                        .sum();
+                    for &(b, c) in terms.iter().filter(|&&(_, c)| sign * c > 0.0) {
+                        let bound = ((room + relief) / (sign * c)).max(0.0);
+                        if bound < maxima[b] - 1e-9 * (1.0 + maxima[b]) {
+                            changed = true;
+                            maxima[b] = bound;
+                        }
+                    }
+                }
+            }
+            for &b in &loaded {
+                self.max_firm_mw[b] = self.max_firm_mw[b].min(self.max_load_mw[b]);
+                self.max_load_mw[b] = self.max_load_mw[b].min(self.max_firm_mw[b] + flexible_mw[b]);
+            }
+            if !changed {
+                break;
+            }
+        }
+        loaded.iter().filter(|&&b| self.max_load_mw[b] <= 0.0).count()
     }
 }
 
@@ -220,10 +289,12 @@ impl FlowRows {
         rows
     }
 
-    /// The reachable normal rows: the rows a program starts with.
+    /// The rows a program starts with: the reachable normal rows, and the reachable rows
+    /// already broken without new load (their room is 0 on one side, so almost any plan near
+    /// them breaks them).
     pub fn initial(&self) -> Vec<FlowRow> {
         (self.reachable.iter())
-            .filter(|r| r.outage.is_none())
+            .filter(|r| r.outage.is_none() || r.preexisting())
             .copied()
             .collect()
     }
