@@ -164,7 +164,10 @@ impl LoadBounds {
                     .map(|&b| (b, row.coefficient(network, b)))
                     .filter(|&(_, c)| c != 0.0)
                     .collect();
-                for (sign, room) in [(1.0, row.hi_mw - row.pre_mw), (-1.0, row.pre_mw - row.lo_mw)] {
+                for (sign, room) in [
+                    (1.0, row.hi_mw - row.pre_mw),
+                    (-1.0, row.pre_mw - row.lo_mw),
+                ] {
                     let maxima = if firm_only {
                         &mut self.max_firm_mw
                     } else {
@@ -191,7 +194,10 @@ impl LoadBounds {
                 break;
             }
         }
-        loaded.iter().filter(|&&b| self.max_load_mw[b] <= 0.0).count()
+        loaded
+            .iter()
+            .filter(|&&b| self.max_load_mw[b] <= 0.0)
+            .count()
     }
 }
 

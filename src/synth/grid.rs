@@ -39,9 +39,10 @@
 //!   edge, then each next the one farthest from those chosen. Shares are
 //!   proportional to their kV, in whole hundredths, summing to exactly 1.
 //! - **Today's flow**: each substation serves an existing load of
-//!   `f · headroom_mw`, `f` uniform in [0.4, 0.7) from the lines stream; the
-//!   supply substations inject the total in proportion to their shares, and
-//!   `base_flow_mw` is the DC power flow of that
+//!   `f · headroom_mw`, `f` uniform in [0.4, 0.7) from the lines stream; each
+//!   area (a backbone substation and the spurs hanging from it) is balanced by
+//!   generation at its backbone substation, so spurs carry the load beyond them
+//!   and the backbone carries none today; `base_flow_mw` is the DC power flow of that
 //!   ([`crate::network::dc_flows_mw`], on the rounded `x_pu`, so the file is
 //!   consistent with itself).
 
@@ -116,6 +117,10 @@ pub(super) struct Grid {
     pub(super) lines: Vec<Line>,
     /// Per substation, its share of new load (> 0 only at supply substations; sums to 1).
     pub(super) supply_share: Vec<f64>,
+    /// `(parent, child)` of every spur: the areas today's flows balance (the base-flow test
+    /// rebuilds today's injections from them).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(super) spurs: Vec<(usize, usize)>,
 }
 
 type Entry = GeomWithData<[f64; 2], usize>;
@@ -331,23 +336,31 @@ pub(super) fn line_draws(layout: &Layout, n: usize) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// Per substation, today's net injection in MW: the supply substations' shares of the whole
-/// existing load, minus each substation's own existing load.
+/// Per substation, today's net injection in MW: each area — a backbone substation and the
+/// spurs that hang from it — is balanced by generation at its backbone substation, so every
+/// substation withdraws its own existing load and each backbone substation injects its area's
+/// total. (Supplying a whole region's existing load from its 2–4 supply points would overload a
+/// county's backbone many times over before any new load; those points supply new load.)
 pub(super) fn today_injection_mw(
     subs: &[Drawn],
     draws: &[(f64, f64)],
-    supply_share: &[f64],
+    spurs: &[(usize, usize)],
 ) -> Vec<f64> {
     let existing_mw: Vec<f64> = subs
         .iter()
         .zip(draws)
         .map(|(s, d)| d.0 * s.headroom_mw)
         .collect();
-    let total_mw: f64 = existing_mw.iter().sum();
-    existing_mw
-        .iter()
-        .zip(supply_share)
-        .map(|(load, share)| share * total_mw - load)
+    let mut area_mw = existing_mw.clone();
+    let mut order: Vec<(usize, usize)> = spurs.to_vec();
+    order.sort_by_key(|&(_, child)| (subs[child].class, child));
+    let mut on_backbone = vec![true; subs.len()];
+    for &(parent, child) in &order {
+        area_mw[parent] += area_mw[child];
+        on_backbone[child] = false;
+    }
+    (0..subs.len())
+        .map(|k| if on_backbone[k] { area_mw[k] } else { 0.0 } - existing_mw[k])
         .collect()
 }
 
@@ -380,7 +393,7 @@ pub(super) fn plan_grid(layout: &Layout, subs: &[Drawn]) -> Result<Grid, SynthEr
     }
     let supply_share = supply_shares(layout, subs, &backbone);
 
-    let injection_mw = today_injection_mw(subs, &draws, &supply_share);
+    let injection_mw = today_injection_mw(subs, &draws, &spurs);
     let buses = buses(layout, subs, &supply_share);
     let flows = base_flows_mw(subs, &buses, &lines, backbone_lines, &spurs, &injection_mw)?;
     for (l, flow) in lines.iter_mut().zip(flows) {
@@ -389,6 +402,7 @@ pub(super) fn plan_grid(layout: &Layout, subs: &[Drawn]) -> Result<Grid, SynthEr
     Ok(Grid {
         lines,
         supply_share,
+        spurs,
     })
 }
 

@@ -872,7 +872,7 @@ fn base_flows_are_the_dc_flow_of_the_whole_network() {
         let drawn = draw_substations(&layout, cfg.substations);
         let grid = plan_grid(&layout, &drawn).expect("grid");
         let draws = line_draws(&layout, drawn.len());
-        let injection_mw = today_injection_mw(&drawn, &draws, &grid.supply_share);
+        let injection_mw = today_injection_mw(&drawn, &draws, &grid.spurs);
         let total: f64 = injection_mw.iter().map(|i| i.abs()).sum();
         assert!(injection_mw.iter().sum::<f64>().abs() < 1e-9 * total);
         let all = buses(&layout, &drawn, &grid.supply_share);
