@@ -263,7 +263,7 @@ fn random_instance(rng: &mut Rng, name: &str) -> Instance {
         grid_keys += &format!(
             "max_line_loading = {}\nline_contingencies = {}\n",
             rng.pick(&[0.8, 1.0, 1.0]),
-            rng.chance(0.6)
+            rng.chance(0.75)
         );
     }
     let scenario = format!(
@@ -341,7 +341,9 @@ fn random_network(rng: &mut Rng, layers: &mut Layers, points: &[[f64; 2]]) {
         order.pop();
     }
     let mut ends: Vec<(usize, usize)> = order.windows(2).map(|w| (w[0], w[1])).collect();
-    for _ in 0..rng.int(0, 2) {
+    let at_least = usize::from(rng.chance(0.7));
+    let extra = rng.int(at_least, 2);
+    for _ in 0..extra {
         let a = rng.int(0, order.len() - 1);
         let b = (a + rng.int(1, order.len() - 1)) % order.len();
         ends.push((order[a], order[b]));
@@ -666,6 +668,7 @@ impl Grid {
         s: &grid_checker::GridScenario,
         n1: bool,
         lines: bool,
+        contingencies: bool,
     ) -> Grid {
         let n = map.substations.len();
         let emergency_mw = map
@@ -765,7 +768,7 @@ impl Grid {
                 limit,
             });
         }
-        if s.line_contingencies {
+        if s.line_contingencies && contingencies {
             for (k, lk) in ls.iter().enumerate() {
                 let without = components(n, &ends, Some(k));
                 if without[lk.from] != without[lk.to] {
@@ -1305,6 +1308,7 @@ fn optimum_equals_exhaustive_enumeration_on_random_instances() {
     // "priced": the optimum is a plan either way and costs more with the rows.
     let (mut n1_instances, mut line_instances, mut n1_binding, mut lines_binding) = (0, 0, 0, 0);
     let (mut n1_priced, mut lines_priced) = (0, 0);
+    let (mut outage_instances, mut outages_binding) = (0, 0);
     let (mut enumeration_s, mut optimizer_s) = (0.0, 0.0);
     let (mut grid_checked, mut most_rows) = (0, 0);
     let mut disagreements: Vec<String> = Vec::new();
@@ -1322,7 +1326,7 @@ fn optimum_equals_exhaustive_enumeration_on_random_instances() {
         let map = Map::load(&scenario.map);
         let grid_map = grid_checker::GridMap::load(&scenario.map);
         let grid_scenario = grid_checker::GridScenario::load(&scenario_path);
-        let grid = Grid::new(&grid_map, &grid_scenario, true, true);
+        let grid = Grid::new(&grid_map, &grid_scenario, true, true, true);
         if borderline(&map, &scenario) || grid.borderline() {
             assert!(only_seed.is_none(), "seed {seed:#x} is borderline");
             skipped += 1;
@@ -1342,7 +1346,7 @@ fn optimum_equals_exhaustive_enumeration_on_random_instances() {
             let without_lines = if !has_lines {
                 expected
             } else if has_n1 {
-                let n1_only = Grid::new(&grid_map, &grid_scenario, true, false);
+                let n1_only = Grid::new(&grid_map, &grid_scenario, true, false, false);
                 brute_force(&map, &scenario, &cands, Some(&n1_only))
             } else {
                 without_grid
@@ -1352,6 +1356,15 @@ fn optimum_equals_exhaustive_enumeration_on_random_instances() {
             let expected = brute_force(&map, &scenario, &cands, None);
             (expected, expected, expected)
         };
+        // And without the outage rows (where there are some).
+        let without_outages = if grid.contingencies > 0 {
+            let normal_only = Grid::new(&grid_map, &grid_scenario, true, true, false);
+            brute_force(&map, &scenario, &cands, Some(&normal_only))
+        } else {
+            expected
+        };
+        outage_instances += usize::from(grid.contingencies > 0);
+        outages_binding += usize::from(!same_optimum(expected, without_outages));
         enumeration_s += clock.elapsed().as_secs_f64();
         n1_instances += usize::from(has_n1);
         line_instances += usize::from(has_lines);
@@ -1476,7 +1489,8 @@ fn optimum_equals_exhaustive_enumeration_on_random_instances() {
          up to {most_candidates} candidates; optimal plans with {features:?}; \
          {n1_instances} with N-1 feeds (binding in {n1_binding}, {n1_priced} of them at a higher cost), \
          {line_instances} with lines (binding in {lines_binding}, {lines_priced} of them at a higher cost; \
-         up to {most_rows} line rows); {} split LPs; {grid_checked} plans through the grid checker",
+         up to {most_rows} line rows; {outage_instances} with line contingencies, their rows binding in \
+         {outages_binding}); {} split LPs; {grid_checked} plans through the grid checker",
         started.elapsed().as_secs_f64(),
         GRID_LPS.load(std::sync::atomic::Ordering::Relaxed),
     );
@@ -1503,6 +1517,10 @@ fn optimum_equals_exhaustive_enumeration_on_random_instances() {
     assert!(
         n1_priced >= few && n1_binding > n1_priced,
         "N-1 rows changed the optimum in only {n1_binding} instances ({n1_priced} at a higher cost)"
+    );
+    assert!(
+        outages_binding >= few,
+        "line outage rows changed the optimum in only {outages_binding} instances"
     );
     assert!(
         lines_priced >= few && lines_binding > lines_priced,
