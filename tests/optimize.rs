@@ -925,9 +925,11 @@ fn grid_least_flexible(
                 rows.push(constraint!(moved == firm[x][jk]));
             }
         }
-        for k in 0..n {
+        // Every pair k ≠ b of substations (k need not feed anything: then b's normal firm MW
+        // alone must fit its emergency capacity).
+        for (k, picked_up) in pickup.iter().enumerate() {
             for b in (0..n).filter(|&b| b != k && fed[b]) {
-                let carried = firm_at[b].clone() + pickup[k][b].clone();
+                let carried = firm_at[b].clone() + picked_up[b].clone();
                 rows.push(constraint!(carried <= grid.emergency_mw[b] + upgrade(b)));
             }
         }
