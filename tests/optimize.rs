@@ -4,6 +4,8 @@
 
 #[path = "common/cli.rs"]
 mod cli;
+#[path = "common/grid_checker.rs"]
+mod grid_checker;
 #[path = "common/plan_checker.rs"]
 mod plan_checker;
 #[path = "common/rng.rs"]
@@ -80,6 +82,8 @@ struct Layers {
     parcels: Vec<Value>,
     receptors: Vec<Value>,
     communities: Vec<Value>,
+    /// `lines.geojson`, written only when there are lines.
+    lines: Vec<Value>,
 }
 
 impl Layers {
@@ -94,6 +98,10 @@ impl Layers {
         ] {
             let text = serde_json::to_string_pretty(&collection(features.clone())).unwrap();
             std::fs::write(folder.join(format!("{name}.geojson")), text).unwrap();
+        }
+        if !self.lines.is_empty() {
+            let text = serde_json::to_string_pretty(&collection(self.lines.clone())).unwrap();
+            std::fs::write(folder.join("lines.geojson"), text).unwrap();
         }
     }
 }
@@ -200,6 +208,7 @@ fn random_instance(rng: &mut Rng, name: &str) -> Instance {
         ));
     }
     let n_subs = rng.int(2, 4);
+    let mut sub_points = Vec::new();
     for b in 0..n_subs {
         let mut props = json!({
             "id": format!("S{b}"), "voltage_kv": 230,
@@ -212,9 +221,14 @@ fn random_instance(rng: &mut Rng, name: &str) -> Instance {
             props["upgrade_usd"] = json!(rng.pick(&[5_000_000, 15_000_000, 30_000_000]));
         }
         let (lon, lat) = (rng.range(-100.15, -99.85), rng.range(-0.1, 0.1) + 40.0);
+        sub_points.push([r5(lon), r5(lat)]);
         layers
             .substations
             .push(feature(point(r5(lon), r5(lat)), props));
+    }
+    let with_lines = rng.chance(0.5);
+    if with_lines {
+        random_network(rng, &mut layers, &sub_points);
     }
     for k in 0..rng.int(1, 3) {
         let (lon, lat) = (rng.range(-100.15, -99.85), rng.range(39.9, 40.1));
@@ -239,8 +253,19 @@ fn random_instance(rng: &mut Rng, name: &str) -> Instance {
             ));
         }
     }
-    let min_feeds = rng.pick(&[1, 1, 2]);
+    let min_feeds = rng.pick(&[1, 2]);
     let flexible_share = rng.pick(&[0.0, 0.0, 0.25, 0.5]);
+    let mut grid_keys = format!(
+        "emergency_headroom_share = {}\n",
+        rng.pick(&[0.6, 0.8, 1.0, 1.0, 1.2])
+    );
+    if with_lines {
+        grid_keys += &format!(
+            "max_line_loading = {}\nline_contingencies = {}\n",
+            rng.pick(&[0.8, 1.0, 1.0]),
+            rng.chance(0.75)
+        );
+    }
     let scenario = format!(
         r#"name = "{name}"
 map = "map"
@@ -263,7 +288,7 @@ min_spacing_km = {spacing}
 [grid]
 max_headroom_share = {share}
 flexible_share = {flexible_share}
-
+{grid_keys}
 [community]
 max_share_per_community = {community_share}
 min_communities = {min_communities}
@@ -283,7 +308,7 @@ mip_gap = 0.0
         max_fiber = rng.pick(&[10.0, 20.0, 40.0]),
         max_feed = rng.pick(&[15.0, 25.0, 40.0]),
         max_feeds = if min_feeds == 2 {
-            2
+            rng.pick(&[2, 2, 3])
         } else {
             rng.pick(&[1, 2, 2])
         },
@@ -299,6 +324,54 @@ mip_gap = 0.0
         },
     );
     Instance { layers, scenario }
+}
+
+/// A random network over the substations (`points`, in order): a chain through all of them (or
+/// all but one, left outside the network) in random order plus up to two extra lines (parallel
+/// ones allowed), random reactances, ratings that bind sometimes, base flows some of them over
+/// their rating, optional emergency ratings; `supply_share` on one or two substations of the
+/// network.
+fn random_network(rng: &mut Rng, layers: &mut Layers, points: &[[f64; 2]]) {
+    let n = points.len();
+    let mut order: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        order.swap(i, rng.int(0, i));
+    }
+    if n >= 3 && rng.chance(0.25) {
+        order.pop();
+    }
+    let mut ends: Vec<(usize, usize)> = order.windows(2).map(|w| (w[0], w[1])).collect();
+    let at_least = usize::from(rng.chance(0.7));
+    let extra = rng.int(at_least, 2);
+    for _ in 0..extra {
+        let a = rng.int(0, order.len() - 1);
+        let b = (a + rng.int(1, order.len() - 1)) % order.len();
+        ends.push((order[a], order[b]));
+    }
+    for (i, &(a, b)) in ends.iter().enumerate() {
+        let rating: f64 = rng.pick(&[60.0, 100.0, 150.0, 250.0, 400.0]);
+        let base = if rng.chance(0.2) {
+            rating * rng.range(1.02, 1.3) * rng.pick(&[-1.0, 1.0])
+        } else {
+            rating * rng.range(-0.9, 0.9)
+        };
+        let mut props = json!({
+            "id": format!("L{i}"), "from": format!("S{a}"), "to": format!("S{b}"),
+            "x_pu": rng.pick(&[0.01, 0.02, 0.05, 0.1]),
+            "rating_mw": rating, "base_flow_mw": r5(base),
+        });
+        if rng.chance(0.4) {
+            props["emergency_rating_mw"] = json!(rating * rng.pick(&[1.1, 1.25]));
+        }
+        layers.lines.push(feature(
+            json!({"type": "LineString", "coordinates": [points[a], points[b]]}),
+            props,
+        ));
+    }
+    let supplies = rng.int(1, 2).min(order.len());
+    for &b in &order[..supplies] {
+        layers.substations[b]["properties"]["supply_share"] = json!(rng.pick(&[0.3, 0.5, 1.0]));
+    }
 }
 
 /// Whether any figure of the instance lies so close to a threshold that floating-point noise
@@ -522,6 +595,378 @@ fn least_flexible_mw(
     net.min_cost(source, sink, mw.iter().sum())
 }
 
+// ---------------------------------------------------------------------------------------------
+// Grid security for the enumeration, from the contract's text ("Grid security"): for a fixed
+// choice of sites, sizes, feed sets and upgrades, the firm/flexible split is a linear program.
+// Written here with good_lp and nalgebra, without the crate's network or model code.
+
+/// Number of linear programs the enumeration solved (for the report line).
+static GRID_LPS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// One line row in do-no-harm form: `lo ≤ constant + Σ_b coef_b·X_b ≤ hi`, where `X_b` is the
+/// new load at substation b (firm + flexible), or for an outage row its firm part only.
+#[derive(Debug, Clone)]
+struct LineRow {
+    firm_only: bool,
+    constant: f64,
+    coef: Vec<f64>,
+    lo: f64,
+    hi: f64,
+    /// The flow without new load and the limit (for the borderline test).
+    pre: f64,
+    limit: f64,
+}
+
+/// The grid rows of an instance.
+#[derive(Debug, Clone)]
+struct Grid {
+    /// N-1 feeds (min_feeds ≥ 2).
+    n1: bool,
+    /// `emergency_headroom_share·max(0, headroom − growth)`, each substation, no upgrade.
+    emergency_mw: Vec<f64>,
+    upgrade_mw: Vec<f64>,
+    rows: Vec<LineRow>,
+    contingencies: usize,
+}
+
+/// `|flow| ≤ limit` in do-no-harm form given the flow `pre` without new load: the interval the
+/// flow with it must lie in.
+fn do_no_harm(pre: f64, limit: f64) -> (f64, f64) {
+    if pre.abs() <= limit {
+        (-limit, limit)
+    } else if pre > limit {
+        (-limit, pre)
+    } else {
+        (pre, limit)
+    }
+}
+
+/// Connected components (a root per bus) of the buses 0..n joined by `ends`, line `skip` left
+/// out: union–find.
+fn components(n: usize, ends: &[(usize, usize)], skip: Option<usize>) -> Vec<usize> {
+    fn root(parent: &mut [usize], mut a: usize) -> usize {
+        while parent[a] != a {
+            parent[a] = parent[parent[a]];
+            a = parent[a];
+        }
+        a
+    }
+    let mut parent: Vec<usize> = (0..n).collect();
+    for (i, &(a, b)) in ends.iter().enumerate() {
+        if Some(i) != skip {
+            let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+            parent[ra] = rb;
+        }
+    }
+    (0..n).map(|a| root(&mut parent, a)).collect()
+}
+
+impl Grid {
+    /// The rows of the map and scenario; `n1` and `lines` switch the two parts on.
+    fn new(
+        map: &grid_checker::GridMap,
+        s: &grid_checker::GridScenario,
+        n1: bool,
+        lines: bool,
+        contingencies: bool,
+    ) -> Grid {
+        let n = map.substations.len();
+        let emergency_mw = map
+            .substations
+            .iter()
+            .map(|b| s.emergency_headroom_share * (b.headroom_mw - b.community_growth_mw).max(0.0))
+            .collect();
+        let upgrade_mw = map.substations.iter().map(|b| b.upgrade_mw).collect();
+        let mut grid = Grid {
+            n1: n1 && s.min_feeds >= 2,
+            emergency_mw,
+            upgrade_mw,
+            rows: Vec::new(),
+            contingencies: 0,
+        };
+        if !lines || map.lines.is_empty() {
+            return grid;
+        }
+        let ls = &map.lines;
+        let ends: Vec<(usize, usize)> = ls.iter().map(|l| (l.from, l.to)).collect();
+        let part = components(n, &ends, None);
+        let mut on_line = vec![false; n];
+        for &(a, b) in &ends {
+            on_line[a] = true;
+            on_line[b] = true;
+        }
+        // PTDF: flow on l for a MW injected at bus b and withdrawn at its part's reference (the
+        // part's first bus): θ = B_red⁻¹ e_b, flow (θ_from − θ_to)/x.
+        let mut ptdf = vec![vec![0.0; n]; ls.len()];
+        let roots: BTreeSet<usize> = (0..n).filter(|&b| on_line[b]).map(|b| part[b]).collect();
+        for root in roots {
+            let buses: Vec<usize> = (0..n).filter(|&b| on_line[b] && part[b] == root).collect();
+            let mut index = vec![None; n];
+            for (i, &b) in buses[1..].iter().enumerate() {
+                index[b] = Some(i);
+            }
+            let m = buses.len() - 1;
+            let mut b_red = nalgebra::DMatrix::<f64>::zeros(m, m);
+            for l in ls.iter().filter(|l| part[l.from] == root) {
+                let y = 1.0 / l.x_pu;
+                let (i, j) = (index[l.from], index[l.to]);
+                if let Some(i) = i {
+                    b_red[(i, i)] += y;
+                }
+                if let Some(j) = j {
+                    b_red[(j, j)] += y;
+                }
+                if let (Some(i), Some(j)) = (i, j) {
+                    b_red[(i, j)] -= y;
+                    b_red[(j, i)] -= y;
+                }
+            }
+            let x = b_red
+                .try_inverse()
+                .expect("a connected part's B matrix is invertible");
+            let theta = |bus: usize, at: usize| match (index[bus], index[at]) {
+                (Some(i), Some(j)) => x[(i, j)],
+                _ => 0.0,
+            };
+            for (l, line) in ls.iter().enumerate().filter(|(_, l)| part[l.from] == root) {
+                for &b in &buses {
+                    ptdf[l][b] = (theta(line.from, b) - theta(line.to, b)) / line.x_pu;
+                }
+            }
+        }
+        // D_lb = Σ_s share_s·PTDF_ls − PTDF_lb, shares renormalised within the part.
+        let mut d = vec![vec![0.0; n]; ls.len()];
+        for b in (0..n).filter(|&b| on_line[b]) {
+            let supply: Vec<usize> = (0..n)
+                .filter(|&c| {
+                    on_line[c] && part[c] == part[b] && map.substations[c].supply_share > 0.0
+                })
+                .collect();
+            let total: f64 = supply
+                .iter()
+                .map(|&c| map.substations[c].supply_share)
+                .sum();
+            assert!(total > 0.0, "the generator gives every part a supply");
+            for l in 0..ls.len() {
+                d[l][b] = supply
+                    .iter()
+                    .map(|&c| map.substations[c].supply_share / total * ptdf[l][c])
+                    .sum::<f64>()
+                    - ptdf[l][b];
+            }
+        }
+        for (l, line) in ls.iter().enumerate() {
+            let limit = s.max_line_loading * line.rating_mw;
+            let (lo, hi) = do_no_harm(line.base_flow_mw, limit);
+            grid.rows.push(LineRow {
+                firm_only: false,
+                constant: line.base_flow_mw,
+                coef: d[l].clone(),
+                lo,
+                hi,
+                pre: line.base_flow_mw,
+                limit,
+            });
+        }
+        if s.line_contingencies && contingencies {
+            for (k, lk) in ls.iter().enumerate() {
+                let without = components(n, &ends, Some(k));
+                if without[lk.from] != without[lk.to] {
+                    continue; // radial
+                }
+                grid.contingencies += 1;
+                // LODF_lk = PTDF_l,(from_k→to_k) / (1 − PTDF_k,(from_k→to_k)).
+                let transfer = |l: usize| ptdf[l][lk.from] - ptdf[l][lk.to];
+                let denominator = 1.0 - transfer(k);
+                assert!(denominator.abs() > 1e-9, "line {} is not radial", lk.id);
+                for (l, ll) in ls.iter().enumerate() {
+                    if l == k || part[ll.from] != part[lk.from] {
+                        continue;
+                    }
+                    let lodf = transfer(l) / denominator;
+                    let pre = ll.base_flow_mw + lodf * lk.base_flow_mw;
+                    let limit = ll.emergency_rating_mw;
+                    let (lo, hi) = do_no_harm(pre, limit);
+                    grid.rows.push(LineRow {
+                        firm_only: true,
+                        constant: pre,
+                        coef: (0..n).map(|b| d[l][b] + lodf * d[k][b]).collect(),
+                        lo,
+                        hi,
+                        pre,
+                        limit,
+                    });
+                }
+            }
+        }
+        grid
+    }
+
+    /// Whether a line row's flow without new load lies so close to its limit that rounding
+    /// could decide which form of the row holds.
+    fn borderline(&self) -> bool {
+        self.rows
+            .iter()
+            .any(|r| (r.pre.abs() - r.limit).abs() < 1e-6 * r.limit.max(1.0))
+    }
+}
+
+/// The sizes of the chosen sites in a split LP: fixed, or (a relaxation) any MW between each
+/// site's least and largest size that meets the target and the community caps.
+enum Sizes<'a> {
+    Fixed(&'a [f64]),
+    Between {
+        lo: Vec<f64>,
+        hi: Vec<f64>,
+        community: Vec<&'a str>,
+        community_cap: f64,
+        total_mw: f64,
+    },
+}
+
+/// The least flexible MW with which sites of `sizes` fed from `feeds` (substation indices)
+/// meet every row of the contract, grid security included: a linear program over `firm_pb`,
+/// `flex_pb` and, with N-1, `pickup_pkb` for every outage k; None if infeasible.
+fn grid_least_flexible(
+    map: &Map,
+    s: &Scenario,
+    grid: &Grid,
+    sizes: &Sizes,
+    feeds: &[Vec<usize>],
+    upgraded: &BTreeSet<usize>,
+) -> Option<f64> {
+    use good_lp::{Expression, ProblemVariables, ResolutionError, Solution, SolverModel};
+    use good_lp::{constraint, variable};
+    GRID_LPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let n = map.substations.len();
+    let mut vars = ProblemVariables::new();
+    let mut rows = Vec::new();
+    let mw: Vec<Expression> = match sizes {
+        Sizes::Fixed(mw) => mw.iter().map(|&v| Expression::from(v)).collect(),
+        Sizes::Between {
+            lo,
+            hi,
+            community,
+            community_cap,
+            total_mw,
+        } => {
+            let v: Vec<good_lp::Variable> = lo
+                .iter()
+                .zip(hi)
+                .map(|(&lo, &hi)| vars.add(variable().min(lo).max(hi)))
+                .collect();
+            let total: Expression = v.iter().map(|&x| Expression::from(x)).sum();
+            rows.push(constraint!(total >= *total_mw));
+            for c in community.iter().collect::<BTreeSet<_>>() {
+                let hosted: Expression = v
+                    .iter()
+                    .zip(community)
+                    .filter(|(_, d)| *d == c)
+                    .map(|(&x, _)| Expression::from(x))
+                    .sum();
+                rows.push(constraint!(hosted <= *community_cap));
+            }
+            v.into_iter().map(Expression::from).collect()
+        }
+    };
+    let firm: Vec<Vec<good_lp::Variable>> = feeds
+        .iter()
+        .map(|f| f.iter().map(|_| vars.add(variable().min(0.0))).collect())
+        .collect();
+    let flex: Vec<Vec<good_lp::Variable>> = feeds
+        .iter()
+        .map(|f| f.iter().map(|_| vars.add(variable().min(0.0))).collect())
+        .collect();
+    let mut objective = Expression::from(0.0);
+    // Firm and firm + flexible MW drawn from each substation; whether any site draws on it.
+    let mut firm_at = vec![Expression::from(0.0); n];
+    let mut load_at = vec![Expression::from(0.0); n];
+    let mut fed = vec![false; n];
+    for (x, f) in feeds.iter().enumerate() {
+        let mut total = Expression::from(0.0);
+        let mut flexible = Expression::from(0.0);
+        for (j, &b) in f.iter().enumerate() {
+            total += firm[x][j] + flex[x][j];
+            flexible += flex[x][j];
+            objective += flex[x][j];
+            firm_at[b] += firm[x][j];
+            load_at[b] += firm[x][j] + flex[x][j];
+            fed[b] = true;
+            rows.push(constraint!(firm[x][j] + flex[x][j] <= s.max_site_mw));
+        }
+        rows.push(constraint!(total == mw[x].clone()));
+        rows.push(constraint!(flexible <= s.flexible_share * mw[x].clone()));
+    }
+    let upgrade = |b: usize| {
+        if upgraded.contains(&b) {
+            grid.upgrade_mw[b]
+        } else {
+            0.0
+        }
+    };
+    for (b, sub) in map.substations.iter().enumerate().filter(|(b, _)| fed[*b]) {
+        let flex_b: Expression = load_at[b].clone() - firm_at[b].clone();
+        rows.push(constraint!(
+            firm_at[b].clone() <= s.firm_capacity_mw(sub) + upgrade(b)
+        ));
+        rows.push(constraint!(flex_b <= sub.flexible_mw));
+    }
+    if grid.n1 {
+        // pickup[k][b]: what substation b picks up while k is out, summed over the sites.
+        let mut pickup = vec![vec![Expression::from(0.0); n]; n];
+        for (x, f) in feeds.iter().enumerate() {
+            for (jk, &k) in f.iter().enumerate() {
+                let mut moved = Expression::from(0.0);
+                for &b in f.iter().filter(|&&b| b != k) {
+                    let v = vars.add(variable().min(0.0).max(s.max_site_mw));
+                    moved += v;
+                    pickup[k][b] += v;
+                }
+                rows.push(constraint!(moved == firm[x][jk]));
+            }
+        }
+        // Every pair k ≠ b of substations (k need not feed anything: then b's normal firm MW
+        // alone must fit its emergency capacity).
+        for (k, picked_up) in pickup.iter().enumerate() {
+            for b in (0..n).filter(|&b| b != k && fed[b]) {
+                let carried = firm_at[b].clone() + picked_up[b].clone();
+                rows.push(constraint!(carried <= grid.emergency_mw[b] + upgrade(b)));
+            }
+        }
+    }
+    for row in &grid.rows {
+        let mut flow = Expression::from(0.0);
+        let mut terms = 0;
+        for b in (0..n).filter(|&b| fed[b] && row.coef[b].abs() > 1e-12) {
+            let x = if row.firm_only {
+                &firm_at[b]
+            } else {
+                &load_at[b]
+            };
+            flow += row.coef[b] * x.clone();
+            terms += 1;
+        }
+        if terms > 0 {
+            rows.push(constraint!(flow.clone() >= row.lo - row.constant));
+            rows.push(constraint!(flow <= row.hi - row.constant));
+        }
+    }
+    // One thread, as the crate's solves use: HiGHS's scheduler is global to the process and
+    // refuses a later solve that asks for a different number of threads.
+    let mut problem = vars
+        .minimise(objective.clone())
+        .using(good_lp::solvers::highs::highs)
+        .set_threads(1);
+    for row in rows {
+        problem.add_constraint(row);
+    }
+    match problem.solve() {
+        Ok(solution) => Some(solution.eval(&objective)),
+        Err(ResolutionError::Infeasible) => None,
+        Err(e) => panic!("the split LP failed: {e}"),
+    }
+}
+
 /// Every subset of `items` whose size lies in `[lo, hi]`.
 fn subsets_sized(items: &[usize], lo: usize, hi: usize) -> Vec<Vec<usize>> {
     (0u32..1 << items.len())
@@ -537,8 +982,10 @@ fn subsets_sized(items: &[usize], lo: usize, hi: usize) -> Vec<Vec<usize>> {
 
 /// The least objective of the contract's model over every plan, by enumeration: every set of
 /// sites, every upgrade choice, every feed set of each site, every module count of each site,
-/// and for each the least flexible MW by min-cost flow. None when no plan exists.
-fn brute_force(map: &Map, s: &Scenario, cands: &[Cand]) -> Option<f64> {
+/// and for each the least flexible MW by min-cost flow (the model without grid security), or,
+/// with `grid`, by the linear program of [`grid_least_flexible`] (the flow, a relaxation of it,
+/// first). None when no plan exists.
+fn brute_force(map: &Map, s: &Scenario, cands: &[Cand], grid: Option<&Grid>) -> Option<f64> {
     let n = cands.len();
     assert!(n <= 16, "too many candidates to enumerate");
     let community_cap = s.max_share_per_community * s.total_mw;
@@ -594,8 +1041,26 @@ fn brute_force(map: &Map, s: &Scenario, cands: &[Cand]) -> Option<f64> {
             &all_feeds,
             &everything,
             community_cap,
+            None,
+            f64::INFINITY,
         )
         .is_none()
+        {
+            continue;
+        }
+        // The same with the grid rows and any size between each site's least and largest.
+        if let Some(grid) = grid
+            && grid_relaxation(
+                map,
+                s,
+                cands,
+                &chosen,
+                &all_feeds,
+                &everything,
+                community_cap,
+                grid,
+            )
+            .is_none()
         {
             continue;
         }
@@ -632,8 +1097,25 @@ fn brute_force(map: &Map, s: &Scenario, cands: &[Cand]) -> Option<f64> {
                 &all_feeds,
                 &upgraded,
                 community_cap,
+                None,
+                f64::INFINITY,
             )
             .is_none()
+            {
+                continue;
+            }
+            if let Some(grid) = grid
+                && grid_relaxation(
+                    map,
+                    s,
+                    cands,
+                    &chosen,
+                    &all_feeds,
+                    &upgraded,
+                    community_cap,
+                    grid,
+                )
+                .is_none()
             {
                 continue;
             }
@@ -651,15 +1133,34 @@ fn brute_force(map: &Map, s: &Scenario, cands: &[Cand]) -> Option<f64> {
                         .enumerate()
                         .map(|(x, &o)| feed_options[x][o].0.clone())
                         .collect();
-                    if let Some(flex_mw) = least_flexible_over_sizes(
-                        map,
-                        s,
-                        cands,
-                        &chosen,
-                        &feeds,
-                        &upgraded,
-                        community_cap,
-                    ) {
+                    // With grid rows, the sizes relaxed first: a lower bound on the flexible MW.
+                    let worth = match grid {
+                        None => true,
+                        Some(grid) => grid_relaxation(
+                            map,
+                            s,
+                            cands,
+                            &chosen,
+                            &feeds,
+                            &upgraded,
+                            community_cap,
+                            grid,
+                        )
+                        .is_some_and(|lb| fixed + s.flexible_usd_per_mw * lb < best),
+                    };
+                    if worth
+                        && let Some(flex_mw) = least_flexible_over_sizes(
+                            map,
+                            s,
+                            cands,
+                            &chosen,
+                            &feeds,
+                            &upgraded,
+                            community_cap,
+                            grid,
+                            best - fixed,
+                        )
+                    {
                         best = best.min(fixed + s.flexible_usd_per_mw * flex_mw);
                     }
                 }
@@ -678,8 +1179,44 @@ fn brute_force(map: &Map, s: &Scenario, cands: &[Cand]) -> Option<f64> {
     best.is_finite().then_some(best)
 }
 
+/// With grid rows, the split LP over every size between each chosen site's least and largest
+/// (a relaxation of every module count): None if even that is infeasible, else a lower bound on
+/// the flexible MW.
+#[allow(clippy::too_many_arguments)]
+fn grid_relaxation(
+    map: &Map,
+    s: &Scenario,
+    cands: &[Cand],
+    chosen: &[usize],
+    feeds: &[Vec<usize>],
+    upgraded: &BTreeSet<usize>,
+    community_cap: f64,
+    grid: &Grid,
+) -> Option<f64> {
+    let sizes = Sizes::Between {
+        lo: chosen
+            .iter()
+            .map(|&i| cands[i].min_modules as f64 * s.module_mw)
+            .collect(),
+        hi: chosen
+            .iter()
+            .map(|&i| cands[i].max_modules as f64 * s.module_mw)
+            .collect(),
+        community: chosen
+            .iter()
+            .map(|&i| cands[i].community.as_str())
+            .collect(),
+        community_cap,
+        total_mw: s.total_mw,
+    };
+    grid_least_flexible(map, s, grid, &sizes, feeds, upgraded)
+}
+
 /// Over every module count of the chosen sites that meets the target and the community caps,
-/// the least flexible MW the flows need; None if no module count can be fed.
+/// the least flexible MW the flows need; None if no module count can be fed. With `grid`, the
+/// least flexible MW of the split that meets the grid rows too, looked for only where its
+/// flexible cost could be below `max_usd` (the flow's flexible MW are a lower bound).
+#[allow(clippy::too_many_arguments)]
 fn least_flexible_over_sizes(
     map: &Map,
     s: &Scenario,
@@ -688,6 +1225,8 @@ fn least_flexible_over_sizes(
     feeds: &[Vec<usize>],
     upgraded: &BTreeSet<usize>,
     community_cap: f64,
+    grid: Option<&Grid>,
+    max_usd: f64,
 ) -> Option<f64> {
     let mut modules: Vec<usize> = chosen.iter().map(|&i| cands[i].min_modules).collect();
     let mut best: Option<f64> = None;
@@ -699,11 +1238,25 @@ fn least_flexible_over_sizes(
         }
         if mw.iter().sum::<f64>() >= s.total_mw - 1e-9
             && by_community.values().all(|&v| v <= community_cap + 1e-9)
-            && let Some(flex) = least_flexible_mw(map, s, &mw, feeds, upgraded)
+            && let Some(flow_flex) = least_flexible_mw(map, s, &mw, feeds, upgraded)
         {
-            best = Some(best.map_or(flex, |b: f64| b.min(flex)));
-            if s.flexible_usd_per_mw == 0.0 {
-                return best;
+            let found = match grid {
+                None => Some(flow_flex),
+                Some(grid) => {
+                    let usd = |flex: f64| s.flexible_usd_per_mw * flex;
+                    let bar = best.map_or(max_usd, |b| max_usd.min(usd(b)));
+                    if usd(flow_flex) < bar {
+                        grid_least_flexible(map, s, grid, &Sizes::Fixed(&mw), feeds, upgraded)
+                    } else {
+                        None
+                    }
+                }
+            };
+            if let Some(flex) = found {
+                best = Some(best.map_or(flex, |b: f64| b.min(flex)));
+                if s.flexible_usd_per_mw == 0.0 {
+                    return best;
+                }
             }
         }
         let mut carried = true;
@@ -721,19 +1274,51 @@ fn least_flexible_over_sizes(
     }
 }
 
+/// Whether two optima (None: no plan) are the same within the comparison's tolerance.
+fn same_optimum(a: Option<f64>, b: Option<f64>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(x), Some(y)) => (x - y).abs() <= 1e-6 * x.abs().max(1.0),
+        _ => false,
+    }
+}
+
+/// The first instance seed; instance i (counting skipped ones) has seed `ENUM_SEED + i`.
+const ENUM_SEED: u64 = 0x05EE_D0F0_B714_A100;
+
 #[test]
 fn optimum_equals_exhaustive_enumeration_on_random_instances() {
     let started = Instant::now();
-    let instances: usize = std::env::var("GRIDSITE_ENUM_INSTANCES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1000);
-    let mut rng = Rng(0x05EE_D0F0_B714_A100);
+    // GRIDSITE_ENUM_SEED (hex, as reported) runs that one instance.
+    let only_seed: Option<u64> = std::env::var("GRIDSITE_ENUM_SEED").ok().map(|v| {
+        u64::from_str_radix(v.trim_start_matches("0x"), 16).expect("GRIDSITE_ENUM_SEED in hex")
+    });
+    let instances: usize = if only_seed.is_some() {
+        1
+    } else {
+        std::env::var("GRIDSITE_ENUM_INSTANCES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(400)
+    };
     let (mut optimal, mut infeasible, mut no_candidates, mut skipped) = (0, 0, 0, 0);
     let mut done = 0;
+    let mut attempt = 0u64;
     let mut features: BTreeMap<&str, usize> = BTreeMap::new();
     let mut most_candidates = 0;
+    // Instances with N-1 feeds / lines, and those where the grid rows change the optimum.
+    // "priced": the optimum is a plan either way and costs more with the rows.
+    let (mut n1_instances, mut line_instances, mut n1_binding, mut lines_binding) = (0, 0, 0, 0);
+    let (mut n1_priced, mut lines_priced) = (0, 0);
+    let (mut outage_instances, mut outages_binding) = (0, 0);
+    let (mut enumeration_s, mut optimizer_s) = (0.0, 0.0);
+    let (mut grid_checked, mut most_rows) = (0, 0);
+    let mut disagreements: Vec<String> = Vec::new();
+    let mut first_context: Option<String> = None;
     while done < instances {
+        let seed = only_seed.unwrap_or(ENUM_SEED.wrapping_add(attempt));
+        attempt += 1;
+        let mut rng = Rng(seed);
         let dir = tempfile::tempdir().unwrap();
         let name = format!("enum-{done}");
         let instance = random_instance(&mut rng, &name);
@@ -741,25 +1326,88 @@ fn optimum_equals_exhaustive_enumeration_on_random_instances() {
         let scenario_path = write_scenario(dir.path(), "scenario.toml", &instance.scenario);
         let scenario = Scenario::load(&scenario_path);
         let map = Map::load(&scenario.map);
-        if borderline(&map, &scenario) {
+        let grid_map = grid_checker::GridMap::load(&scenario.map);
+        let grid_scenario = grid_checker::GridScenario::load(&scenario_path);
+        let grid = Grid::new(&grid_map, &grid_scenario, true, true, true);
+        if borderline(&map, &scenario) || grid.borderline() {
+            assert!(only_seed.is_none(), "seed {seed:#x} is borderline");
             skipped += 1;
             continue;
         }
         done += 1;
         let cands = contract_candidates(&map, &scenario);
         most_candidates = most_candidates.max(cands.len());
-        let expected = brute_force(&map, &scenario, &cands);
+        most_rows = most_rows.max(grid.rows.len());
+        let has_n1 = grid.n1;
+        let has_lines = !grid_map.lines.is_empty();
+        // The optimum of the contract, and without its line rows / without any grid row.
+        let clock = Instant::now();
+        let (expected, without_lines, without_grid) = if has_n1 || has_lines {
+            let expected = brute_force(&map, &scenario, &cands, Some(&grid));
+            let without_grid = brute_force(&map, &scenario, &cands, None);
+            let without_lines = if !has_lines {
+                expected
+            } else if has_n1 {
+                let n1_only = Grid::new(&grid_map, &grid_scenario, true, false, false);
+                brute_force(&map, &scenario, &cands, Some(&n1_only))
+            } else {
+                without_grid
+            };
+            (expected, without_lines, without_grid)
+        } else {
+            let expected = brute_force(&map, &scenario, &cands, None);
+            (expected, expected, expected)
+        };
+        // And without the outage rows (where there are some).
+        let without_outages = if grid.contingencies > 0 {
+            let normal_only = Grid::new(&grid_map, &grid_scenario, true, true, false);
+            brute_force(&map, &scenario, &cands, Some(&normal_only))
+        } else {
+            expected
+        };
+        outage_instances += usize::from(grid.contingencies > 0);
+        outages_binding += usize::from(!same_optimum(expected, without_outages));
+        enumeration_s += clock.elapsed().as_secs_f64();
+        n1_instances += usize::from(has_n1);
+        line_instances += usize::from(has_lines);
+        let n1_binds = has_n1 && !same_optimum(without_lines, without_grid);
+        let lines_bind = has_lines && !same_optimum(expected, without_lines);
+        n1_binding += usize::from(n1_binds);
+        lines_binding += usize::from(lines_bind);
+        n1_priced += usize::from(n1_binds && without_lines.is_some());
+        lines_priced += usize::from(lines_bind && expected.is_some());
         let out = dir.path().join("out");
-        let optimized = pipeline::optimize(&scenario_path, &out, &|_| {}).expect("optimize");
+        let clock = Instant::now();
+        let optimized = pipeline::optimize(&scenario_path, &out, &|_| {});
+        optimizer_s += clock.elapsed().as_secs_f64();
         let context = || {
             format!(
-                "instance {name}\nscenario:\n{}\nparcels:\n{}\nsubstations:\n{}\ncommunities: {:?}\ncandidates: {:#?}",
+                "instance {name} (seed {seed:#x}; rerun with GRIDSITE_ENUM_SEED={seed:x})\n\
+                 scenario:\n{}\nparcels:\n{}\nsubstations:\n{}\nlines:\n{}\ncommunities: {:?}\n\
+                 candidates: {:#?}\nenumerated optimum {expected:?}, without line rows \
+                 {without_lines:?}, without grid rows {without_grid:?}",
                 instance.scenario,
                 serde_json::to_string(&instance.layers.parcels).unwrap(),
                 serde_json::to_string(&instance.layers.substations).unwrap(),
+                serde_json::to_string(&instance.layers.lines).unwrap(),
                 map.communities.iter().map(|c| &c.id).collect::<Vec<_>>(),
                 cands
             )
+        };
+        let mut disagree = |what: String| {
+            disagreements.push(format!(
+                "seed {seed:#x} ({name}; N-1 {has_n1}, lines {has_lines}): {what}"
+            ));
+            first_context.get_or_insert_with(context);
+        };
+        let optimized = match optimized {
+            Ok(optimized) => optimized,
+            Err(e) => {
+                disagree(format!(
+                    "enumeration says {expected:?}, the optimizer fails: {e}"
+                ));
+                continue;
+            }
         };
         // The screening agrees with the contract's filters on these maps.
         let screened: Vec<String> = optimized
@@ -770,19 +1418,22 @@ fn optimum_equals_exhaustive_enumeration_on_random_instances() {
             .map(|c| optimized.prepared.map.parcels[c.parcel].id.clone())
             .collect();
         let mine: Vec<String> = cands.iter().map(|c| c.id.clone()).collect();
-        assert_eq!(screened, mine, "candidate lists differ\n{}", context());
+        if screened != mine {
+            disagree(format!("candidate lists differ: {screened:?} != {mine:?}"));
+            continue;
+        }
         let checked = check_plan(&out, &scenario_path);
         match (expected, optimized.status) {
             (None, Status::NoCandidates) if cands.is_empty() => no_candidates += 1,
             (None, Status::Infeasible) => infeasible += 1,
             (Some(best), Status::Optimal) => {
                 let got = optimized.plan.objective_usd();
-                assert!(
-                    (got - best).abs() <= 1e-6 * best.abs().max(1.0),
-                    "objective {got} != enumerated optimum {best} (diff {})\n{}",
-                    got - best,
-                    context()
-                );
+                if (got - best).abs() > 1e-6 * best.abs().max(1.0) {
+                    disagree(format!(
+                        "objective {got} != enumerated optimum {best} (diff {})",
+                        got - best
+                    ));
+                }
                 // The proven bound lies within the gap below the plan, never further: HiGHS's
                 // own bound can miss the constant its presolve moved out of the objective.
                 let bound = optimized
@@ -790,12 +1441,13 @@ fn optimum_equals_exhaustive_enumeration_on_random_instances() {
                     .bound_usd
                     .expect("an optimal plan has a bound");
                 let gap = optimized.gap.expect("an optimal plan has a gap");
-                assert!(
-                    bound <= got + 1e-6 * got.abs().max(1.0)
-                        && bound >= got - (gap + 1e-6) * got.abs().max(1.0),
-                    "bound {bound} is not within gap {gap} of the plan {got}\n{}",
-                    context()
-                );
+                if !(bound <= got + 1e-6 * got.abs().max(1.0)
+                    && bound >= got - (gap + 1e-6) * got.abs().max(1.0))
+                {
+                    disagree(format!(
+                        "bound {bound} is not within gap {gap} of the plan {got}"
+                    ));
+                }
                 *features.entry("sites>1").or_default() += usize::from(checked.sites.len() > 1);
                 *features.entry("upgrade").or_default() +=
                     usize::from(!checked.upgraded.is_empty());
@@ -803,6 +1455,8 @@ fn optimum_equals_exhaustive_enumeration_on_random_instances() {
                     usize::from(checked.feeds.iter().any(|f| f.flexible_mw > 0.0));
                 *features.entry("two feeds").or_default() +=
                     usize::from(checked.sites.iter().any(|s| s.feeds.len() > 1));
+                *features.entry("three feeds").or_default() +=
+                    usize::from(checked.sites.iter().any(|s| s.feeds.len() > 2));
                 *features.entry("communities>1").or_default() += usize::from(
                     checked
                         .sites
@@ -813,24 +1467,46 @@ fn optimum_equals_exhaustive_enumeration_on_random_instances() {
                         > 1,
                 );
                 let written = checked.objective_usd.unwrap();
-                assert!(
-                    (written - best).abs() <= 1.0 + 1e-9 * best,
-                    "summary objective {written} != {best}"
-                );
+                if (written - best).abs() > 1.0 + 1e-9 * best {
+                    disagree(format!("summary objective {written} != {best}"));
+                }
+                if has_n1 || has_lines {
+                    let faults = grid_checker::check_grid(&scenario.map, &scenario_path, &out);
+                    if !faults.is_empty() {
+                        disagree(format!("grid checker: {faults:#?}"));
+                    }
+                    grid_checked += 1;
+                }
                 optimal += 1;
             }
-            (expected, status) => panic!(
-                "enumeration says {expected:?}, the optimizer says {status:?}\n{}",
-                context()
-            ),
+            (expected, status) => disagree(format!(
+                "enumeration says {expected:?}, the optimizer says {status:?} (objective {:?})",
+                optimized.plan.objective_usd()
+            )),
         }
     }
     eprintln!(
         "{instances} instances: {optimal} optimal, {infeasible} infeasible, {no_candidates} without candidates \
-         ({skipped} borderline skipped) in {:.1} s; up to {most_candidates} candidates; optimal plans with {features:?}",
-        started.elapsed().as_secs_f64()
+         ({skipped} borderline skipped) in {:.1} s (enumeration {enumeration_s:.1} s, optimizer {optimizer_s:.1} s); \
+         up to {most_candidates} candidates; optimal plans with {features:?}; \
+         {n1_instances} with N-1 feeds (binding in {n1_binding}, {n1_priced} of them at a higher cost), \
+         {line_instances} with lines (binding in {lines_binding}, {lines_priced} of them at a higher cost; \
+         up to {most_rows} line rows; {outage_instances} with line contingencies, their rows binding in \
+         {outages_binding}); {} split LPs; {grid_checked} plans through the grid checker",
+        started.elapsed().as_secs_f64(),
+        GRID_LPS.load(std::sync::atomic::Ordering::Relaxed),
     );
-    // The sample must exercise both outcomes, or the comparison says little.
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreement(s):\n{}\n\nfirst instance:\n{}",
+        disagreements.len(),
+        disagreements.join("\n"),
+        first_context.unwrap_or_default()
+    );
+    if only_seed.is_some() {
+        return;
+    }
+    // The sample must exercise both outcomes and the grid rows, or the comparison says little.
     assert!(
         optimal >= instances / 4,
         "too few feasible instances: {optimal}"
@@ -838,6 +1514,19 @@ fn optimum_equals_exhaustive_enumeration_on_random_instances() {
     assert!(
         infeasible >= 3,
         "too few infeasible instances: {infeasible}"
+    );
+    let few = (instances / 50).max(3);
+    assert!(
+        n1_priced >= few && n1_binding > n1_priced,
+        "N-1 rows changed the optimum in only {n1_binding} instances ({n1_priced} at a higher cost)"
+    );
+    assert!(
+        outages_binding >= few,
+        "line outage rows changed the optimum in only {outages_binding} instances"
+    );
+    assert!(
+        lines_priced >= few && lines_binding > lines_priced,
+        "line rows changed the optimum in only {lines_binding} instances ({lines_priced} at a higher cost)"
     );
 }
 
