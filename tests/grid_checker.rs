@@ -4,6 +4,8 @@
 
 #[path = "common/grid_checker.rs"]
 mod grid_checker;
+#[path = "common/plan_checker.rs"]
+mod plan_checker;
 
 use std::path::{Path, PathBuf};
 

@@ -31,27 +31,9 @@ type Props = JsonMap<String, Value>;
 // ---------------------------------------------------------------------------------------------
 // Reading.
 
-fn read_features(path: &Path) -> Vec<(Value, Props)> {
-    let text =
-        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    let doc: Value =
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()));
-    assert_eq!(
-        doc["type"],
-        "FeatureCollection",
-        "{} is not a FeatureCollection",
-        path.display()
-    );
-    doc["features"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{} has no features array", path.display()))
-        .iter()
-        .map(|f| {
-            let props = f["properties"].as_object().cloned().unwrap_or_default();
-            (f["geometry"].clone(), props)
-        })
-        .collect()
-}
+/// Every test binary that holds this checker holds the plan checker beside it: one reader of a
+/// FeatureCollection for both.
+use super::plan_checker::read_features;
 
 fn text_of(props: &Props, key: &str) -> Option<String> {
     match props.get(key)? {
