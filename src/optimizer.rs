@@ -20,6 +20,14 @@
 //!    after the reduction it led to settles the question at once.) Every program is built
 //!    with the valid rows of [`Strengthening`].
 //!
+//! **Grid security.** With `min_feeds ≥ 2` and on maps with lines, every program is solved
+//! until its plan survives every substation outage and breaks no line row: the outage blocks
+//! and line rows a plan fails are added and the program solved again (proofs in
+//! [`crate::model::outages`] and [`crate::model::security`]). Every plan the search keeps is
+//! therefore a plan of the whole program, so `UB` and the reductions stay exact. Line rows no
+//! plan can reach are never built; the rows' implied bounds cap each substation's new load, and
+//! feed options that can carry nothing are left out ([`drop_idle_feeds`]).
+//!
 //! The `[solver]` time limit covers all of it: a core that is not the last gets half the time
 //! left, the last all of it. When the limit stops the search, the best plan found so far is
 //! returned (`feasible`) with its gap, never "no plan" once a core found one. With `max_candidates`/`max_feed_options` set, the
