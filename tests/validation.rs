@@ -1515,3 +1515,67 @@ fn binary_valid_copy_writes_its_files() {
         assert!(out.join(file).is_file(), "{file} missing");
     }
 }
+
+/// `lines.geojson` is validated like the other layers: each fault names the file, the feature
+/// (index and id) and the property, and a network without a supply substation is refused.
+#[test]
+fn bad_lines_name_the_file_feature_and_property() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("maps/suburban");
+    let good = std::fs::read_to_string(root.join("lines.geojson")).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&good).unwrap();
+    let first = doc["features"][0].clone();
+    let cases: [(&str, serde_json::Value, Option<usize>, &str); 5] = [
+        ("from", serde_json::json!({"from": "NOPE"}), Some(0), "from"),
+        ("x_pu", serde_json::json!({"x_pu": 0.0}), Some(0), "x_pu"),
+        (
+            "self",
+            serde_json::json!({"to": first["properties"]["from"]}),
+            Some(0),
+            "to",
+        ),
+        (
+            "rating",
+            serde_json::json!({"rating_mw": -5.0}),
+            Some(0),
+            "rating_mw",
+        ),
+        ("duplicate", serde_json::json!({}), Some(1), "id"),
+    ];
+    for (name, change, feature, property) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        for entry in std::fs::read_dir(&root).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+        }
+        let mut bad = doc.clone();
+        let features = bad["features"].as_array_mut().unwrap();
+        if name == "duplicate" {
+            features[1]["properties"]["id"] = first["properties"]["id"].clone();
+        } else {
+            for (k, v) in change.as_object().unwrap() {
+                features[0]["properties"][k] = v.clone();
+            }
+        }
+        std::fs::write(dir.path().join("lines.geojson"), bad.to_string()).unwrap();
+        let err = gridsite::layers::load_map(dir.path()).expect_err(name);
+        assert!(err.path.ends_with("lines.geojson"), "{name}: {err}");
+        assert_eq!(err.feature.as_ref().map(|f| f.0), feature, "{name}: {err}");
+        assert_eq!(err.property, property, "{name}: {err}");
+    }
+
+    // No substation on the network supplies new load.
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+    }
+    let subs = std::fs::read_to_string(root.join("substations.geojson")).unwrap();
+    let mut subs: serde_json::Value = serde_json::from_str(&subs).unwrap();
+    for f in subs["features"].as_array_mut().unwrap() {
+        f["properties"]["supply_share"] = serde_json::json!(0);
+    }
+    std::fs::write(dir.path().join("substations.geojson"), subs.to_string()).unwrap();
+    let err = gridsite::layers::load_map(dir.path()).expect_err("no supply");
+    assert!(err.path.ends_with("substations.geojson"), "{err}");
+    assert_eq!(err.property, "supply_share", "{err}");
+}
