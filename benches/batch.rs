@@ -29,7 +29,7 @@ fn jobs() -> Vec<Job> {
 }
 
 fn run(jobs: &[Job], out: &Path, threads: usize) {
-    let rows = batch::run(jobs, out, threads, &|_| {});
+    let rows = batch::run(jobs, out, threads, &Default::default(), &|_| {});
     assert!(
         rows.iter().all(|r| r.has_plan()),
         "every variant has a plan"

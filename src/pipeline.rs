@@ -14,6 +14,7 @@ use crate::model::ModelInput;
 use crate::network::Network;
 use crate::optimizer::{self, Region, SearchReport};
 use crate::plan::Plan;
+use crate::report::ReportOptions;
 use crate::scenario::Scenario;
 use crate::solve::{SolveProgress, SolverOutcome};
 
@@ -61,7 +62,17 @@ pub fn optimize(
     out: &Path,
     on_progress: &(dyn Fn(SolveProgress) + Sync),
 ) -> Result<Optimized, Error> {
-    optimize_prepared(prepare(scenario_path)?, out, on_progress)
+    optimize_with(scenario_path, out, &ReportOptions::default(), on_progress)
+}
+
+/// `optimize` with the report's options (`--basemap`, `--gpkg`).
+pub fn optimize_with(
+    scenario_path: &Path,
+    out: &Path,
+    options: &ReportOptions,
+    on_progress: &(dyn Fn(SolveProgress) + Sync),
+) -> Result<Optimized, Error> {
+    optimize_prepared(prepare(scenario_path)?, out, options, on_progress)
 }
 
 /// `optimize` from a scenario already read (a batch's variants carry overridden keys);
@@ -70,14 +81,21 @@ pub fn optimize_scenario(
     scenario: Scenario,
     seconds: StageSeconds,
     out: &Path,
+    options: &ReportOptions,
     on_progress: &(dyn Fn(SolveProgress) + Sync),
 ) -> Result<Optimized, Error> {
-    optimize_prepared(prepare_scenario(scenario, seconds)?, out, on_progress)
+    optimize_prepared(
+        prepare_scenario(scenario, seconds)?,
+        out,
+        options,
+        on_progress,
+    )
 }
 
 fn optimize_prepared(
     mut prepared: Prepared,
     out: &Path,
+    options: &ReportOptions,
     on_progress: &(dyn Fn(SolveProgress) + Sync),
 ) -> Result<Optimized, Error> {
     let mut seconds = std::mem::take(&mut prepared.seconds);
@@ -96,7 +114,7 @@ fn optimize_prepared(
     } else {
         solve_region(prepared, &mut seconds, on_progress)?
     };
-    crate::report::plan::write_all(out, &optimized, &mut seconds)?;
+    crate::report::plan::write_all(out, &optimized, &mut seconds, options)?;
     optimized.prepared.seconds = seconds;
     Ok(optimized)
 }

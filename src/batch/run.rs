@@ -9,7 +9,8 @@ use super::comparison::ComparisonRow;
 use super::expand::Job;
 use crate::files::round_to;
 use crate::pipeline::{self, StageSeconds};
-use crate::report::plan::OUTPUT_FILES;
+use crate::report::ReportOptions;
+use crate::report::plan::{OPTIONAL_OUTPUT_FILES, OUTPUT_FILES};
 use crate::summary::Summary;
 
 /// What a batch reports while it runs, for progress displays.
@@ -26,11 +27,12 @@ pub fn run(
     jobs: &[Job],
     out: &Path,
     threads: usize,
+    options: &ReportOptions,
     on_event: &(dyn Fn(BatchEvent) + Sync),
 ) -> Vec<ComparisonRow> {
     let work = || {
         jobs.par_iter()
-            .map(|job| run_job(job, out, on_event))
+            .map(|job| run_job(job, out, options, on_event))
             .collect::<Vec<_>>()
     };
     let mut rows = match rayon::ThreadPoolBuilder::new()
@@ -44,7 +46,12 @@ pub fn run(
     rows
 }
 
-fn run_job(job: &Job, out: &Path, on_event: &(dyn Fn(BatchEvent) + Sync)) -> ComparisonRow {
+fn run_job(
+    job: &Job,
+    out: &Path,
+    options: &ReportOptions,
+    on_event: &(dyn Fn(BatchEvent) + Sync),
+) -> ComparisonRow {
     on_event(BatchEvent::Started {
         scenario: &job.name,
     });
@@ -64,7 +71,7 @@ fn run_job(job: &Job, out: &Path, on_event: &(dyn Fn(BatchEvent) + Sync)) -> Com
             scenario.solver.threads = 1;
             let mut seconds = StageSeconds::default();
             seconds.0.push(("scenario", job.load_seconds));
-            match pipeline::optimize_scenario(scenario, seconds, &folder, &|_| {}) {
+            match pipeline::optimize_scenario(scenario, seconds, &folder, options, &|_| {}) {
                 Ok(optimized) => ComparisonRow::from_summary(&Summary::of(
                     &optimized,
                     &optimized.prepared.seconds,
@@ -86,7 +93,7 @@ fn run_job(job: &Job, out: &Path, on_event: &(dyn Fn(BatchEvent) + Sync)) -> Com
 /// Removes a previous run's outputs from a scenario's folder, so that a scenario that now
 /// fails does not leave an old plan beside its error row. Other files are left alone.
 fn clear_outputs(folder: &Path) {
-    for file in OUTPUT_FILES {
+    for file in OUTPUT_FILES.iter().chain(&OPTIONAL_OUTPUT_FILES) {
         let _ = std::fs::remove_file(folder.join(file));
     }
 }

@@ -35,6 +35,8 @@ pub struct BatchArgs {
     /// Run only the K-th of N deterministic slices of the scenarios (for cluster arrays).
     #[arg(long, value_name = "K/N")]
     shard: Option<Shard>,
+    #[command(flatten)]
+    report: super::ReportArgs,
 }
 
 /// Flags of `gridsite compare`.
@@ -64,7 +66,10 @@ pub fn run(args: BatchArgs) -> anyhow::Result<ExitCode> {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let progress = Progress::new(jobs.len());
-    let rows = batch::run(&jobs, &args.out, threads, &|event| progress.on(event));
+    let options = args.report.options();
+    let rows = batch::run(&jobs, &args.out, threads, &options, &|event| {
+        progress.on(event)
+    });
     progress.finish();
     batch::write_comparison(&args.out, &rows)?;
     report(&rows, &args.out)

@@ -34,8 +34,9 @@ struct Cli {
 enum Command {
     /// Validate a scenario and its map, screen every parcel, write candidates and exclusions.
     Check(ScenarioRun),
-    /// Choose AI-factory sites: solve the siting program and write the plan as GeoJSON.
-    Optimize(ScenarioRun),
+    /// Choose AI-factory sites: solve the siting program and write the plan as GeoJSON and
+    /// report.html.
+    Optimize(OptimizeArgs),
     /// Write a deterministic synthetic region: the five layers of a map and its lines.
     Synth(synth::SynthArgs),
     /// Run many scenarios side by side (overrides, sweeps, shards) and compare them.
@@ -56,6 +57,36 @@ struct ScenarioRun {
     out: PathBuf,
 }
 
+/// `gridsite optimize`'s flags.
+#[derive(Debug, Args)]
+struct OptimizeArgs {
+    #[command(flatten)]
+    run: ScenarioRun,
+    #[command(flatten)]
+    report: ReportArgs,
+}
+
+/// What the report adds beyond the contract's files (`optimize`, `batch`).
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// An XYZ tile URL template for report.html's basemap, e.g.
+    /// `https://tile.openstreetmap.org/{z}/{x}/{y}.png`; without it the page makes no request.
+    #[arg(long, value_name = "URL")]
+    basemap: Option<String>,
+    /// Also write plan.gpkg: every output layer in one GeoPackage, styled for QGIS.
+    #[arg(long)]
+    gpkg: bool,
+}
+
+impl ReportArgs {
+    pub fn options(&self) -> gridsite::report::ReportOptions {
+        gridsite::report::ReportOptions {
+            basemap: self.basemap.clone(),
+            gpkg: self.gpkg,
+        }
+    }
+}
+
 /// Runs the command line; the exit status is 0 on success (errors are mapped by `main`).
 pub fn run() -> anyhow::Result<ExitCode> {
     let cli = match Cli::try_parse() {
@@ -72,7 +103,9 @@ pub fn run() -> anyhow::Result<ExitCode> {
     };
     match cli.command {
         Command::Check(run) => check::run(&run.scenario, &run.out),
-        Command::Optimize(run) => optimize::run(&run.scenario, &run.out),
+        Command::Optimize(args) => {
+            optimize::run(&args.run.scenario, &args.run.out, &args.report.options())
+        }
         Command::Synth(args) => synth::run(args),
         Command::Batch(args) => batch::run(args),
         Command::Compare(args) => batch::compare(args),

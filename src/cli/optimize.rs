@@ -7,15 +7,16 @@ use std::sync::Mutex;
 
 use comfy_table::Table;
 use gridsite::pipeline::{self, Optimized, Status};
+use gridsite::report::ReportOptions;
 use gridsite::solve::SolveProgress;
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Exit status of a scenario without a plan (infeasible, no candidates).
 const NO_PLAN: u8 = 2;
 
-pub fn run(scenario: &Path, out: &Path) -> anyhow::Result<ExitCode> {
+pub fn run(scenario: &Path, out: &Path, options: &ReportOptions) -> anyhow::Result<ExitCode> {
     let progress = Progress::new();
-    let result = pipeline::optimize(scenario, out, &|p| progress.tick(p));
+    let result = pipeline::optimize_with(scenario, out, options, &|p| progress.tick(p));
     progress.finish();
     let optimized = result?;
     print_result(&optimized, out);

@@ -2,5 +2,16 @@
 //!
 //! Takes the results of the pipeline's stages; gives files written whole or not at all.
 
+pub mod layers;
 pub mod plan;
 pub mod screening;
+
+/// What `optimize` writes beyond the contract's files.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportOptions {
+    /// An XYZ tile URL template (`https://…/{z}/{x}/{y}.png`) for `report.html`'s basemap;
+    /// without it the page makes no request at all.
+    pub basemap: Option<String>,
+    /// Also write `plan.gpkg`.
+    pub gpkg: bool,
+}

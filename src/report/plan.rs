@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use geo::{Geometry, LineString};
+use geojson::Feature;
 use serde_json::json;
 
 use super::screening::write_excluded;
@@ -16,6 +17,7 @@ use crate::grid::GridReport;
 use crate::layers::Map;
 use crate::outcome::{Optimized, StageSeconds};
 use crate::plan::Plan;
+use crate::report::ReportOptions;
 use crate::scenario::Scenario;
 use crate::summary::{Summary, km, mw, usd};
 
@@ -28,11 +30,16 @@ pub const OUTPUT_FILES: [&str; 5] = [
     "summary.json",
 ];
 
+/// The files `optimize` writes where they apply: the lines (maps with lines), the page and
+/// the GeoPackage (`--gpkg`).
+pub const OPTIONAL_OUTPUT_FILES: [&str; 3] = [LINES_OUTPUT, "report.html", "plan.gpkg"];
+
 /// Writes every output file; `seconds` gains the report stage before the summary is written.
 pub fn write_all(
     out: &Path,
     optimized: &Optimized,
     seconds: &mut StageSeconds,
+    options: &ReportOptions,
 ) -> Result<(), WriteError> {
     let start = Instant::now();
     let prepared = &optimized.prepared;
@@ -56,7 +63,9 @@ pub fn write_all(
         &prepared.screening.exclusions,
     )?;
     seconds.0.push(("report", start.elapsed().as_secs_f64()));
-    write_json(&out.join("summary.json"), &Summary::of(optimized, seconds))
+    let summary = Summary::of(optimized, seconds);
+    let _ = options; // report.html and plan.gpkg come next (issue 12)
+    write_json(&out.join("summary.json"), &summary)
 }
 
 /// The network's file, written where the map has lines.
@@ -64,89 +73,95 @@ pub const LINES_OUTPUT: &str = "lines.geojson";
 
 /// `lines.geojson`: every line with its flow and loading with the plan and its worst outage.
 pub fn write_lines(path: &Path, map: &Map, grid: &GridReport) -> Result<(), WriteError> {
-    write_feature_collection(
-        path,
-        map.lines.iter().zip(&grid.lines).map(|(line, outcome)| {
-            let geometry = match line.geometry.0.as_slice() {
-                [one] => Geometry::LineString(one.clone()),
-                _ => Geometry::MultiLineString(line.geometry.clone()),
-            };
-            let (worst_outage, outage_loading) = match outcome.worst_outage {
-                Some((k, loading)) => (Some(map.lines[k].id.clone()), Some(round_to(loading, 4))),
-                None => (None, None),
-            };
-            feature(
-                &geometry,
-                properties(json!({
-                    "id": line.id,
-                    "from": map.substations[line.from].id,
-                    "to": map.substations[line.to].id,
-                    "rating_mw": mw(line.rating_mw),
-                    "emergency_rating_mw": mw(line.emergency_rating_mw),
-                    "base_flow_mw": mw(line.base_flow_mw),
-                    "flow_mw": mw(outcome.flow_mw),
-                    "loading": round_to(outcome.loading, 4),
-                    "worst_outage": worst_outage,
-                    "outage_loading": outage_loading,
-                    "preexisting_violation": outcome.preexisting_violation,
-                })),
-            )
-        }),
-    )
+    write_feature_collection(path, line_features(map, grid))
+}
+
+/// The features of `lines.geojson`.
+pub fn line_features<'a>(map: &'a Map, grid: &'a GridReport) -> impl Iterator<Item = Feature> + 'a {
+    map.lines.iter().zip(&grid.lines).map(|(line, outcome)| {
+        let geometry = match line.geometry.0.as_slice() {
+            [one] => Geometry::LineString(one.clone()),
+            _ => Geometry::MultiLineString(line.geometry.clone()),
+        };
+        let (worst_outage, outage_loading) = match outcome.worst_outage {
+            Some((k, loading)) => (Some(map.lines[k].id.clone()), Some(round_to(loading, 4))),
+            None => (None, None),
+        };
+        feature(
+            &geometry,
+            properties(json!({
+                "id": line.id,
+                "from": map.substations[line.from].id,
+                "to": map.substations[line.to].id,
+                "rating_mw": mw(line.rating_mw),
+                "emergency_rating_mw": mw(line.emergency_rating_mw),
+                "base_flow_mw": mw(line.base_flow_mw),
+                "flow_mw": mw(outcome.flow_mw),
+                "loading": round_to(outcome.loading, 4),
+                "worst_outage": worst_outage,
+                "outage_loading": outage_loading,
+                "preexisting_violation": outcome.preexisting_violation,
+            })),
+        )
+    })
 }
 
 /// `sites.geojson`: one feature a chosen parcel, its polygon.
 pub fn write_sites(path: &Path, map: &Map, optimized: &Optimized) -> Result<(), WriteError> {
-    write_feature_collection(
-        path,
-        optimized.plan.sites.iter().map(|site| {
-            let parcel = &map.parcels[site.parcel];
-            let c = &site.costs;
-            feature(
-                &Geometry::MultiPolygon(parcel.shape.clone()),
-                properties(json!({
-                    "parcel_id": parcel.id,
-                    "community": map.community_id(site.community),
-                    "mw": mw(site.mw),
-                    "firm_mw": mw(site.firm_mw()),
-                    "flexible_mw": mw(site.flexible_mw()),
-                    "acres": round_to(parcel.acres, 2),
-                    "fiber_km": km(site.fiber_km),
-                    "feeds": site.feeds.iter().map(|f| map.substations[f.substation].id.clone()).collect::<Vec<_>>(),
-                    "land_usd": usd(c.land_usd),
-                    "fiber_usd": usd(c.fiber_usd),
-                    "feed_usd": usd(c.feed_usd),
-                    "site_fixed_usd": usd(c.site_fixed_usd),
-                    "total_usd": usd(c.total_usd),
-                })),
-            )
-        }),
-    )
+    write_feature_collection(path, site_features(map, &optimized.plan))
+}
+
+/// The features of `sites.geojson`.
+pub fn site_features<'a>(map: &'a Map, plan: &'a Plan) -> impl Iterator<Item = Feature> + 'a {
+    plan.sites.iter().map(|site| {
+        let parcel = &map.parcels[site.parcel];
+        let c = &site.costs;
+        feature(
+            &Geometry::MultiPolygon(parcel.shape.clone()),
+            properties(json!({
+                "parcel_id": parcel.id,
+                "community": map.community_id(site.community),
+                "mw": mw(site.mw),
+                "firm_mw": mw(site.firm_mw()),
+                "flexible_mw": mw(site.flexible_mw()),
+                "acres": round_to(parcel.acres, 2),
+                "fiber_km": km(site.fiber_km),
+                "feeds": site.feeds.iter().map(|f| map.substations[f.substation].id.clone()).collect::<Vec<_>>(),
+                "land_usd": usd(c.land_usd),
+                "fiber_usd": usd(c.fiber_usd),
+                "feed_usd": usd(c.feed_usd),
+                "site_fixed_usd": usd(c.site_fixed_usd),
+                "total_usd": usd(c.total_usd),
+            })),
+        )
+    })
 }
 
 /// `feeds.geojson`: one LineString a feed, from the site point to the substation.
 pub fn write_feeds(path: &Path, map: &Map, plan: &Plan) -> Result<(), WriteError> {
-    write_feature_collection(
-        path,
-        plan.sites.iter().flat_map(|site| {
-            let parcel = &map.parcels[site.parcel];
-            site.feeds.iter().map(move |f| {
-                let substation = &map.substations[f.substation];
-                let line = LineString(vec![parcel.site_point.0, substation.point.0]);
-                feature(
-                    &Geometry::LineString(line),
-                    properties(json!({
-                        "parcel_id": parcel.id,
-                        "substation_id": substation.id,
-                        "km": km(f.km),
-                        "firm_mw": mw(f.firm_mw),
-                        "flexible_mw": mw(f.flexible_mw),
-                        "usd": usd(f.usd),
-                    })),
-                )
-            })
-        }),
-    )
+    write_feature_collection(path, feed_features(map, plan))
+}
+
+/// The features of `feeds.geojson`.
+pub fn feed_features<'a>(map: &'a Map, plan: &'a Plan) -> impl Iterator<Item = Feature> + 'a {
+    plan.sites.iter().flat_map(move |site| {
+        let parcel = &map.parcels[site.parcel];
+        site.feeds.iter().map(move |f| {
+            let substation = &map.substations[f.substation];
+            let line = LineString(vec![parcel.site_point.0, substation.point.0]);
+            feature(
+                &Geometry::LineString(line),
+                properties(json!({
+                    "parcel_id": parcel.id,
+                    "substation_id": substation.id,
+                    "km": km(f.km),
+                    "firm_mw": mw(f.firm_mw),
+                    "flexible_mw": mw(f.flexible_mw),
+                    "usd": usd(f.usd),
+                })),
+            )
+        })
+    })
 }
 
 /// `substations.geojson`: every substation with the headroom the plan uses and leaves.
@@ -157,35 +172,42 @@ pub fn write_substations(
     plan: &Plan,
     grid: &GridReport,
 ) -> Result<(), WriteError> {
-    write_feature_collection(
-        path,
-        map.substations.iter().enumerate().map(|(b, s)| {
-            let upgraded = plan.upgraded.contains(&b);
-            let available_mw = costs::available_mw(scenario, s, upgraded);
-            let reserved_mw = (s.headroom_mw - available_mw).max(0.0);
-            let (used_firm_mw, used_flexible_mw) = plan.used_mw(b);
-            let utilization = if available_mw > 0.0 {
-                used_firm_mw / available_mw
-            } else {
-                0.0
-            };
-            let mut props = json!({
-                "id": s.id,
-                "headroom_mw": mw(s.headroom_mw),
-                "reserved_mw": mw(reserved_mw),
-                "available_mw": mw(available_mw),
-                "used_firm_mw": mw(used_firm_mw),
-                "used_flexible_mw": mw(used_flexible_mw),
-                "upgraded": upgraded,
-                "utilization": round_to(utilization, 4),
-            });
-            if costs::n_minus_one(scenario) {
-                let emergency_mw = costs::emergency_mw(scenario, s, upgraded);
-                let pickup_mw = grid.worst_pickup_mw.get(&b).copied().unwrap_or(0.0);
-                props["emergency_available_mw"] = json!(mw(emergency_mw));
-                props["worst_outage_pickup_mw"] = json!(mw(pickup_mw));
-            }
-            feature(&Geometry::Point(s.point), properties(props))
-        }),
-    )
+    write_feature_collection(path, substation_features(map, scenario, plan, grid))
+}
+
+/// The features of `substations.geojson`.
+pub fn substation_features<'a>(
+    map: &'a Map,
+    scenario: &'a Scenario,
+    plan: &'a Plan,
+    grid: &'a GridReport,
+) -> impl Iterator<Item = Feature> + 'a {
+    map.substations.iter().enumerate().map(|(b, s)| {
+        let upgraded = plan.upgraded.contains(&b);
+        let available_mw = costs::available_mw(scenario, s, upgraded);
+        let reserved_mw = (s.headroom_mw - available_mw).max(0.0);
+        let (used_firm_mw, used_flexible_mw) = plan.used_mw(b);
+        let utilization = if available_mw > 0.0 {
+            used_firm_mw / available_mw
+        } else {
+            0.0
+        };
+        let mut props = json!({
+            "id": s.id,
+            "headroom_mw": mw(s.headroom_mw),
+            "reserved_mw": mw(reserved_mw),
+            "available_mw": mw(available_mw),
+            "used_firm_mw": mw(used_firm_mw),
+            "used_flexible_mw": mw(used_flexible_mw),
+            "upgraded": upgraded,
+            "utilization": round_to(utilization, 4),
+        });
+        if costs::n_minus_one(scenario) {
+            let emergency_mw = costs::emergency_mw(scenario, s, upgraded);
+            let pickup_mw = grid.worst_pickup_mw.get(&b).copied().unwrap_or(0.0);
+            props["emergency_available_mw"] = json!(mw(emergency_mw));
+            props["worst_outage_pickup_mw"] = json!(mw(pickup_mw));
+        }
+        feature(&Geometry::Point(s.point), properties(props))
+    })
 }

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use geo::Geometry;
+use geojson::Feature;
 use serde_json::json;
 
 use crate::candidates::{Candidate, Exclusion, Screening};
@@ -12,20 +13,25 @@ use crate::layers::Map;
 
 /// `excluded.geojson`: `parcel_id`, `reason`, `detail` for every parcel that is not a candidate.
 pub fn write_excluded(path: &Path, map: &Map, exclusions: &[Exclusion]) -> Result<(), WriteError> {
-    write_feature_collection(
-        path,
-        exclusions.iter().map(|e| {
-            let parcel = &map.parcels[e.parcel];
-            feature(
-                &Geometry::MultiPolygon(parcel.shape.clone()),
-                properties(json!({
-                    "parcel_id": parcel.id,
-                    "reason": e.reason.to_string(),
-                    "detail": e.detail,
-                })),
-            )
-        }),
-    )
+    write_feature_collection(path, excluded_features(map, exclusions))
+}
+
+/// The features of `excluded.geojson`.
+pub fn excluded_features<'a>(
+    map: &'a Map,
+    exclusions: &'a [Exclusion],
+) -> impl Iterator<Item = Feature> + 'a {
+    exclusions.iter().map(|e| {
+        let parcel = &map.parcels[e.parcel];
+        feature(
+            &Geometry::MultiPolygon(parcel.shape.clone()),
+            properties(json!({
+                "parcel_id": parcel.id,
+                "reason": e.reason.to_string(),
+                "detail": e.detail,
+            })),
+        )
+    })
 }
 
 /// `candidates.geojson`: each candidate parcel with its community, acres, fiber km, maximum MW
@@ -35,25 +41,30 @@ pub fn write_candidates(
     map: &Map,
     candidates: &[Candidate],
 ) -> Result<(), WriteError> {
-    write_feature_collection(
-        path,
-        candidates.iter().map(|c| {
-            let parcel = &map.parcels[c.parcel];
-            feature(
-                &Geometry::MultiPolygon(parcel.shape.clone()),
-                properties(json!({
-                    "parcel_id": parcel.id,
-                    "community": map.community_id(c.community),
-                    "zoning": parcel.zoning,
-                    "acres": round_to(parcel.acres, 2),
-                    "fiber_km": round_to(c.fiber_km, 3),
-                    "max_mw": c.max_mw,
-                    "feeds": c.feeds.iter().map(|f| map.substations[f.substation].id.clone()).collect::<Vec<_>>(),
-                    "feed_km": c.feeds.iter().map(|f| round_to(f.km, 3)).collect::<Vec<_>>(),
-                })),
-            )
-        }),
-    )
+    write_feature_collection(path, candidate_features(map, candidates))
+}
+
+/// The features of `candidates.geojson`.
+pub fn candidate_features<'a>(
+    map: &'a Map,
+    candidates: &'a [Candidate],
+) -> impl Iterator<Item = Feature> + 'a {
+    candidates.iter().map(|c| {
+        let parcel = &map.parcels[c.parcel];
+        feature(
+            &Geometry::MultiPolygon(parcel.shape.clone()),
+            properties(json!({
+                "parcel_id": parcel.id,
+                "community": map.community_id(c.community),
+                "zoning": parcel.zoning,
+                "acres": round_to(parcel.acres, 2),
+                "fiber_km": round_to(c.fiber_km, 3),
+                "max_mw": c.max_mw,
+                "feeds": c.feeds.iter().map(|f| map.substations[f.substation].id.clone()).collect::<Vec<_>>(),
+                "feed_km": c.feeds.iter().map(|f| round_to(f.km, 3)).collect::<Vec<_>>(),
+            })),
+        )
+    })
 }
 
 /// Writes both screening files into `out`.
