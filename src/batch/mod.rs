@@ -3,13 +3,14 @@
 //! Takes scenario files with `--set` overrides and `--sweep` grids; gives one [`Job`] a
 //! scenario variant ([`expand`]), the K-th of N deterministic slices of them ([`shard`]), runs
 //! them in parallel ([`run`]), and writes their comparison ([`comparison`], with its
-//! [`chart`]). [`compare`] merges
+//! [`chart`], and [`page`]'s `report.html`). [`compare`] merges
 //! the result folders of several batches (a cluster's shards) into one comparison.
 
 pub mod chart;
 pub mod compare;
 pub mod comparison;
 pub mod expand;
+pub mod page;
 pub mod run;
 
 use std::path::PathBuf;
@@ -17,6 +18,7 @@ use std::path::PathBuf;
 pub use compare::compare;
 pub use comparison::{ComparisonRow, write_comparison};
 pub use expand::{Job, Shard, expand, shard};
+pub use page::{scenario_pages, write_batch_page};
 pub use run::{BatchEvent, run};
 
 /// A batch that cannot start, or a result folder that cannot be merged.

@@ -72,12 +72,19 @@ pub fn run(args: BatchArgs) -> anyhow::Result<ExitCode> {
     });
     progress.finish();
     batch::write_comparison(&args.out, &rows)?;
+    let pages = batch::scenario_pages(&args.out, &rows);
+    batch::write_batch_page(&args.out, &rows, &pages)?;
     report(&rows, &args.out)
 }
 
 pub fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let rows = batch::compare(&args.folders)?;
     batch::write_comparison(&args.out, &rows)?;
+    let mut pages = std::collections::BTreeMap::new();
+    for folder in &args.folders {
+        pages.extend(batch::scenario_pages(folder, &batch::compare(std::slice::from_ref(folder))?));
+    }
+    batch::write_batch_page(&args.out, &rows, &pages)?;
     report(&rows, &args.out)
 }
 
@@ -85,7 +92,7 @@ fn report(rows: &[ComparisonRow], out: &std::path::Path) -> anyhow::Result<ExitC
     say!("{}", batch::comparison::markdown(rows));
     say!(
         "wrote {}",
-        out.join("comparison.{csv,md,json,svg}").display()
+        out.join("comparison.{csv,md,json,svg} and report.html").display()
     );
     let failed = rows.iter().filter(|r| !r.has_plan()).count();
     Ok(if failed == 0 {

@@ -2,6 +2,7 @@
 //!
 //! Takes the results of the pipeline's stages; gives files written whole or not at all.
 
+pub mod html;
 pub mod layers;
 pub mod plan;
 pub mod screening;

@@ -64,7 +64,15 @@ pub fn write_all(
     )?;
     seconds.0.push(("report", start.elapsed().as_secs_f64()));
     let summary = Summary::of(optimized, seconds);
-    let _ = options; // report.html and plan.gpkg come next (issue 12)
+    // The page shows the summary's figures, so it is written from it, after the report
+    // stage's time was taken.
+    super::html::write_plan_page(
+        &out.join(super::html::REPORT_FILE),
+        optimized,
+        &grid,
+        &summary,
+        options.basemap.as_deref(),
+    )?;
     write_json(&out.join("summary.json"), &summary)
 }
 

@@ -1,0 +1,241 @@
+//! The page's tables: the summary, the explanation of an infeasible scenario, and a table a
+//! layer. Every figure cell carries its exact value in `data-value` and its key in `data-key`,
+//! so that what the page shows can be checked against `summary.json` and the GeoJSON files.
+
+use geojson::Feature;
+use maud::{Markup, html};
+use serde_json::Value;
+
+use crate::summary::Summary;
+
+/// Lines the busiest-lines table lists.
+const BUSIEST_LINES: usize = 20;
+
+/// A figure for the eye: thousands separated, `decimals` places.
+pub fn figure(v: f64, decimals: usize) -> String {
+    let text = format!("{:.*}", decimals, v.abs());
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    let mut out = String::new();
+    if v < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        out.push('-');
+    }
+    for (i, ch) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if !fraction.is_empty() {
+        out.push('.');
+        out.push_str(fraction);
+    }
+    out
+}
+
+/// How many decimals a property's figures are shown with, by its name's unit.
+fn decimals_of(key: &str) -> usize {
+    if key.ends_with("usd") {
+        0
+    } else if key == "utilization" || key.contains("loading") {
+        3
+    } else {
+        1
+    }
+}
+
+/// A table cell for a JSON value: numbers formatted with their exact value in `data-value`.
+pub fn cell(key: &str, value: Option<&Value>) -> Markup {
+    match value {
+        Some(Value::Number(n)) => {
+            let v = n.as_f64().unwrap_or(0.0);
+            let decimals = if n.is_f64() { decimals_of(key) } else { 0 };
+            html! { td.num data-key=(key) data-value=(n.to_string()) { (figure(v, decimals)) } }
+        }
+        Some(Value::String(s)) => html! { td data-key=(key) data-value=(s) { (s) } },
+        Some(Value::Bool(b)) => html! { td data-key=(key) data-value=(b) { (if *b { "yes" } else { "no" }) } },
+        Some(Value::Array(items)) => {
+            let text: Vec<String> = (items.iter())
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                .collect();
+            html! { td data-key=(key) data-value=(Value::Array(items.clone()).to_string()) { (text.join(", ")) } }
+        }
+        Some(Value::Null) | None => html! { td data-key=(key) data-value="" { "–" } },
+        Some(other) => html! { td data-key=(key) data-value=(other.to_string()) { (other.to_string()) } },
+    }
+}
+
+/// The line under the title: status, MW and cost at a glance.
+pub fn status_line(summary: &Summary) -> Markup {
+    let status = summary.status.as_str();
+    html! {
+        p.status-line {
+            span class=(format!("status status-{status}")) { (status) }
+            @if let Some(usd) = summary.objective_usd {
+                " · " (figure(summary.total_mw, 1)) " MW at " (figure(usd, 0)) " USD"
+            } @else if let Some(message) = &summary.message {
+                " · " (message)
+            }
+        }
+    }
+}
+
+/// The summary: what `summary.json` says, with its keys.
+pub fn summary_table(summary: &Summary) -> Markup {
+    let usd_per_mw = summary
+        .objective_usd
+        .filter(|_| summary.total_mw > 0.0)
+        .map(|usd| usd / summary.total_mw);
+    let number = |key: &str, v: Option<f64>, decimals: usize| -> Markup {
+        html! {
+            tr {
+                th { (key) }
+                @match v {
+                    Some(v) => td.num data-key=(key) data-value=(v) { (figure(v, decimals)) },
+                    None => td data-key=(key) data-value="" { "–" },
+                }
+            }
+        }
+    };
+    let c = &summary.counts;
+    html! {
+        h2 { "Summary" }
+        table.summary {
+            tbody {
+                tr { th { "scenario" } td data-key="scenario" data-value=(summary.scenario) { (summary.scenario) } }
+                tr { th { "status" } td data-key="status" data-value=(summary.status.as_str()) { (summary.status.as_str()) } }
+                (number("total_mw", Some(summary.total_mw), 1))
+                (number("target_mw", Some(summary.target_mw), 1))
+                (number("sites", Some(summary.sites as f64), 0))
+                (number("objective_usd", summary.objective_usd, 0))
+                (number("usd_per_mw", usd_per_mw, 0))
+                (number("gap", summary.gap, 6))
+                (number("communities", Some(summary.communities as f64), 0))
+                (number("upgrade_usd", Some(summary.upgrade_usd), 0))
+                (number("parcels", Some(c.parcels as f64), 0))
+                (number("candidates", Some(c.candidates as f64), 0))
+                (number("variables", Some(c.variables as f64), 0))
+                (number("constraints", Some(c.constraints as f64), 0))
+                @if let Some(v) = summary.worst_line_loading {
+                    (number("worst_line_loading", Some(v), 3))
+                }
+                @if let Some(v) = summary.worst_outage_loading {
+                    (number("worst_outage_loading", Some(v), 3))
+                }
+            }
+        }
+        h3 { "Seconds by stage" }
+        table.summary {
+            tbody {
+                @for (stage, s) in &summary.seconds {
+                    tr { th { (stage) } td.num data-key=(format!("seconds.{stage}")) data-value=(s) { (figure(*s, 3)) } }
+                }
+            }
+        }
+    }
+}
+
+/// Why there is no plan, where there is none.
+pub fn explanation(summary: &Summary) -> Markup {
+    html! {
+        @if let Some(shortfalls) = &summary.infeasibility {
+            section #explanation {
+                h2 { "Why there is no plan" }
+                @if let Some(message) = &summary.message { p { (message) } }
+                table {
+                    thead { tr { th { "requirement" } th { "subject" } th { "amount" } th { "unit" } th { "explanation" } } }
+                    tbody {
+                        @for s in shortfalls {
+                            tr {
+                                td data-key="requirement" { (s.requirement) }
+                                td data-key="subject" { (s.subject.clone().unwrap_or_default()) }
+                                td.num data-key="amount" data-value=(s.amount) { (figure(s.amount, 1)) }
+                                td data-key="unit" { (s.unit) }
+                                td { (s.message) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The keys of a layer's features: its id first, then in the order the first feature gives
+/// them (later new keys appended).
+fn keys_of(features: &[Feature], id_key: &str) -> Vec<String> {
+    let mut keys: Vec<String> = vec![id_key.to_string()];
+    for f in features {
+        for k in f.properties.iter().flat_map(|p| p.keys()) {
+            if !keys.contains(k) {
+                keys.push(k.clone());
+            }
+        }
+    }
+    keys
+}
+
+/// A layer's features as a table, one row a feature with every property.
+pub fn feature_table(title: &str, layer: &str, features: &[Feature], id_key: &str) -> Markup {
+    let keys = keys_of(features, id_key);
+    html! {
+        h2 { (title) " (" (features.len()) ")" }
+        @if features.is_empty() {
+            p.empty { "None." }
+        } @else {
+            div.table-scroll {
+                table.features data-layer=(layer) {
+                    thead { tr { @for k in &keys { th { (k) } } } }
+                    tbody {
+                        @for f in features {
+                            tr data-id=(super::map::property_text(f, id_key)) {
+                                @for k in &keys { (cell(k, f.property(k))) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The most loaded lines with the plan.
+pub fn busiest_lines(features: &[Feature]) -> Markup {
+    let mut ranked: Vec<&Feature> = features.iter().collect();
+    let loading = |f: &Feature| {
+        super::map::property_f64(f, "loading").max(super::map::property_f64(f, "outage_loading"))
+    };
+    ranked.sort_by(|a, b| loading(b).total_cmp(&loading(a)));
+    let top: Vec<Feature> = ranked.into_iter().take(BUSIEST_LINES).cloned().collect();
+    html! {
+        (feature_table(&format!("Busiest lines, {} of", top.len()), "lines", &top, "id"))
+    }
+}
+
+/// Parcels excluded by reason.
+pub fn exclusions(counts: &[(String, usize)], total: usize) -> Markup {
+    html! {
+        h2 { "Exclusions by reason" }
+        table.summary {
+            tbody {
+                @for (reason, n) in counts {
+                    tr { th { (reason) } td.num data-key=(format!("excluded.{reason}")) data-value=(n) { (figure(*n as f64, 0)) } }
+                }
+                tr.total { th { "all excluded" } td.num data-key="excluded" data-value=(total) { (figure(total as f64, 0)) } }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::figure;
+
+    #[test]
+    fn figures_are_separated_by_thousands() {
+        assert_eq!(figure(126_794_058.0, 0), "126,794,058");
+        assert_eq!(figure(1234.5678, 1), "1,234.6");
+        assert_eq!(figure(-0.0001, 1), "0.0");
+        assert_eq!(figure(-1500.0, 0), "-1,500");
+        assert_eq!(figure(999.0, 0), "999");
+    }
+}
