@@ -82,7 +82,10 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
     batch::write_comparison(&args.out, &rows)?;
     let mut pages = std::collections::BTreeMap::new();
     for folder in &args.folders {
-        pages.extend(batch::scenario_pages(folder, &batch::compare(std::slice::from_ref(folder))?));
+        pages.extend(batch::scenario_pages(
+            folder,
+            &batch::compare(std::slice::from_ref(folder))?,
+        ));
     }
     batch::write_batch_page(&args.out, &rows, &pages)?;
     report(&rows, &args.out)
@@ -92,7 +95,8 @@ fn report(rows: &[ComparisonRow], out: &std::path::Path) -> anyhow::Result<ExitC
     say!("{}", batch::comparison::markdown(rows));
     say!(
         "wrote {}",
-        out.join("comparison.{csv,md,json,svg} and report.html").display()
+        out.join("comparison.{csv,md,json,svg} and report.html")
+            .display()
     );
     let failed = rows.iter().filter(|r| !r.has_plan()).count();
     Ok(if failed == 0 {

@@ -202,8 +202,16 @@ fn draw(optimized: &Optimized, grid: &GridReport) -> DrawnMap {
     let map = &prepared.map;
     let rects = (map.parcels.iter())
         .filter_map(|p| map::rect_of(&p.shape))
-        .chain(map.substations.iter().map(|s| geo::BoundingRect::bounding_rect(&s.point)))
-        .chain(map.communities.iter().filter_map(|c| map::rect_of(&c.shape)));
+        .chain(
+            map.substations
+                .iter()
+                .map(|s| geo::BoundingRect::bounding_rect(&s.point)),
+        )
+        .chain(
+            map.communities
+                .iter()
+                .filter_map(|c| map::rect_of(&c.shape)),
+        );
     let frame = Frame::around(rects);
     let mut layers = Vec::new();
     layers.push(("communities", "Communities", communities(&frame, optimized)));
@@ -293,7 +301,9 @@ fn draw_lines(frame: &Frame, optimized: &Optimized, features: Vec<geojson::Featu
             .unwrap_or(false);
         let id = map::property_text(&feature, "id");
         let i = layer.properties.len();
-        layer.properties.push(feature.properties.unwrap_or_default());
+        layer
+            .properties
+            .push(feature.properties.unwrap_or_default());
         layer.svg.push_str(&format!(
             "<path class=\"f line{}\" data-layer=\"lines\" data-i=\"{i}\" data-id=\"{}\" stroke=\"{}\" d=\"{}\"/>",
             if dashed { " preexisting" } else { "" },
@@ -307,23 +317,25 @@ fn draw_lines(frame: &Frame, optimized: &Optimized, features: Vec<geojson::Featu
 
 fn draw_feeds(frame: &Frame, optimized: &Optimized, features: Vec<geojson::Feature>) -> DrawnLayer {
     let map = &optimized.prepared.map;
-    let ends = (optimized.plan.sites.iter()).flat_map(|site| {
-        (site.feeds.iter()).map(move |f| (site.parcel, f.substation))
-    });
+    let ends = (optimized.plan.sites.iter())
+        .flat_map(|site| (site.feeds.iter()).map(move |f| (site.parcel, f.substation)));
     let mut layer = DrawnLayer::default();
     for ((parcel, substation), feature) in ends.zip(features) {
         let (a, b) = (
             frame.project(map.parcels[parcel].site_point.0),
             frame.project(map.substations[substation].point.0),
         );
-        let mw = map::property_f64(&feature, "firm_mw") + map::property_f64(&feature, "flexible_mw");
+        let mw =
+            map::property_f64(&feature, "firm_mw") + map::property_f64(&feature, "flexible_mw");
         let id = format!(
             "{}→{}",
             map::property_text(&feature, "parcel_id"),
             map::property_text(&feature, "substation_id")
         );
         let i = layer.properties.len();
-        layer.properties.push(feature.properties.unwrap_or_default());
+        layer
+            .properties
+            .push(feature.properties.unwrap_or_default());
         layer.svg.push_str(&format!(
             "<path class=\"f feed\" data-layer=\"feeds\" data-i=\"{i}\" data-id=\"{}\" stroke-width=\"{:.1}\" d=\"M{},{} {},{}\"/>",
             map::attr(&id),
@@ -353,7 +365,9 @@ fn draw_substations(
         let reserved = map::property_f64(&feature, "reserved_mw") > 0.0;
         let i = layer.properties.len();
         let id = map::attr(&s.id);
-        layer.properties.push(feature.properties.unwrap_or_default());
+        layer
+            .properties
+            .push(feature.properties.unwrap_or_default());
         if reserved {
             layer.svg.push_str(&map::marker(
                 frame,
@@ -385,7 +399,9 @@ fn draw_sites(frame: &Frame, optimized: &Optimized, features: Vec<geojson::Featu
         let parcel = &map.parcels[site.parcel];
         let i = layer.properties.len();
         let id = map::attr(&parcel.id);
-        layer.properties.push(feature.properties.unwrap_or_default());
+        layer
+            .properties
+            .push(feature.properties.unwrap_or_default());
         let common = format!("data-layer=\"sites\" data-i=\"{i}\" data-id=\"{id}\"");
         layer.svg.push_str(&format!(
             "<path class=\"f site\" {common} d=\"{}\"/>",

@@ -52,7 +52,9 @@ pub fn cell(key: &str, value: Option<&Value>) -> Markup {
             html! { td.num data-key=(key) data-value=(n.to_string()) { (figure(v, decimals)) } }
         }
         Some(Value::String(s)) => html! { td data-key=(key) data-value=(s) { (s) } },
-        Some(Value::Bool(b)) => html! { td data-key=(key) data-value=(b) { (if *b { "yes" } else { "no" }) } },
+        Some(Value::Bool(b)) => {
+            html! { td data-key=(key) data-value=(b) { (if *b { "yes" } else { "no" }) } }
+        }
         Some(Value::Array(items)) => {
             let text: Vec<String> = (items.iter())
                 .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
@@ -60,7 +62,9 @@ pub fn cell(key: &str, value: Option<&Value>) -> Markup {
             html! { td data-key=(key) data-value=(Value::Array(items.clone()).to_string()) { (text.join(", ")) } }
         }
         Some(Value::Null) | None => html! { td data-key=(key) data-value="" { "–" } },
-        Some(other) => html! { td data-key=(key) data-value=(other.to_string()) { (other.to_string()) } },
+        Some(other) => {
+            html! { td data-key=(key) data-value=(other.to_string()) { (other.to_string()) } }
+        }
     }
 }
 
