@@ -20,7 +20,7 @@ pub fn figure(v: f64, decimals: usize) -> String {
         out.push('-');
     }
     for (i, ch) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
