@@ -7,7 +7,7 @@
 //!
 //! Wall-clock seconds are the only part of an output that may differ between runs; they are
 //! blanked before hashing (`seconds` keys in JSON, the `seconds` column of the comparison
-//! tables). Where an output changes on purpose (a change of the contract, a new output),
+//! tables, the `seconds` cells of the pages). Where an output changes on purpose (a change of the contract, a new output),
 //! rerun with `GRIDSITE_BLESS=1` to rewrite the digests, and say why in the commit. On a
 //! mismatch the outputs are kept under `target/golden-actual/` to compare.
 
@@ -58,6 +58,20 @@ fn without_seconds_column(text: &str, separator: char) -> String {
     out
 }
 
+/// A page's `seconds` cells (`data-key="seconds"` in a batch's table, `seconds.<stage>` in a
+/// plan's) blanked, up to the end of the cell.
+fn without_seconds_cells(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(at) = rest.find("data-key=\"seconds") {
+        let end = rest[at..].find("</td>").map_or(rest.len(), |e| at + e);
+        out.push_str(&rest[..at]);
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The bytes of an output as compared: exact, but for its wall-clock seconds.
 fn comparable(path: &Path) -> Vec<u8> {
     let bytes = std::fs::read(path).unwrap();
@@ -71,6 +85,8 @@ fn comparable(path: &Path) -> Vec<u8> {
         without_seconds_column(&text(), ',').into_bytes()
     } else if name == "comparison.md" {
         without_seconds_column(&text(), '|').into_bytes()
+    } else if name == "report.html" {
+        without_seconds_cells(&text()).into_bytes()
     } else {
         bytes
     }
