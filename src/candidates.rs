@@ -124,16 +124,75 @@ fn screen_parcel(
     served: &[bool],
     p: usize,
 ) -> Result<Outcome, IndexError> {
-    let parcel = &map.parcels[p];
-    let exclude = |reason: Reason, detail: String| {
-        Ok(Outcome::Excluded(Exclusion {
+    let (failures, candidate) = run_filters(map, index, scenario, served, p, Stop::AtFirst)?;
+    Ok(match (failures.into_iter().next(), candidate) {
+        (Some(failure), _) => Outcome::Excluded(Exclusion {
             parcel: p,
-            reason,
-            detail,
-        }))
+            reason: failure.reason,
+            detail: failure.detail,
+        }),
+        (None, Some(candidate)) => Outcome::Candidate(candidate),
+        // Without a failure every filter ran and passed, so the candidate is there.
+        (None, None) => Outcome::Excluded(Exclusion {
+            parcel: p,
+            reason: Reason::TooSmall,
+            detail: "no candidate".into(),
+        }),
+    })
+}
+
+/// A filter a parcel fails, with its figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub reason: Reason,
+    pub detail: String,
+}
+
+/// Every filter a parcel fails, in the contract's order (empty for a candidate): what
+/// `explain` tells about an excluded parcel.
+pub fn failures_of(
+    map: &Map,
+    index: &SpatialIndex,
+    scenario: &Scenario,
+    p: usize,
+) -> Result<Vec<Failure>, IndexError> {
+    let served = crate::network::served_substations(&map.substations, &map.lines);
+    Ok(run_filters(map, index, scenario, &served, p, Stop::Never)?.0)
+}
+
+/// Whether the filters stop at the first a parcel fails (screening) or all run (explain).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    AtFirst,
+    Never,
+}
+
+/// The filters in the contract's order: the failures (at most one with [`Stop::AtFirst`]), and
+/// the candidate where every filter passes.
+fn run_filters(
+    map: &Map,
+    index: &SpatialIndex,
+    scenario: &Scenario,
+    served: &[bool],
+    p: usize,
+    stop: Stop,
+) -> Result<(Vec<Failure>, Option<Candidate>), IndexError> {
+    let parcel = &map.parcels[p];
+    let mut failures = Vec::new();
+    // Records a failure; true when the filters should stop.
+    let mut fail = |reason: Reason, detail: String| {
+        failures.push(Failure { reason, detail });
+        stop == Stop::AtFirst
     };
+    macro_rules! failed {
+        ($reason:expr, $detail:expr) => {
+            if fail($reason, $detail) {
+                return Ok((failures, None));
+            }
+        };
+    }
     if let Err(detail) = zoning_filter(parcel, scenario) {
-        return exclude(Reason::Zoning, detail);
+        failed!(Reason::Zoning, detail);
     }
     let local = index
         .frame
@@ -146,19 +205,22 @@ fn screen_parcel(
         &index.receptor_shapes,
         scenario,
     ) {
-        return exclude(Reason::Setback(v.kind.clone()), v.to_string());
+        failed!(Reason::Setback(v.kind.clone()), v.to_string());
     }
     let community = index.community_of(parcel.site_point);
     if let Err(detail) = burden_filter(parcel, community.map(|c| &map.communities[c]), scenario) {
-        return exclude(Reason::Burden, detail);
+        failed!(Reason::Burden, detail);
     }
     if let Err(detail) = water_filter(parcel, scenario) {
-        return exclude(Reason::Water, detail);
+        failed!(Reason::Water, detail);
     }
     let fiber = index.nearest_fiber(p);
     let fiber_km = match fiber_filter(fiber, map, scenario) {
-        Ok(km) => km,
-        Err(detail) => return exclude(Reason::Fiber, detail),
+        Ok(km) => Some(km),
+        Err(detail) => {
+            failed!(Reason::Fiber, detail);
+            None
+        }
     };
     let mut reach = index.substations_within_km(p, scenario.site.max_feed_km);
     let unserved: Vec<usize> = (reach.iter())
@@ -183,22 +245,29 @@ fn screen_parcel(
                 },
             ));
         }
-        return exclude(Reason::NoFeed, detail);
+        failed!(Reason::NoFeed, detail);
     }
     let max_mw = match size_filter(parcel, scenario) {
-        Ok(mw) => mw,
-        Err(detail) => return exclude(Reason::TooSmall, detail),
+        Ok(mw) => Some(mw),
+        Err(detail) => {
+            failed!(Reason::TooSmall, detail);
+            None
+        }
     };
-    Ok(Outcome::Candidate(Candidate {
-        parcel: p,
-        community,
-        fiber_km,
-        feeds: reach
-            .into_iter()
-            .map(|(substation, km)| Reach { substation, km })
-            .collect(),
-        max_mw,
-    }))
+    let candidate = match (failures.is_empty(), fiber_km, max_mw) {
+        (true, Some(fiber_km), Some(max_mw)) => Some(Candidate {
+            parcel: p,
+            community,
+            fiber_km,
+            feeds: reach
+                .into_iter()
+                .map(|(substation, km)| Reach { substation, km })
+                .collect(),
+            max_mw,
+        }),
+        _ => None,
+    };
+    Ok((failures, candidate))
 }
 
 /// Zoning: the parcel's zoning is in `site.allowed_zoning`.

@@ -18,6 +18,45 @@ pub fn all(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
     rows.extend(community(model, input));
     rows.extend(n_minus_one(model, input));
     rows.extend(flows(model, input));
+    rows.extend(restrictions(model, input));
+    rows
+}
+
+/// A question's restrictions ([`super::Restrictions`]): `build_p = 1` for each parcel that must
+/// be built, and for each earlier plan S (its built parcels)
+/// `Σ_{p∈S} (1 − build_p) + Σ_{p∉S} build_p ≥ 1`, so the plan differs from S in a site. A
+/// parcel of S that is not among the program's candidates counts as a difference already
+/// (its `build_p` is 0). A parcel that must be built and is not a candidate here leaves the
+/// program without a plan (`0 ≥ 1` on the first site's build variable).
+pub fn restrictions(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
+    let r = &input.restrictions;
+    if r.is_empty() {
+        return Vec::new();
+    }
+    let parcel_of = |s: &super::SiteVars| input.candidates[s.candidate].parcel;
+    let mut rows = Vec::new();
+    for site in &model.sites {
+        if r.must_build.contains(&parcel_of(site)) {
+            rows.push(constraint!(site.build.var >= 1.0));
+        }
+    }
+    let present: std::collections::BTreeSet<usize> = model.sites.iter().map(parcel_of).collect();
+    let missing_forced = r.must_build.iter().any(|p| !present.contains(p));
+    if missing_forced && let Some(first) = model.sites.first() {
+        rows.push(constraint!(0.0 * first.build.var >= 1.0));
+    }
+    for earlier in &r.differ_from {
+        let absent = earlier.iter().filter(|p| !present.contains(p)).count() as f64;
+        let mut differs = Expression::from(absent);
+        for site in &model.sites {
+            if earlier.contains(&parcel_of(site)) {
+                differs += 1.0 - site.build.var;
+            } else {
+                differs += site.build.var;
+            }
+        }
+        rows.push(constraint!(differs >= 1.0));
+    }
     rows
 }
 

@@ -32,6 +32,23 @@ pub struct ModelInput<'a> {
     /// bounds ([`super::security::LoadBounds::tighten`]); None: only the substation's own
     /// capacity bounds it.
     pub load_caps_mw: Option<Vec<f64>>,
+    /// What a question asks of the plan beyond the scenario (`explain`, alternatives).
+    pub restrictions: Restrictions,
+}
+
+/// Choices a question puts on the program beyond the scenario, by parcel index of the map:
+/// parcels every plan must build, and earlier plans (their sets of built parcels) from which a
+/// plan must differ in at least one site. Empty: the contract's program.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Restrictions {
+    pub must_build: std::collections::BTreeSet<usize>,
+    pub differ_from: Vec<std::collections::BTreeSet<usize>>,
+}
+
+impl Restrictions {
+    pub fn is_empty(&self) -> bool {
+        self.must_build.is_empty() && self.differ_from.is_empty()
+    }
 }
 
 /// Up to this many candidate pairs (8,192 candidates; about half a second), spacing pairs are
@@ -140,6 +157,7 @@ impl<'a> ModelInput<'a> {
             flow_rows: Vec::new(),
             outages: None,
             load_caps_mw: None,
+            restrictions: Restrictions::default(),
         }
     }
 

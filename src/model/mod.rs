@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use good_lp::{Constraint, Expression, ProblemVariables, Variable, VariableDefinition, variable};
 
-pub use input::{ModelInput, Strengthening, user_reductions};
+pub use input::{ModelInput, Restrictions, Strengthening, user_reductions};
 
 /// A variable and its column in the solver (creation order).
 #[derive(Debug, Clone, Copy, PartialEq)]
