@@ -2,6 +2,8 @@
 //!
 //! Takes the results of the pipeline's stages; gives files written whole or not at all.
 
+pub mod gpkg;
+pub mod gpkg_styles;
 pub mod html;
 pub mod layers;
 pub mod plan;

@@ -8,6 +8,7 @@ use geo::{Geometry, LineString};
 use geojson::Feature;
 use serde_json::json;
 
+use super::layers::output_layers;
 use super::screening::write_excluded;
 use crate::costs;
 use crate::files::{
@@ -62,6 +63,9 @@ pub fn write_all(
         map,
         &prepared.screening.exclusions,
     )?;
+    if options.gpkg {
+        super::gpkg::write_gpkg(&out.join("plan.gpkg"), || output_layers(optimized, &grid))?;
+    }
     seconds.0.push(("report", start.elapsed().as_secs_f64()));
     let summary = Summary::of(optimized, seconds);
     // The page shows the summary's figures, so it is written from it, after the report

@@ -1,0 +1,534 @@
+//! `optimize --gpkg`: `plan.gpkg` holds every output layer as the GeoJSON files do (features,
+//! properties, geometries), one default QGIS style per layer, passes GDAL's GeoPackage
+//! validator, is the same bytes on every run, and is valid with empty layers.
+//!
+//! Needs GDAL's `ogrinfo` and its Python validator (`gdal-bin`, which pulls in `python3-gdal`
+//! on Debian); the tests fail, saying so, without them.
+
+#[path = "common/cli.rs"]
+mod cli;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use cli::{describe, gridsite, read_json};
+use serde_json::Value;
+
+const FEATURE_LAYERS: [&str; 6] = [
+    "sites",
+    "feeds",
+    "substations",
+    "lines",
+    "excluded",
+    "candidates",
+];
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn suburban() -> PathBuf {
+    repo().join("scenarios/suburban-500mw.toml")
+}
+
+/// `gridsite optimize SCENARIO --out OUT --gpkg`, which must exit with `code`.
+fn optimize_gpkg(scenario: &Path, out: &Path, code: i32) {
+    let output = gridsite(&[
+        "optimize".as_ref(),
+        scenario.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--gpkg".as_ref(),
+    ]);
+    assert_eq!(output.status.code(), Some(code), "{}", describe(&output));
+}
+
+/// What `ogrinfo -so` says of one layer.
+#[derive(Debug, Default)]
+struct LayerInfo {
+    geometry: String,
+    count: usize,
+    /// (min x, min y, max x, max y), as ogrinfo prints it (6 decimals).
+    extent: Option<[f64; 4]>,
+    /// Field name → ogrinfo's type (`Real`, `String`, `Integer(Boolean)`).
+    fields: BTreeMap<String, String>,
+}
+
+fn run(program: &str, args: &[&str], path: &Path) -> String {
+    let output = Command::new(program)
+        .args(args)
+        .arg(path)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run {program}: {e}; install gdal-bin (README, prerequisites)")
+        });
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "{program} {args:?} {} failed:\n{stderr}",
+        path.display()
+    );
+    assert!(
+        !stderr.contains("ERROR") && !stderr.contains("Warning"),
+        "{program} complains about {}:\n{stderr}",
+        path.display()
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Every layer of a GeoPackage, as `ogrinfo -ro -so -al` lists it.
+fn ogrinfo_layers(gpkg: &Path) -> BTreeMap<String, LayerInfo> {
+    let text = run("ogrinfo", &["-ro", "-so", "-al"], gpkg);
+    let mut layers = BTreeMap::new();
+    let mut current: Option<(String, LayerInfo)> = None;
+    let mut in_fields = false;
+    for line in text.lines() {
+        if let Some(name) = line.strip_prefix("Layer name: ") {
+            layers.extend(current.take());
+            current = Some((name.trim().to_string(), LayerInfo::default()));
+            in_fields = false;
+            continue;
+        }
+        let Some((_, info)) = current.as_mut() else {
+            continue;
+        };
+        if let Some(g) = line.strip_prefix("Geometry: ") {
+            info.geometry = g.trim().to_string();
+        } else if let Some(n) = line.strip_prefix("Feature Count: ") {
+            info.count = n.trim().parse().expect("a feature count");
+        } else if let Some(e) = line.strip_prefix("Extent: ") {
+            let numbers = numbers_in(e);
+            info.extent = Some([numbers[0], numbers[1], numbers[2], numbers[3]]);
+        } else if line.starts_with("Geometry Column")
+            || (line.starts_with("FID Column") && info.geometry == "None")
+        {
+            // The fields follow the geometry column, or the fid column of a table without one.
+            in_fields = true;
+        } else if in_fields && let Some((name, kind)) = line.split_once(": ") {
+            let kind = kind.split(" (").next().unwrap_or(kind).trim();
+            info.fields.insert(name.to_string(), kind.to_string());
+        }
+    }
+    layers.extend(current);
+    layers
+}
+
+/// Every number in a piece of text (coordinates of WKT, an extent).
+fn numbers_in(text: &str) -> Vec<f64> {
+    text.split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == 'e'))
+        .filter_map(|t| t.parse().ok())
+        .collect()
+}
+
+fn features(path: &Path) -> Vec<Value> {
+    read_json(path)["features"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{}: no features", path.display()))
+        .clone()
+}
+
+fn coordinates(value: &Value, out: &mut Vec<f64>) {
+    match value {
+        Value::Array(items) => items.iter().for_each(|v| coordinates(v, out)),
+        Value::Number(n) => out.push(n.as_f64().unwrap()),
+        _ => {}
+    }
+}
+
+/// Every coordinate of a GeoJSON feature list, in order.
+fn geojson_coordinates(features: &[Value]) -> Vec<f64> {
+    let mut out = Vec::new();
+    for f in features {
+        coordinates(&f["geometry"]["coordinates"], &mut out);
+    }
+    out
+}
+
+/// The (min x, min y, max x, max y) of a feature list.
+fn geojson_extent(features: &[Value]) -> [f64; 4] {
+    let c = geojson_coordinates(features);
+    let xs = c.iter().step_by(2);
+    let ys = c.iter().skip(1).step_by(2);
+    [
+        xs.clone().copied().fold(f64::INFINITY, f64::min),
+        ys.clone().copied().fold(f64::INFINITY, f64::min),
+        xs.copied().fold(f64::NEG_INFINITY, f64::max),
+        ys.copied().fold(f64::NEG_INFINITY, f64::max),
+    ]
+}
+
+fn property_keys(features: &[Value]) -> BTreeSet<String> {
+    features
+        .iter()
+        .flat_map(|f| f["properties"].as_object().unwrap().keys().cloned())
+        .collect()
+}
+
+/// The field type GDAL should show for a property's non-null values.
+fn expected_type(features: &[Value], key: &str) -> Option<&'static str> {
+    let kinds: BTreeSet<&str> = features
+        .iter()
+        .filter_map(|f| match &f["properties"][key] {
+            Value::Null => None,
+            Value::Bool(_) => Some("Integer(Boolean)"),
+            Value::Number(_) => Some("Real"),
+            _ => Some("String"),
+        })
+        .collect();
+    match kinds.len() {
+        0 => None,
+        1 => kinds.into_iter().next(),
+        _ => Some("String"),
+    }
+}
+
+/// The features of each layer as GeoJSON: the optimize output's files, and the candidates of
+/// `gridsite check` on the same scenario.
+fn geojson_layers(out: &Path, scenario: &Path) -> BTreeMap<&'static str, Vec<Value>> {
+    let check = tempfile::tempdir().unwrap();
+    let output = gridsite(&[
+        "check".as_ref(),
+        scenario.as_os_str(),
+        "--out".as_ref(),
+        check.path().as_os_str(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    FEATURE_LAYERS
+        .iter()
+        .map(|&name| {
+            let path = match name {
+                "candidates" => check.path().join("candidates.geojson"),
+                _ => out.join(format!("{name}.geojson")),
+            };
+            (name, features(&path))
+        })
+        .collect()
+}
+
+#[test]
+fn every_layer_is_its_geojson_with_the_same_counts_fields_and_types() {
+    let out = tempfile::tempdir().unwrap();
+    optimize_gpkg(&suburban(), out.path(), 0);
+    let gpkg = ogrinfo_layers(&out.path().join("plan.gpkg"));
+    let expected: BTreeSet<&str> = FEATURE_LAYERS
+        .iter()
+        .copied()
+        .chain(["layer_styles"])
+        .collect();
+    assert_eq!(
+        gpkg.keys().map(String::as_str).collect::<BTreeSet<_>>(),
+        expected
+    );
+    let summary = read_json(&out.path().join("summary.json"));
+    assert_eq!(
+        gpkg["candidates"].count as u64,
+        summary["counts"]["candidates"].as_u64().unwrap()
+    );
+    for (name, features) in geojson_layers(out.path(), &suburban()) {
+        let layer = &gpkg[name];
+        assert!(!features.is_empty(), "{name}: the scenario should fill it");
+        assert_eq!(layer.count, features.len(), "{name}: feature count");
+        for key in property_keys(&features) {
+            let got = layer.fields.get(&key);
+            assert!(
+                got.is_some(),
+                "{name}: no field {key} in {:?}",
+                layer.fields
+            );
+            if let Some(want) = expected_type(&features, &key) {
+                assert_eq!(got.unwrap(), want, "{name}.{key}");
+            }
+        }
+        let geometry = match name {
+            "feeds" => "Line String",
+            "substations" => "Point",
+            "lines" => "Multi Line String",
+            _ => "Multi Polygon",
+        };
+        assert_eq!(layer.geometry, geometry, "{name}");
+        // The envelope in gpkg_contents, as GDAL reports it.
+        let (got, want) = (layer.extent.unwrap(), geojson_extent(&features));
+        for i in 0..4 {
+            assert!(
+                (got[i] - want[i]).abs() < 1e-6,
+                "{name} extent {got:?} vs {want:?}"
+            );
+        }
+    }
+    let styles = &gpkg["layer_styles"];
+    assert_eq!(styles.count, 6);
+    assert_eq!(styles.geometry, "None");
+}
+
+#[test]
+fn geometries_are_the_geojson_coordinates() {
+    let out = tempfile::tempdir().unwrap();
+    optimize_gpkg(&suburban(), out.path(), 0);
+    let gpkg = out.path().join("plan.gpkg");
+    for name in ["sites", "feeds", "substations", "lines"] {
+        let sql = format!("SELECT * FROM {name} ORDER BY fid");
+        let text = run("ogrinfo", &["-ro", "-q", "-sql", &sql], &gpkg);
+        let wkt: Vec<f64> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| {
+                ["POINT", "LINESTRING", "MULTIPOLYGON", "MULTILINESTRING"]
+                    .iter()
+                    .any(|t| l.starts_with(&format!("{t} (")))
+            })
+            .flat_map(numbers_in)
+            .collect();
+        let want = geojson_coordinates(&features(&out.path().join(format!("{name}.geojson"))));
+        assert!(!want.is_empty(), "{name}");
+        assert_eq!(wkt.len(), want.len(), "{name}: coordinate count");
+        for (i, (a, b)) in wkt.iter().zip(&want).enumerate() {
+            assert!((a - b).abs() < 1e-9, "{name}: coordinate {i}: {a} vs {b}");
+        }
+    }
+}
+
+#[test]
+fn gdal_validates_the_geopackage() {
+    let out = tempfile::tempdir().unwrap();
+    optimize_gpkg(&suburban(), out.path(), 0);
+    validate(&out.path().join("plan.gpkg"));
+}
+
+/// GDAL's own GeoPackage validator (`validate_gpkg.py`, from `python3-gdal`), run by the
+/// system Python that has GDAL's bindings.
+fn validate(gpkg: &Path) {
+    let python = ["/usr/bin/python3", "python3"]
+        .into_iter()
+        .find(|p| {
+            Command::new(p)
+                .args(["-c", "import osgeo_utils.samples.validate_gpkg"])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .expect("no Python with GDAL's validate_gpkg: install gdal-bin (python3-gdal)");
+    let output = Command::new(python)
+        .args(["-m", "osgeo_utils.samples.validate_gpkg"])
+        .arg(gpkg)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "validate_gpkg {}:\n{}{}",
+        gpkg.display(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn one_default_qgis_style_per_layer_naming_its_field() {
+    let out = tempfile::tempdir().unwrap();
+    optimize_gpkg(&suburban(), out.path(), 0);
+    let db = rusqlite::Connection::open_with_flags(
+        out.path().join("plan.gpkg"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let pragma = |name: &str| -> i64 {
+        db.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(pragma("application_id"), 0x4750_4B47);
+    assert_eq!(pragma("user_version"), 10300);
+    let data_type: String = db
+        .query_row(
+            "SELECT data_type FROM gpkg_contents WHERE table_name = 'layer_styles'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(data_type, "attributes");
+    let mut rows = db
+        .prepare(
+            "SELECT f_table_name, f_table_catalog, f_table_schema, f_geometry_column, styleQML \
+             FROM layer_styles WHERE useAsDefault = 1 ORDER BY id",
+        )
+        .unwrap();
+    let styles: Vec<(String, String, String, String, String)> = rows
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let names: Vec<&str> = styles.iter().map(|s| s.0.as_str()).collect();
+    assert_eq!(
+        names, FEATURE_LAYERS,
+        "one default style per layer, in order"
+    );
+    for (table, catalog, schema, column, qml) in &styles {
+        // QGIS finds a GeoPackage layer's style by empty catalog and schema, the table and
+        // its geometry column.
+        assert_eq!((catalog.as_str(), schema.as_str()), ("", ""), "{table}");
+        assert_eq!(column, "geom", "{table}");
+        assert!(
+            qml.starts_with("<!DOCTYPE qgis") || qml.starts_with("<qgis"),
+            "{table}: {qml}"
+        );
+        assert!(qml.trim_end().ends_with("</qgis>"), "{table}");
+        let field = match table.as_str() {
+            "sites" => Some("attr=\"mw\""),
+            "substations" => Some("attr=\"utilization\""),
+            "lines" => Some("attr=\"loading\""),
+            "excluded" => Some("&quot;reason&quot; LIKE 'setback:%'"),
+            _ => None,
+        };
+        if let Some(field) = field {
+            assert!(qml.contains(field), "{table} styles by {field}:\n{qml}");
+        }
+        let renderer = match table.as_str() {
+            "excluded" => "RuleRenderer",
+            "feeds" | "candidates" => "singleSymbol",
+            _ => "graduatedSymbol",
+        };
+        assert!(qml.contains(&format!("type=\"{renderer}\"")), "{table}");
+    }
+    let all: i64 = db
+        .query_row("SELECT count(*) FROM layer_styles", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(all, 6, "only the default styles");
+}
+
+#[test]
+fn the_same_plan_gives_the_same_bytes_and_nothing_beside_the_file() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    optimize_gpkg(&suburban(), a.path(), 0);
+    optimize_gpkg(&suburban(), b.path(), 0);
+    let read = |dir: &Path| std::fs::read(dir.join("plan.gpkg")).unwrap();
+    assert!(
+        read(a.path()) == read(b.path()),
+        "plan.gpkg differs between runs"
+    );
+    let files: BTreeSet<String> = std::fs::read_dir(a.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let expected: BTreeSet<String> = [
+        "sites.geojson",
+        "feeds.geojson",
+        "substations.geojson",
+        "lines.geojson",
+        "excluded.geojson",
+        "summary.json",
+        "plan.gpkg",
+    ]
+    .map(String::from)
+    .into();
+    assert_eq!(files, expected, "no temporary, -journal or -wal file left");
+}
+
+#[test]
+fn without_the_flag_there_is_no_geopackage() {
+    let out = tempfile::tempdir().unwrap();
+    let output = gridsite(&[
+        "optimize".as_ref(),
+        suburban().as_os_str(),
+        "--out".as_ref(),
+        out.path().as_os_str(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    assert!(!out.path().join("plan.gpkg").exists());
+}
+
+/// The contract's properties of the layers that come out empty without a plan.
+fn contract_fields(layer: &str) -> BTreeSet<String> {
+    let names: &[&str] = match layer {
+        "sites" => &[
+            "parcel_id",
+            "community",
+            "mw",
+            "firm_mw",
+            "flexible_mw",
+            "acres",
+            "fiber_km",
+            "feeds",
+            "land_usd",
+            "fiber_usd",
+            "feed_usd",
+            "site_fixed_usd",
+            "total_usd",
+        ],
+        "feeds" => &[
+            "parcel_id",
+            "substation_id",
+            "km",
+            "firm_mw",
+            "flexible_mw",
+            "usd",
+        ],
+        "candidates" => &[
+            "parcel_id",
+            "community",
+            "zoning",
+            "acres",
+            "fiber_km",
+            "max_mw",
+            "feeds",
+            "feed_km",
+        ],
+        other => panic!("no contract list for {other}"),
+    };
+    names.iter().map(|n| n.to_string()).collect()
+}
+
+#[test]
+fn scenarios_without_a_plan_still_give_valid_empty_layers() {
+    let dir = tempfile::tempdir().unwrap();
+    // No candidates: a zoning no parcel has (sites, feeds and candidates empty; lines full).
+    let nothing = dir.path().join("nothing-allowed.toml");
+    std::fs::write(
+        &nothing,
+        format!(
+            "name = \"nothing-allowed\"\nmap = {:?}\n[target]\ntotal_mw = 500\n\
+             [site]\nallowed_zoning = [\"no-such-zoning\"]\n",
+            repo().join("maps/suburban").to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    // Infeasible: the hand map cannot hold the target (a map without lines).
+    let infeasible = repo().join("tests/fixtures/scenarios/hand-infeasible-target.toml");
+    for (scenario, status, empty) in [
+        (
+            &nothing,
+            "no_candidates",
+            &["sites", "feeds", "candidates"][..],
+        ),
+        (&infeasible, "infeasible", &["sites", "feeds"][..]),
+    ] {
+        let out = dir.path().join(status);
+        optimize_gpkg(scenario, &out, 2);
+        assert_eq!(read_json(&out.join("summary.json"))["status"], status);
+        let gpkg = out.join("plan.gpkg");
+        let layers = ogrinfo_layers(&gpkg);
+        for name in empty {
+            let layer = layers
+                .get(*name)
+                .unwrap_or_else(|| panic!("{status}: no {name} layer in {layers:?}"));
+            assert_eq!(layer.count, 0, "{status}: {name}");
+            assert_eq!(layer.extent, None, "{status}: {name}");
+            let fields: BTreeSet<String> = layer.fields.keys().cloned().collect();
+            assert_eq!(fields, contract_fields(name), "{status}: {name}");
+        }
+        let summary = read_json(&out.join("summary.json"));
+        for (name, layer) in &layers {
+            let want = match name.as_str() {
+                "layer_styles" => continue,
+                "candidates" => summary["counts"]["candidates"].as_u64().unwrap() as usize,
+                _ => features(&out.join(format!("{name}.geojson"))).len(),
+            };
+            assert_eq!(layer.count, want, "{status}: {name}");
+        }
+        assert_eq!(
+            layers.contains_key("lines"),
+            out.join("lines.geojson").exists(),
+            "{status}: a lines layer exactly where the map has lines"
+        );
+        validate(&gpkg);
+    }
+}
