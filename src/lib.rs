@@ -22,6 +22,7 @@
 //! - [`summary`]: `summary.json`, typed, written by `optimize` and read back by `compare`.
 //! - [`report`]: the GeoJSON and JSON outputs of `check` and `optimize` (a sink).
 //! - [`pipeline`]: the stages run in order and timed.
+//! - [`explain`]: why a parcel is or is not in the plan, each answer an exact restricted optimum.
 //! - [`batch`]: many scenarios in parallel, sweeps, shards, their comparison and its chart.
 //!
 //! Beside it:
@@ -35,6 +36,7 @@ pub mod candidates;
 pub mod costs;
 pub mod diagnose;
 pub mod error;
+pub mod explain;
 pub mod files;
 pub mod grid;
 pub mod import;

@@ -48,7 +48,9 @@ use crate::layers::Map;
 use crate::model::bounds::{Bounds, Rule};
 use crate::model::security::{FlowRow, FlowRows, LoadBounds, RowKey};
 use crate::model::start::Assignment;
-use crate::model::{ModelInput, Relaxation, SitingModel, Strengthening, user_reductions};
+use crate::model::{
+    ModelInput, Relaxation, Restrictions, SitingModel, Strengthening, user_reductions,
+};
 use crate::network::Network;
 use crate::plan::{self, Plan};
 use crate::scenario::Scenario;
@@ -203,11 +205,27 @@ struct Search<'a, 'p> {
     /// On maps with line rows: by substation, the most new load any plan can put there (the
     /// rows' implied bounds).
     load_caps_mw: Option<Vec<f64>>,
+    /// What the question asks beyond the scenario (none for `optimize`).
+    restrictions: &'p Restrictions,
 }
 
 /// Finds the contract's optimum (within `solver.mip_gap`) within `solver.time_limit_s`.
 pub fn optimize(
     region: &Region,
+    on_progress: &(dyn Fn(SolveProgress) + Sync),
+) -> Result<Optimum, Error> {
+    optimize_restricted(region, &Restrictions::default(), on_progress)
+}
+
+/// The optimum of the program with `restrictions` (parcels that must be built, plans to differ
+/// from): every program of the search holds them, so each step's argument holds as for the
+/// contract's program. A bound of a candidate is a lower bound of every plan that builds it,
+/// restricted or not; an incumbent is a plan of the restricted program, so the reduction by
+/// bound keeps every restricted plan that could beat it; the parcels that must be built are in
+/// every core.
+pub fn optimize_restricted(
+    region: &Region,
+    restrictions: &Restrictions,
     on_progress: &(dyn Fn(SolveProgress) + Sync),
 ) -> Result<Optimum, Error> {
     let mut search = Search {
@@ -221,6 +239,7 @@ pub fn optimize(
         active_keys: BTreeSet::new(),
         outages: BTreeSet::new(),
         load_caps_mw: None,
+        restrictions,
     };
     search.run()
 }
@@ -234,16 +253,27 @@ impl<'a> Search<'a, '_> {
             ..
         } = *self.region;
         let mut candidates = user_reductions(candidates, scenario, map);
+        keep_forced(&mut candidates, self.region.candidates, self.restrictions);
+        // A parcel no plan may build is no candidate of any program (the same plans).
+        candidates.retain(|c| !self.restrictions.must_not_build.contains(&c.parcel));
         self.prepare_line_rows(&candidates);
         let caps = self.load_caps_mw.as_deref();
         self.report.idle_feed_options = drop_idle_feeds(scenario, map, caps, &mut candidates);
         let bounds = Bounds::with_load_caps(scenario, map, &candidates, caps);
         let buildable = self.buildable(&candidates, &bounds);
+        let must_build: Vec<usize> = (0..candidates.len())
+            .filter(|&i| self.restrictions.must_build.contains(&candidates[i].parcel))
+            .collect();
+        let forced_buildable = must_build.iter().all(|i| buildable.contains(i));
+        if must_build.len() < self.restrictions.must_build.len() || !forced_buildable {
+            // A parcel that must be built is no candidate, or no plan can build it.
+            return Ok(self.infeasible_without_solve());
+        }
         if buildable.is_empty() {
             return Ok(self.nothing_buildable());
         }
         if !communities_reachable(scenario, &candidates, &buildable) {
-            return Ok(self.infeasible_by_communities());
+            return Ok(self.infeasible_without_solve());
         }
 
         let mut survivors = buildable;
@@ -255,8 +285,9 @@ impl<'a> Search<'a, '_> {
         // left, and the first that runs out of it ends the search with the best plan found.
         let mut final_try = false;
         loop {
-            let forced = incumbent.as_ref().map_or(&[][..], |i| &i.candidates[..]);
-            let core = core_of(scenario, &candidates, &bounds, &survivors, size, forced);
+            let mut forced = must_build.clone();
+            forced.extend(incumbent.iter().flat_map(|i| i.candidates.iter().copied()));
+            let core = core_of(scenario, &candidates, &bounds, &survivors, size, &forced);
             // The first core offers each candidate only its nearest feed options: a plan
             // found on fewer options is still a plan of the whole program, and comes sooner.
             let mask = if first {
@@ -365,8 +396,9 @@ impl<'a> Search<'a, '_> {
         }
     }
 
-    /// No plan hosts `min_communities` communities: proven without a solve.
-    fn infeasible_by_communities(&mut self) -> Optimum {
+    /// No plan hosts `min_communities` communities, or builds a parcel that must be built:
+    /// proven without a solve.
+    fn infeasible_without_solve(&mut self) -> Optimum {
         Optimum {
             outcome: SolverOutcome::Infeasible,
             plan: Plan::default(),
@@ -583,6 +615,7 @@ impl<'a> Search<'a, '_> {
         input.flow_rows = self.active.clone();
         input.outages = Some(self.outages.clone());
         input.load_caps_mw = self.load_caps_mw.clone();
+        input.restrictions = self.restrictions.clone();
         let feed_options: usize = input.candidates.iter().map(|c| c.feeds.len()).sum();
         let rows_estimate =
             input.spacing_pairs.len() + 4 * input.candidates.len() + 3 * feed_options;
@@ -877,8 +910,12 @@ const DIAGNOSIS_CORE: usize = 500;
 /// [`DIAGNOSIS_CORE`] that can carry the most MW (the relaxation places as many MW as it can
 /// before anything else), ties to the lower bound on cost, with each community's best where
 /// community rules can bind; the relaxation over all of them would not be built in minutes.
-pub fn diagnosis_candidates(region: &Region) -> (Vec<Candidate>, bool) {
-    let candidates = user_reductions(region.candidates, region.scenario, region.map);
+pub fn diagnosis_candidates(
+    region: &Region,
+    restrictions: &Restrictions,
+) -> (Vec<Candidate>, bool) {
+    let mut candidates = user_reductions(region.candidates, region.scenario, region.map);
+    keep_forced(&mut candidates, region.candidates, restrictions);
     if candidates.len() <= DIAGNOSIS_ALL {
         return (candidates, true);
     }
@@ -891,10 +928,33 @@ pub fn diagnosis_candidates(region: &Region) -> (Vec<Candidate>, bool) {
             .then(a.cmp(&b))
     });
     let mut chosen: BTreeSet<usize> = ranked.iter().take(DIAGNOSIS_CORE).copied().collect();
+    chosen.extend(
+        (0..candidates.len()).filter(|&i| restrictions.must_build.contains(&candidates[i].parcel)),
+    );
     let communities = communities_to_offer(region.scenario);
     chosen.extend(best_of_communities(&candidates, &ranked, communities));
     let subset = chosen.into_iter().map(|i| candidates[i].clone()).collect();
     (subset, false)
+}
+
+/// Puts back the candidates of parcels that must be built where the user's `[solver]`
+/// reductions left them out (in screening order, as the rest).
+fn keep_forced(
+    candidates: &mut Vec<Candidate>,
+    screened: &[Candidate],
+    restrictions: &Restrictions,
+) {
+    let present: BTreeSet<usize> = candidates.iter().map(|c| c.parcel).collect();
+    let missing = (screened.iter())
+        .filter(|c| restrictions.must_build.contains(&c.parcel) && !present.contains(&c.parcel));
+    let mut added = false;
+    for c in missing {
+        candidates.push(c.clone());
+        added = true;
+    }
+    if added {
+        candidates.sort_by_key(|c| c.parcel);
+    }
 }
 
 /// The contract's program over every candidate (less the user's `[solver]` reductions),

@@ -87,3 +87,48 @@ pub struct Optimized {
     /// How the optimizer found the plan (reductions, model size, bound, times).
     pub search: SearchReport,
 }
+
+/// Why one parcel is or is not in the plan.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Explanation {
+    pub parcel_id: String,
+    /// `excluded`, `not_chosen` or `chosen`.
+    pub verdict: String,
+    /// For an excluded parcel: every filter it fails, the first one first (the reason
+    /// `excluded.geojson` gives).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<FilterFailure>,
+    /// For a candidate: the best plan that must build it (not chosen) or may not (chosen).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alternative: Option<RestrictedPlan>,
+}
+
+/// A filter a parcel fails.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FilterFailure {
+    pub reason: String,
+    pub detail: String,
+}
+
+/// The optimum of the program with one parcel forced in or out, against the plan.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RestrictedPlan {
+    /// `must_build` or `must_not_build`.
+    pub restriction: String,
+    pub status: String,
+    pub gap: Option<f64>,
+    pub objective_usd: Option<f64>,
+    /// Its cost less the optimum's, USD and % of the optimum.
+    pub delta_usd: Option<f64>,
+    pub delta_pct: Option<f64>,
+    /// Its sites (parcel ids).
+    pub sites: Vec<String>,
+    /// The optimum's sites it does not build.
+    pub displaced: Vec<String>,
+    /// Its sites the optimum does not build.
+    pub added: Vec<String>,
+    /// Why each displaced site goes, as far as a single rule ties it to the forced parcel.
+    pub binding: Vec<String>,
+    /// A sentence for the planner.
+    pub message: String,
+}

@@ -10,7 +10,7 @@ use crate::diagnose::{self, Shortfall};
 use crate::error::Error;
 use crate::index::SpatialIndex;
 use crate::layers;
-use crate::model::ModelInput;
+use crate::model::{ModelInput, Restrictions};
 use crate::network::Network;
 use crate::optimizer::{self, Region, SearchReport};
 use crate::plan::Plan;
@@ -124,6 +124,65 @@ fn solve_region(
     seconds: &mut StageSeconds,
     on_progress: &(dyn Fn(SolveProgress) + Sync),
 ) -> Result<Optimized, Error> {
+    let solution = solve_restricted(&prepared, &Restrictions::default(), seconds, on_progress)?;
+    let model = solution.search.model;
+    Ok(Optimized {
+        prepared,
+        status: solution.status,
+        plan: solution.plan,
+        gap: solution.gap,
+        variables: model.variables,
+        constraints: model.constraints,
+        modelled_candidates: model.candidates,
+        shortfalls: solution.shortfalls,
+        search: solution.search,
+    })
+}
+
+/// Writes every output of a region solved by [`solve_restricted`] (as `optimize` does).
+pub fn write_solution(
+    mut prepared: Prepared,
+    solution: Solution,
+    out: &Path,
+    options: &ReportOptions,
+) -> Result<Optimized, Error> {
+    let mut seconds = std::mem::take(&mut prepared.seconds);
+    let model = solution.search.model;
+    let mut optimized = Optimized {
+        prepared,
+        status: solution.status,
+        plan: solution.plan,
+        gap: solution.gap,
+        variables: model.variables,
+        constraints: model.constraints,
+        modelled_candidates: model.candidates,
+        shortfalls: solution.shortfalls,
+        search: solution.search,
+    };
+    crate::report::plan::write_all(out, &optimized, &mut seconds, options)?;
+    optimized.prepared.seconds = seconds;
+    Ok(optimized)
+}
+
+/// The result of one solve of a prepared region.
+#[derive(Debug, Clone)]
+pub struct Solution {
+    pub status: Status,
+    pub plan: Plan,
+    pub gap: Option<f64>,
+    /// Why there is no plan, where there is none.
+    pub shortfalls: Vec<Shortfall>,
+    pub search: SearchReport,
+}
+
+/// Solves the program of a prepared region with `restrictions` (none: the scenario's own
+/// program) and explains it where it has no plan; `seconds` gains the solve and diagnosis.
+pub fn solve_restricted(
+    prepared: &Prepared,
+    restrictions: &Restrictions,
+    seconds: &mut StageSeconds,
+    on_progress: &(dyn Fn(SolveProgress) + Sync),
+) -> Result<Solution, Error> {
     let Prepared {
         scenario,
         map,
@@ -131,7 +190,7 @@ fn solve_region(
         index,
         screening,
         ..
-    } = &prepared;
+    } = prepared;
     let region = Region {
         scenario,
         map,
@@ -139,13 +198,17 @@ fn solve_region(
         index,
         candidates: &screening.candidates,
     };
-    let mut optimum = seconds.time("solve", || optimizer::optimize(&region, on_progress))?;
+    let mut optimum = seconds.time("solve", || {
+        optimizer::optimize_restricted(&region, restrictions, on_progress)
+    })?;
     let (status, shortfalls) = match optimum.outcome {
         SolverOutcome::Optimal => (Status::Optimal, Vec::new()),
         SolverOutcome::Feasible => (Status::Feasible, Vec::new()),
         SolverOutcome::Infeasible => (
             Status::Infeasible,
-            seconds.time("diagnose", || diagnose_region(&region, &mut optimum.report))?,
+            seconds.time("diagnose", || {
+                diagnose_region(&region, restrictions, &mut optimum.report)
+            })?,
         ),
         SolverOutcome::NoPlanInTime => (
             Status::Infeasible,
@@ -161,15 +224,10 @@ fn solve_region(
             }],
         ),
     };
-    let model = optimum.report.model;
-    Ok(Optimized {
-        prepared,
+    Ok(Solution {
         status,
         plan: optimum.plan,
         gap: optimum.gap,
-        variables: model.variables,
-        constraints: model.constraints,
-        modelled_candidates: model.candidates,
         shortfalls,
         search: optimum.report,
     })
@@ -177,16 +235,21 @@ fn solve_region(
 
 /// Explains an infeasible scenario with the penalised relaxation; in a large region over the
 /// candidates that can carry the most MW (the messages say so, and `search` how many).
-fn diagnose_region(region: &Region, report: &mut SearchReport) -> Result<Vec<Shortfall>, Error> {
-    let (candidates, all) = optimizer::diagnosis_candidates(region);
+fn diagnose_region(
+    region: &Region,
+    restrictions: &Restrictions,
+    report: &mut SearchReport,
+) -> Result<Vec<Shortfall>, Error> {
+    let (candidates, all) = optimizer::diagnosis_candidates(region, restrictions);
     let count = candidates.len();
-    let input = ModelInput::with_candidates(
+    let mut input = ModelInput::with_candidates(
         region.scenario,
         region.map,
         region.network,
         region.index,
         candidates,
     );
+    input.restrictions = restrictions.clone();
     let mut shortfalls = diagnose::diagnose(input, &region.scenario.solver)?;
     if !all {
         report.diagnosed_candidates = Some(count);

@@ -986,6 +986,17 @@ fn subsets_sized(items: &[usize], lo: usize, hi: usize) -> Vec<Vec<usize>> {
 /// with `grid`, by the linear program of [`grid_least_flexible`] (the flow, a relaxation of it,
 /// first). None when no plan exists.
 fn brute_force(map: &Map, s: &Scenario, cands: &[Cand], grid: Option<&Grid>) -> Option<f64> {
+    brute_force_with(map, s, cands, grid, None)
+}
+
+/// [`brute_force`] over the plans that build candidate `must` (an index into `cands`).
+fn brute_force_with(
+    map: &Map,
+    s: &Scenario,
+    cands: &[Cand],
+    grid: Option<&Grid>,
+    must: Option<usize>,
+) -> Option<f64> {
     let n = cands.len();
     assert!(n <= 16, "too many candidates to enumerate");
     let community_cap = s.max_share_per_community * s.total_mw;
@@ -1011,6 +1022,9 @@ fn brute_force(map: &Map, s: &Scenario, cands: &[Cand], grid: Option<&Grid>) -> 
             .map(|&i| cands[i].max_modules as f64 * s.module_mw)
             .sum();
         if close_pair || communities.len() < s.min_communities || most < s.total_mw - 1e-9 {
+            continue;
+        }
+        if must.is_some_and(|m| !chosen.contains(&m)) {
             continue;
         }
         site_sets.push((chosen.iter().map(|&i| cands[i].build_usd).sum(), chosen));
@@ -2190,4 +2204,109 @@ fn clockwise_parcel_with_a_hole_is_read() {
     check_plan(&out, &scenario);
     assert_eq!(optimized.status, Status::Optimal);
     assert_eq!(optimized.plan.sites.len(), 1);
+}
+
+/// `explain`'s forced plans against exhaustive enumeration: on random instances, the best plan
+/// that must build a candidate the optimum leaves out equals the enumerated optimum over the
+/// plans that build it, and the best plan without a chosen site equals the enumerated optimum
+/// without that candidate (or both say no plan exists).
+#[test]
+fn explain_equals_enumeration_with_the_parcel_forced_in_or_out() {
+    let instances: usize = std::env::var("GRIDSITE_EXPLAIN_INSTANCES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60);
+    let (mut forced_in, mut forced_out, mut no_plan_with, mut done) = (0, 0, 0, 0);
+    let mut disagreements = Vec::new();
+    let mut attempt = 0u64;
+    while done < instances {
+        let seed = ENUM_SEED.wrapping_add(0x0E8A_0000).wrapping_add(attempt);
+        attempt += 1;
+        let mut rng = Rng(seed);
+        let dir = tempfile::tempdir().unwrap();
+        let instance = random_instance(&mut rng, &format!("explain-{done}"));
+        instance.layers.write(&dir.path().join("map"));
+        let scenario_path = write_scenario(dir.path(), "scenario.toml", &instance.scenario);
+        let scenario = Scenario::load(&scenario_path);
+        let map = Map::load(&scenario.map);
+        let grid_map = grid_checker::GridMap::load(&scenario.map);
+        let grid_scenario = grid_checker::GridScenario::load(&scenario_path);
+        let grid = Grid::new(&grid_map, &grid_scenario, true, true, true);
+        if borderline(&map, &scenario) || grid.borderline() {
+            continue;
+        }
+        let cands = contract_candidates(&map, &scenario);
+        let grid = (grid.n1 || !grid_map.lines.is_empty()).then_some(&grid);
+        let prepared = pipeline::prepare(&scenario_path).unwrap();
+        let mut seconds = Default::default();
+        let optimum =
+            pipeline::solve_restricted(&prepared, &Default::default(), &mut seconds, &|_| {})
+                .unwrap();
+        if !optimum.status.has_plan() {
+            continue;
+        }
+        done += 1;
+        let chosen: BTreeSet<usize> = optimum.plan.sites.iter().map(|s| s.parcel).collect();
+        let id_of = |p: usize| prepared.map.parcels[p].id.clone();
+        let left_out = (prepared.screening.candidates.iter()).find(|c| !chosen.contains(&c.parcel));
+        let mut asked = Vec::new();
+        if let Some(c) = left_out {
+            asked.push(id_of(c.parcel));
+        }
+        let first_site = *chosen.iter().next().unwrap();
+        asked.push(id_of(first_site));
+        let explained =
+            gridsite::explain::explain(&prepared, &optimum, &asked, &mut seconds, &|_| {}).unwrap();
+        for e in &explained {
+            let answer = e.alternative.as_ref().unwrap();
+            let (expected, verdict) = if e.verdict == "not_chosen" {
+                forced_in += 1;
+                let must = cands.iter().position(|c| c.id == e.parcel_id).unwrap();
+                (
+                    brute_force_with(&map, &scenario, &cands, grid, Some(must)),
+                    "must_build",
+                )
+            } else {
+                forced_out += 1;
+                let without: Vec<Cand> = cands
+                    .iter()
+                    .filter(|c| c.id != e.parcel_id)
+                    .cloned()
+                    .collect();
+                (
+                    brute_force(&map, &scenario, &without, grid),
+                    "must_not_build",
+                )
+            };
+            no_plan_with += usize::from(expected.is_none());
+            assert_eq!(answer.restriction, verdict);
+            if !same_optimum(expected, answer.objective_usd) {
+                disagreements.push(format!(
+                    "seed {seed:#x}: {} {verdict}: enumeration {expected:?}, explain {:?} ({})",
+                    e.parcel_id, answer.objective_usd, answer.status
+                ));
+            }
+            if let (Some(usd), Some(delta)) = (answer.objective_usd, answer.delta_usd) {
+                let optimum_usd = optimum.plan.objective_usd();
+                assert!(
+                    (usd - optimum_usd - delta).abs() < 0.01,
+                    "delta of {}",
+                    e.parcel_id
+                );
+                assert!(
+                    usd >= optimum_usd - 1e-6 * optimum_usd,
+                    "a forced plan beats the optimum"
+                );
+            }
+        }
+    }
+    eprintln!(
+        "explain against enumeration: {done} instances, {forced_in} forced in ({no_plan_with} \
+         without any plan), {forced_out} forced out"
+    );
+    assert!(disagreements.is_empty(), "{disagreements:#?}");
+    assert!(
+        forced_in >= done / 2 && forced_out == done,
+        "too few questions asked"
+    );
 }

@@ -13,6 +13,7 @@ macro_rules! say {
 
 mod batch;
 mod check;
+mod explain;
 mod import;
 mod optimize;
 mod synth;
@@ -45,6 +46,9 @@ enum Command {
     Compare(batch::CompareArgs),
     /// Build a map from public source layers by a recipe (maps/<region>/recipe.toml).
     Import(import::ImportArgs),
+    /// Why a parcel is or is not in the plan: its filters, or the best plan with it forced in
+    /// (or out) against the optimum.
+    Explain(explain::ExplainArgs),
 }
 
 /// A scenario and the folder its outputs go to.
@@ -83,6 +87,7 @@ impl ReportArgs {
         gridsite::report::ReportOptions {
             basemap: self.basemap.clone(),
             gpkg: self.gpkg,
+            ..Default::default()
         }
     }
 }
@@ -110,6 +115,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Command::Batch(args) => batch::run(args),
         Command::Compare(args) => batch::compare(args),
         Command::Import(args) => import::run(args),
+        Command::Explain(args) => explain::run(args),
     }
 }
 

@@ -23,7 +23,7 @@ pub fn all(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
 }
 
 /// A question's restrictions ([`super::Restrictions`]): `build_p = 1` for each parcel that must
-/// be built, and for each earlier plan S (its built parcels)
+/// be built, `build_p = 0` for each that may not, and for each earlier plan S (its built parcels)
 /// `Σ_{p∈S} (1 − build_p) + Σ_{p∉S} build_p ≥ 1`, so the plan differs from S in a site. A
 /// parcel of S that is not among the program's candidates counts as a difference already
 /// (its `build_p` is 0). A parcel that must be built and is not a candidate here leaves the
@@ -38,6 +38,9 @@ pub fn restrictions(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> 
     for site in &model.sites {
         if r.must_build.contains(&parcel_of(site)) {
             rows.push(constraint!(site.build.var >= 1.0));
+        }
+        if r.must_not_build.contains(&parcel_of(site)) {
+            rows.push(constraint!(site.build.var <= 0.0));
         }
     }
     let present: std::collections::BTreeSet<usize> = model.sites.iter().map(parcel_of).collect();

@@ -37,17 +37,18 @@ pub struct ModelInput<'a> {
 }
 
 /// Choices a question puts on the program beyond the scenario, by parcel index of the map:
-/// parcels every plan must build, and earlier plans (their sets of built parcels) from which a
+/// parcels every plan must build, parcels no plan may build, and earlier plans (their sets of built parcels) from which a
 /// plan must differ in at least one site. Empty: the contract's program.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Restrictions {
     pub must_build: std::collections::BTreeSet<usize>,
+    pub must_not_build: std::collections::BTreeSet<usize>,
     pub differ_from: Vec<std::collections::BTreeSet<usize>>,
 }
 
 impl Restrictions {
     pub fn is_empty(&self) -> bool {
-        self.must_build.is_empty() && self.differ_from.is_empty()
+        self.must_build.is_empty() && self.must_not_build.is_empty() && self.differ_from.is_empty()
     }
 }
 

@@ -75,7 +75,7 @@ pub fn write_all(
         optimized,
         &grid,
         &summary,
-        options.basemap.as_deref(),
+        options,
     )?;
     write_json(&out.join("summary.json"), &summary)
 }

@@ -39,9 +39,9 @@ pub fn write_plan_page(
     optimized: &Optimized,
     grid: &GridReport,
     summary: &Summary,
-    basemap: Option<&str>,
+    options: &super::ReportOptions,
 ) -> Result<(), WriteError> {
-    let page = plan_page(optimized, grid, summary, basemap);
+    let page = plan_page(optimized, grid, summary, options);
     write_atomically(path, |w| std::io::Write::write_all(w, page.as_bytes()))
 }
 
@@ -58,8 +58,9 @@ pub fn plan_page(
     optimized: &Optimized,
     grid: &GridReport,
     summary: &Summary,
-    basemap: Option<&str>,
+    options: &super::ReportOptions,
 ) -> String {
+    let basemap = options.basemap.as_deref();
     let drawn = draw(optimized, grid);
     let properties: serde_json::Map<String, serde_json::Value> = (drawn.layers.iter())
         .map(|(name, _, layer)| (name.to_string(), json!(layer.properties)))
@@ -97,6 +98,7 @@ pub fn plan_page(
                     section #tables {
                         (tables::summary_table(summary))
                         (tables::explanation(summary))
+                        (tables::explained_parcels(&options.explanations))
                         (tables::feature_table("Sites", "sites", &features_of(optimized, grid, LayerKind::Sites), "parcel_id"))
                         (tables::feature_table("Substations", "substations", &features_of(optimized, grid, LayerKind::Substations), "id"))
                         @if !optimized.prepared.map.lines.is_empty() {

@@ -164,6 +164,41 @@ pub fn explanation(summary: &Summary) -> Markup {
     }
 }
 
+/// The parcels `explain` answered for: each verdict, the filters an excluded parcel fails,
+/// and for a candidate the restricted optimum against the plan.
+pub fn explained_parcels(explanations: &[crate::outcome::Explanation]) -> Markup {
+    html! {
+        @if !explanations.is_empty() {
+            section #explained {
+                h2 { "Explained parcels" }
+                table.features {
+                    thead { tr { th { "parcel" } th { "verdict" } th { "answer" } th { "cost change (USD)" } th { "displaces" } th { "why" } } }
+                    tbody {
+                        @for e in explanations {
+                            tr data-id=(e.parcel_id) {
+                                td { (e.parcel_id) }
+                                td data-key="verdict" { (e.verdict) }
+                                @if let Some(a) = &e.alternative {
+                                    td { (a.message) }
+                                    @match a.delta_usd {
+                                        Some(d) => td.num data-key="delta_usd" data-value=(d) { (figure(d, 0)) },
+                                        None => td data-key="delta_usd" data-value="" { "–" },
+                                    }
+                                    td { (a.displaced.join(", ")) }
+                                    td { (a.binding.join("; ")) }
+                                } @else {
+                                    td { @for f in &e.failures { (f.reason) ": " (f.detail) br; } }
+                                    td {} td {} td {}
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The keys of a layer's features: its id first, then in the order the first feature gives
 /// them (later new keys appended).
 fn keys_of(features: &[Feature], id_key: &str) -> Vec<String> {
