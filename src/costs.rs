@@ -69,3 +69,11 @@ pub fn flexible_usd(scenario: &Scenario, flexible_mw: f64) -> f64 {
 pub fn build_usd(scenario: &Scenario, parcel: &Parcel, fiber_km: f64) -> f64 {
     scenario.costs.site_fixed_usd + land_usd(parcel) + fiber_usd(scenario, fiber_km)
 }
+
+/// The population-weighted burden of a community hosting a site: its residents in burdened
+/// households, `population·burden_pct/100` (persons). A plan's burden is the sum over the
+/// communities that host a site (the unassigned land has none); `alternatives` and the
+/// `pareto burden` trade-off use it.
+pub fn burdened_residents(community: &crate::layers::Community) -> f64 {
+    community.population * community.burden_pct / 100.0
+}

@@ -22,6 +22,7 @@
 //! - [`summary`]: `summary.json`, typed, written by `optimize` and read back by `compare`.
 //! - [`report`]: the GeoJSON and JSON outputs of `check` and `optimize` (a sink).
 //! - [`pipeline`]: the stages run in order and timed.
+//! - [`alternatives`]: the next-best plans, each an exact optimum that differs from the earlier ones.
 //! - [`explain`]: why a parcel is or is not in the plan, each answer an exact restricted optimum.
 //! - [`batch`]: many scenarios in parallel, sweeps, shards, their comparison and its chart.
 //!
@@ -31,6 +32,7 @@
 //! - [`synth`]: a seeded generator of synthetic regions.
 //! - [`import`]: a map in the contract's schema built from public source layers by a recipe.
 
+pub mod alternatives;
 pub mod batch;
 pub mod candidates;
 pub mod costs;

@@ -64,6 +64,19 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The map communities that host a site (the unassigned land is none of them).
+    pub fn hosting_communities(&self) -> std::collections::BTreeSet<usize> {
+        self.sites.iter().filter_map(|s| s.community).collect()
+    }
+
+    /// The plan's population-weighted burden: [`crate::costs::burdened_residents`] summed over
+    /// the communities that host a site.
+    pub fn burdened_residents(&self, map: &crate::layers::Map) -> f64 {
+        (self.hosting_communities().into_iter())
+            .map(|c| crate::costs::burdened_residents(&map.communities[c]))
+            .sum()
+    }
+
     /// MW placed.
     pub fn total_mw(&self) -> f64 {
         self.sites.iter().map(|s| s.mw).sum()

@@ -986,16 +986,16 @@ fn subsets_sized(items: &[usize], lo: usize, hi: usize) -> Vec<Vec<usize>> {
 /// with `grid`, by the linear program of [`grid_least_flexible`] (the flow, a relaxation of it,
 /// first). None when no plan exists.
 fn brute_force(map: &Map, s: &Scenario, cands: &[Cand], grid: Option<&Grid>) -> Option<f64> {
-    brute_force_with(map, s, cands, grid, None)
+    brute_force_with(map, s, cands, grid, &|_| true)
 }
 
-/// [`brute_force`] over the plans that build candidate `must` (an index into `cands`).
+/// [`brute_force`] over the plans whose set of sites (indices into `cands`) `allow` accepts.
 fn brute_force_with(
     map: &Map,
     s: &Scenario,
     cands: &[Cand],
     grid: Option<&Grid>,
-    must: Option<usize>,
+    allow: &dyn Fn(&[usize]) -> bool,
 ) -> Option<f64> {
     let n = cands.len();
     assert!(n <= 16, "too many candidates to enumerate");
@@ -1024,7 +1024,7 @@ fn brute_force_with(
         if close_pair || communities.len() < s.min_communities || most < s.total_mw - 1e-9 {
             continue;
         }
-        if must.is_some_and(|m| !chosen.contains(&m)) {
+        if !allow(&chosen) {
             continue;
         }
         site_sets.push((chosen.iter().map(|&i| cands[i].build_usd).sum(), chosen));
@@ -2262,8 +2262,9 @@ fn explain_equals_enumeration_with_the_parcel_forced_in_or_out() {
             let (expected, verdict) = if e.verdict == "not_chosen" {
                 forced_in += 1;
                 let must = cands.iter().position(|c| c.id == e.parcel_id).unwrap();
+                let with_it = |chosen: &[usize]| chosen.contains(&must);
                 (
-                    brute_force_with(&map, &scenario, &cands, grid, Some(must)),
+                    brute_force_with(&map, &scenario, &cands, grid, &with_it),
                     "must_build",
                 )
             } else {
@@ -2309,4 +2310,91 @@ fn explain_equals_enumeration_with_the_parcel_forced_in_or_out() {
         forced_in >= done / 2 && forced_out == done,
         "too few questions asked"
     );
+}
+
+/// Alternatives against exhaustive enumeration: the first alternative is the best plan whose
+/// set of sites differs from the optimum's; all are distinct, none is cheaper than the
+/// optimum, their costs never fall, each is within PCT %, and there are at most K.
+#[test]
+fn alternatives_equal_enumeration_and_keep_their_promises() {
+    let instances: usize = std::env::var("GRIDSITE_ALTERNATIVES_INSTANCES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40);
+    let (mut done, mut compared, mut attempt) = (0, 0, 0u64);
+    let mut disagreements = Vec::new();
+    while done < instances {
+        let seed = ENUM_SEED.wrapping_add(0xA17E_0000).wrapping_add(attempt);
+        attempt += 1;
+        let mut rng = Rng(seed);
+        let dir = tempfile::tempdir().unwrap();
+        let instance = random_instance(&mut rng, &format!("alternatives-{done}"));
+        instance.layers.write(&dir.path().join("map"));
+        let scenario_path = write_scenario(dir.path(), "scenario.toml", &instance.scenario);
+        let scenario = Scenario::load(&scenario_path);
+        let map = Map::load(&scenario.map);
+        let grid_map = grid_checker::GridMap::load(&scenario.map);
+        let grid_scenario = grid_checker::GridScenario::load(&scenario_path);
+        let grid = Grid::new(&grid_map, &grid_scenario, true, true, true);
+        if borderline(&map, &scenario) || grid.borderline() {
+            continue;
+        }
+        let out = dir.path().join("out");
+        let optimized = pipeline::optimize(&scenario_path, &out, &|_| {}).unwrap();
+        if optimized.status != Status::Optimal {
+            continue;
+        }
+        done += 1;
+        let cands = contract_candidates(&map, &scenario);
+        let grid = (grid.n1 || !grid_map.lines.is_empty()).then_some(&grid);
+        let (k, within_pct) = (3, 25.0);
+        let (_, found) =
+            gridsite::alternatives::find(optimized, k, within_pct, &out, &|_| {}).unwrap();
+        let rows = &found.rows;
+        assert!(rows.len() <= k + 1, "K respected");
+        let optimum_usd = rows[0].objective_usd;
+        let sets: Vec<BTreeSet<&String>> = rows.iter().map(|r| r.sites.iter().collect()).collect();
+        for (i, r) in rows.iter().enumerate().skip(1) {
+            assert!(
+                sets[..i].iter().all(|s| *s != sets[i]),
+                "seed {seed:#x}: alternative {i} repeats a plan"
+            );
+            assert!(
+                r.objective_usd >= optimum_usd - 1e-6 * optimum_usd,
+                "cheaper than the optimum"
+            );
+            assert!(
+                r.objective_usd >= rows[i - 1].objective_usd - 1e-6 * optimum_usd,
+                "costs fell"
+            );
+            assert!(r.above_optimum_pct <= within_pct + 1e-9, "beyond --within");
+            let written = out
+                .join("alternatives")
+                .join(i.to_string())
+                .join("sites.geojson");
+            assert!(written.is_file(), "alternative {i} has its files");
+        }
+        // The enumerated best plan whose site set differs from the optimum's.
+        let optimum_ids: BTreeSet<&str> = rows[0].sites.iter().map(String::as_str).collect();
+        let differs = |chosen: &[usize]| {
+            let ids: BTreeSet<&str> = chosen.iter().map(|&i| cands[i].id.as_str()).collect();
+            ids != optimum_ids
+        };
+        let second = brute_force_with(&map, &scenario, &cands, grid, &differs);
+        let within =
+            second.filter(|usd| *usd <= optimum_usd * (1.0 + within_pct / 100.0) * (1.0 + 1e-9));
+        let found_first = rows.get(1).map(|r| r.objective_usd);
+        compared += usize::from(found_first.is_some());
+        if !same_optimum(within, found_first) {
+            disagreements.push(format!(
+                "seed {seed:#x}: second-best enumerated {second:?}, first alternative {found_first:?} ({})",
+                found.stopped
+            ));
+        }
+    }
+    eprintln!(
+        "alternatives against enumeration: {done} instances, {compared} with a first alternative"
+    );
+    assert!(disagreements.is_empty(), "{disagreements:#?}");
+    assert!(compared >= done / 2, "too few instances had an alternative");
 }

@@ -68,6 +68,20 @@ struct OptimizeArgs {
     run: ScenarioRun,
     #[command(flatten)]
     report: ReportArgs,
+    /// Also find up to K next-best plans, each differing from every earlier one in at least
+    /// one site, under DIR/alternatives/<n>/, compared in DIR/alternatives.csv.
+    #[arg(long, value_name = "K", default_value_t = 0)]
+    alternatives: usize,
+    /// With --alternatives: keep only plans costing at most PCT % above the optimum.
+    #[arg(long, value_name = "PCT", default_value_t = 5.0, value_parser = non_negative)]
+    within: f64,
+}
+
+fn non_negative(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!("expected a percentage of 0 or more, got {text:?}")),
+    }
 }
 
 /// What the report adds beyond the contract's files (`optimize`, `batch`).
@@ -108,9 +122,12 @@ pub fn run() -> anyhow::Result<ExitCode> {
     };
     match cli.command {
         Command::Check(run) => check::run(&run.scenario, &run.out),
-        Command::Optimize(args) => {
-            optimize::run(&args.run.scenario, &args.run.out, &args.report.options())
-        }
+        Command::Optimize(args) => optimize::run(
+            &args.run.scenario,
+            &args.run.out,
+            &args.report.options(),
+            (args.alternatives, args.within),
+        ),
         Command::Synth(args) => synth::run(args),
         Command::Batch(args) => batch::run(args),
         Command::Compare(args) => batch::compare(args),

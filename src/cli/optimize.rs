@@ -14,12 +14,31 @@ use indicatif::{ProgressBar, ProgressStyle};
 /// Exit status of a scenario without a plan (infeasible, no candidates).
 const NO_PLAN: u8 = 2;
 
-pub fn run(scenario: &Path, out: &Path, options: &ReportOptions) -> anyhow::Result<ExitCode> {
+pub fn run(
+    scenario: &Path,
+    out: &Path,
+    options: &ReportOptions,
+    (alternatives, within_pct): (usize, f64),
+) -> anyhow::Result<ExitCode> {
     let progress = Progress::new();
     let result = pipeline::optimize_with(scenario, out, options, &|p| progress.tick(p));
     progress.finish();
-    let optimized = result?;
+    let mut optimized = result?;
     print_result(&optimized, out);
+    if alternatives > 0 {
+        if optimized.status.has_plan() {
+            eprintln!("looking for up to {alternatives} alternatives within {within_pct} %…");
+            let (back, found) =
+                gridsite::alternatives::find(optimized, alternatives, within_pct, out, &|p| {
+                    progress.tick(p)
+                })?;
+            progress.finish();
+            optimized = back;
+            print_alternatives(&found);
+        } else {
+            eprintln!("no alternatives: the scenario has no plan");
+        }
+    }
     Ok(if optimized.status.has_plan() {
         ExitCode::SUCCESS
     } else {
@@ -125,4 +144,32 @@ fn print_result(optimized: &Optimized, out: &Path) {
     say!("{table}");
     say!("{}", super::stage_table(&prepared.seconds));
     say!("wrote {}", out.display());
+}
+
+fn print_alternatives(found: &gridsite::alternatives::Alternatives) {
+    let mut table = Table::new();
+    table.set_header(vec![
+        "n",
+        "cost (M USD)",
+        "above optimum",
+        "sites",
+        "communities",
+        "burdened residents",
+        "headroom used",
+    ]);
+    for r in &found.rows {
+        table.add_row(vec![
+            r.n.to_string(),
+            format!("{:.2}", r.objective_usd / 1e6),
+            format!("{:.2} %", r.above_optimum_pct),
+            r.sites.join(", "),
+            r.communities.join(", "),
+            format!("{:.0}", r.burdened_residents),
+            format!("{:.1} %", 100.0 * r.headroom_used_share),
+        ]);
+    }
+    say!("{table}");
+    if !found.stopped.is_empty() {
+        say!("fewer alternatives than asked: {}", found.stopped);
+    }
 }
