@@ -23,6 +23,7 @@
 //! - [`report`]: the GeoJSON and JSON outputs of `check` and `optimize` (a sink).
 //! - [`pipeline`]: the stages run in order and timed.
 //! - [`alternatives`]: the next-best plans, each an exact optimum that differs from the earlier ones.
+//! - [`pareto`]: the cost against the communities' burden or spread, by an exact epsilon-constraint sweep.
 //! - [`explain`]: why a parcel is or is not in the plan, each answer an exact restricted optimum.
 //! - [`batch`]: many scenarios in parallel, sweeps, shards, their comparison and its chart.
 //!
@@ -48,6 +49,7 @@ pub mod model;
 pub mod network;
 pub mod optimizer;
 pub mod outcome;
+pub mod pareto;
 pub mod pipeline;
 pub mod plan;
 pub mod report;

@@ -79,6 +79,8 @@ fn scenario_files(folder: &Path) -> Vec<(String, String)> {
                     search.remove("seconds");
                 }
                 summary.to_string()
+            } else if name == "report.html" {
+                cli::without_seconds_cells(&std::fs::read_to_string(&path).unwrap())
             } else {
                 std::fs::read_to_string(&path).unwrap()
             };

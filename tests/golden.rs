@@ -58,20 +58,6 @@ fn without_seconds_column(text: &str, separator: char) -> String {
     out
 }
 
-/// A page's `seconds` cells (`data-key="seconds"` in a batch's table, `seconds.<stage>` in a
-/// plan's) blanked, up to the end of the cell.
-fn without_seconds_cells(html: &str) -> String {
-    let mut out = String::new();
-    let mut rest = html;
-    while let Some(at) = rest.find("data-key=\"seconds") {
-        let end = rest[at..].find("</td>").map_or(rest.len(), |e| at + e);
-        out.push_str(&rest[..at]);
-        rest = &rest[end..];
-    }
-    out.push_str(rest);
-    out
-}
-
 /// The bytes of an output as compared: exact, but for its wall-clock seconds.
 fn comparable(path: &Path) -> Vec<u8> {
     let bytes = std::fs::read(path).unwrap();
@@ -86,7 +72,7 @@ fn comparable(path: &Path) -> Vec<u8> {
     } else if name == "comparison.md" {
         without_seconds_column(&text(), '|').into_bytes()
     } else if name == "report.html" {
-        without_seconds_cells(&text()).into_bytes()
+        cli::without_seconds_cells(&text()).into_bytes()
     } else {
         bytes
     }

@@ -2398,3 +2398,154 @@ fn alternatives_equal_enumeration_and_keep_their_promises() {
     assert!(disagreements.is_empty(), "{disagreements:#?}");
     assert!(compared >= done / 2, "too few instances had an alternative");
 }
+
+/// Burdened residents of each community of a map folder, by id, read from its layer.
+fn burdened_by_community(map_dir: &Path) -> BTreeMap<String, f64> {
+    let layer = read_json(&map_dir.join("communities.geojson"));
+    layer["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let p = &f["properties"];
+            let persons =
+                p["population"].as_f64().unwrap() * p["burden_pct"].as_f64().unwrap() / 100.0;
+            (p["id"].as_str().unwrap().to_string(), persons)
+        })
+        .collect()
+}
+
+/// The Pareto front of cost against burden: its points are non-dominated (measure falls,
+/// cost rises), its first point is the enumerated optimum and its last the enumerated
+/// burden-optimal plan (the least burden any plan has, at the least cost among those). The
+/// spread front keeps the same order.
+#[test]
+fn pareto_fronts_are_non_dominated_with_enumerated_endpoints() {
+    let instances: usize = std::env::var("GRIDSITE_PARETO_INSTANCES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30);
+    let (mut done, mut attempt, mut longer) = (0, 0u64, 0);
+    let mut disagreements = Vec::new();
+    while done < instances {
+        let seed = ENUM_SEED.wrapping_add(0x9A8E_0000).wrapping_add(attempt);
+        attempt += 1;
+        let mut rng = Rng(seed);
+        let dir = tempfile::tempdir().unwrap();
+        let mut instance = random_instance(&mut rng, &format!("pareto-{done}"));
+        // The instances' communities carry no burden: give each strip its own (all below the
+        // default max_burden_pct, so the screening is unchanged).
+        for (c, community) in instance.layers.communities.iter_mut().enumerate() {
+            community["properties"]["population"] = json!(1000 + 700 * c);
+            community["properties"]["burden_pct"] = json!([30.0, 55.0, 80.0][c % 3]);
+        }
+        instance.layers.write(&dir.path().join("map"));
+        let scenario_path = write_scenario(dir.path(), "scenario.toml", &instance.scenario);
+        let scenario = Scenario::load(&scenario_path);
+        let map = Map::load(&scenario.map);
+        let grid_map = grid_checker::GridMap::load(&scenario.map);
+        let grid_scenario = grid_checker::GridScenario::load(&scenario_path);
+        let grid = Grid::new(&grid_map, &grid_scenario, true, true, true);
+        if borderline(&map, &scenario) || grid.borderline() {
+            continue;
+        }
+        let out = dir.path().join("out");
+        let optimized = pipeline::optimize(&scenario_path, &out, &|_| {}).unwrap();
+        if optimized.status != Status::Optimal {
+            continue;
+        }
+        done += 1;
+        let cands = contract_candidates(&map, &scenario);
+        let grid = (grid.n1 || !grid_map.lines.is_empty()).then_some(&grid);
+        let persons = burdened_by_community(&dir.path().join("map"));
+        let burden_of = |chosen: &[usize]| -> f64 {
+            let hosts: BTreeSet<&str> = chosen
+                .iter()
+                .map(|&i| cands[i].community.as_str())
+                .collect();
+            hosts
+                .iter()
+                .map(|c| persons.get(*c).copied().unwrap_or(0.0))
+                .sum()
+        };
+        let (optimized, front) = gridsite::pareto::trace(
+            optimized,
+            gridsite::pareto::Axis::Burden,
+            100,
+            &out,
+            &|_| {},
+        )
+        .unwrap();
+        let points = &front.points;
+        assert_eq!(front.ended, "complete", "seed {seed:#x}");
+        longer += usize::from(points.len() > 1);
+        for pair in points.windows(2) {
+            assert!(
+                pair[1].measure < pair[0].measure,
+                "seed {seed:#x}: burden does not fall"
+            );
+            assert!(
+                pair[1].objective_usd > pair[0].objective_usd,
+                "seed {seed:#x}: cost does not rise"
+            );
+        }
+        assert!(out.join("pareto.csv").is_file() && out.join("pareto.svg").is_file());
+        assert!(
+            out.join("pareto")
+                .join((points.len() - 1).to_string())
+                .join("sites.geojson")
+                .is_file()
+        );
+        let optimum = brute_force(&map, &scenario, &cands, grid);
+        if !same_optimum(optimum, Some(points[0].objective_usd)) {
+            disagreements.push(format!(
+                "seed {seed:#x}: first point {} != optimum {optimum:?}",
+                points[0].objective_usd
+            ));
+        }
+        // The least burden of any plan, and the least cost at it.
+        let mut levels: Vec<f64> = Vec::new();
+        for mask in 1u32..(1 << cands.len()) {
+            let chosen: Vec<usize> = (0..cands.len()).filter(|i| mask >> i & 1 == 1).collect();
+            levels.push(burden_of(&chosen));
+        }
+        levels.sort_by(f64::total_cmp);
+        levels.dedup_by(|a, b| (*a - *b).abs() <= 1e-9 * b.abs().max(1.0));
+        let least = levels.iter().find_map(|&level| {
+            let within = |chosen: &[usize]| burden_of(chosen) <= level + 1e-9 * level.max(1.0);
+            brute_force_with(&map, &scenario, &cands, grid, &within).map(|usd| (level, usd))
+        });
+        let last = points.last().unwrap();
+        match least {
+            Some((level, usd)) => {
+                if (last.measure - level).abs() > 1e-3
+                    || !same_optimum(Some(usd), Some(last.objective_usd))
+                {
+                    disagreements.push(format!(
+                        "seed {seed:#x}: last point ({}, {}) != enumerated least burden ({level}, {usd})",
+                        last.measure, last.objective_usd
+                    ));
+                }
+            }
+            None => disagreements.push(format!("seed {seed:#x}: enumeration finds no plan")),
+        }
+        let (_, spread) = gridsite::pareto::trace(
+            optimized,
+            gridsite::pareto::Axis::Spread,
+            100,
+            &dir.path().join("spread"),
+            &|_| {},
+        )
+        .unwrap();
+        assert_eq!(spread.ended, "complete", "seed {seed:#x}");
+        for pair in spread.points.windows(2) {
+            assert!(
+                pair[1].measure < pair[0].measure && pair[1].objective_usd > pair[0].objective_usd,
+                "seed {seed:#x}: spread front"
+            );
+        }
+    }
+    eprintln!("pareto against enumeration: {done} instances, {longer} with more than one point");
+    assert!(disagreements.is_empty(), "{disagreements:#?}");
+    assert!(longer >= done / 4, "too few fronts with a trade-off");
+}

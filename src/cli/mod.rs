@@ -75,6 +75,13 @@ struct OptimizeArgs {
     /// With --alternatives: keep only plans costing at most PCT % above the optimum.
     #[arg(long, value_name = "PCT", default_value_t = 5.0, value_parser = non_negative)]
     within: f64,
+    /// Trace the cost against `burden` (burdened residents of the hosting communities) or
+    /// `spread` (the largest community share): pareto.csv, pareto.svg, pareto/<n>/.
+    #[arg(long, value_name = "AXIS", value_parser = gridsite::pareto::Axis::parse)]
+    pareto: Option<gridsite::pareto::Axis>,
+    /// With --pareto: at most this many points.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pareto_points: usize,
 }
 
 fn non_negative(text: &str) -> Result<f64, String> {
@@ -126,7 +133,12 @@ pub fn run() -> anyhow::Result<ExitCode> {
             &args.run.scenario,
             &args.run.out,
             &args.report.options(),
-            (args.alternatives, args.within),
+            optimize::Questions {
+                alternatives: args.alternatives,
+                within_pct: args.within,
+                pareto: args.pareto,
+                pareto_points: args.pareto_points,
+            },
         ),
         Command::Synth(args) => synth::run(args),
         Command::Batch(args) => batch::run(args),

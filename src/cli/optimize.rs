@@ -18,8 +18,14 @@ pub fn run(
     scenario: &Path,
     out: &Path,
     options: &ReportOptions,
-    (alternatives, within_pct): (usize, f64),
+    questions: Questions,
 ) -> anyhow::Result<ExitCode> {
+    let Questions {
+        alternatives,
+        within_pct,
+        pareto,
+        pareto_points,
+    } = questions;
     let progress = Progress::new();
     let result = pipeline::optimize_with(scenario, out, options, &|p| progress.tick(p));
     progress.finish();
@@ -37,6 +43,23 @@ pub fn run(
             print_alternatives(&found);
         } else {
             eprintln!("no alternatives: the scenario has no plan");
+        }
+    }
+    if let Some(axis) = pareto {
+        if optimized.status.has_plan() {
+            eprintln!(
+                "tracing the cost against {} (up to {pareto_points} points)…",
+                axis.name()
+            );
+            let (back, front) =
+                gridsite::pareto::trace(optimized, axis, pareto_points, out, &|p| {
+                    progress.tick(p)
+                })?;
+            progress.finish();
+            optimized = back;
+            print_front(&front);
+        } else {
+            eprintln!("no trade-off: the scenario has no plan");
         }
     }
     Ok(if optimized.status.has_plan() {
@@ -144,6 +167,29 @@ fn print_result(optimized: &Optimized, out: &Path) {
     say!("{table}");
     say!("{}", super::stage_table(&prepared.seconds));
     say!("wrote {}", out.display());
+}
+
+/// What `optimize` is asked beyond the optimum.
+pub struct Questions {
+    pub alternatives: usize,
+    pub within_pct: f64,
+    pub pareto: Option<gridsite::pareto::Axis>,
+    pub pareto_points: usize,
+}
+
+fn print_front(front: &gridsite::pareto::Front) {
+    let mut table = Table::new();
+    table.set_header(vec!["n", "cost (M USD)", front.axis.name(), "sites"]);
+    for p in &front.points {
+        table.add_row(vec![
+            p.n.to_string(),
+            format!("{:.2}", p.objective_usd / 1e6),
+            format!("{:.3}", p.measure),
+            p.sites.join(", "),
+        ]);
+    }
+    say!("{table}");
+    say!("front: {}", front.ended);
 }
 
 fn print_alternatives(found: &gridsite::alternatives::Alternatives) {

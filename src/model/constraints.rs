@@ -26,7 +26,10 @@ pub fn all(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
 /// be built, `build_p = 0` for each that may not, and for each earlier plan S (its built parcels)
 /// `Σ_{p∈S} (1 − build_p) + Σ_{p∉S} build_p ≥ 1`, so the plan differs from S in a site. A
 /// parcel of S that is not among the program's candidates counts as a difference already
-/// (its `build_p` is 0). A parcel that must be built and is not a candidate here leaves the
+/// (its `build_p` is 0). With a cap on burdened residents, `build_p ≤ touched_c` for each site
+/// of a community with burdened residents and `Σ_c burdened_c·touched_c ≤` the cap: `touched_c`
+/// is 1 wherever the community hosts a site, so the row holds exactly the plans within the cap
+/// (a cap on the largest community share tightens [`community`]). A parcel that must be built and is not a candidate here leaves the
 /// program without a plan (`0 ≥ 1` on the first site's build variable).
 pub fn restrictions(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
     let r = &input.restrictions;
@@ -47,6 +50,24 @@ pub fn restrictions(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> 
     let missing_forced = r.must_build.iter().any(|p| !present.contains(p));
     if missing_forced && let Some(first) = model.sites.first() {
         rows.push(constraint!(0.0 * first.build.var >= 1.0));
+    }
+    if let Some(max_persons) = r.max_burdened_residents {
+        // Scaled by the map's burdened residents, so that the row's coefficients are near 1.
+        let scale = (input.map.communities.iter())
+            .map(crate::costs::burdened_residents)
+            .sum::<f64>()
+            .max(1.0);
+        let mut persons = Expression::default();
+        for (&c, touched) in &model.touched {
+            let w = crate::costs::burdened_residents(&input.map.communities[c]) / scale;
+            persons.add_mul(w, touched.var);
+        }
+        for site in &model.sites {
+            if let Some(touched) = site.community.and_then(|c| model.touched.get(&c)) {
+                rows.push(constraint!(site.build.var <= touched.var));
+            }
+        }
+        rows.push(constraint!(persons <= max_persons / scale));
     }
     for earlier in &r.differ_from {
         let absent = earlier.iter().filter(|p| !present.contains(p)).count() as f64;
@@ -184,7 +205,11 @@ pub fn spacing(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
 /// `hosts_c ≤ Σ_{p in c} build_p`; `Σ_c hosts_c ≥ min_communities` (less its slack).
 pub fn community(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
     let scenario = input.scenario;
-    let cap_mw = scenario.community.max_share_per_community * scenario.target.total_mw;
+    let share = (input.restrictions.max_community_share)
+        .map_or(scenario.community.max_share_per_community, |r| {
+            r.min(scenario.community.max_share_per_community)
+        });
+    let cap_mw = share * scenario.target.total_mw;
     let mut placed: BTreeMap<CommunityKey, Expression> = BTreeMap::new();
     let mut built: BTreeMap<CommunityKey, Expression> = BTreeMap::new();
     for s in &model.sites {

@@ -39,16 +39,26 @@ pub struct ModelInput<'a> {
 /// Choices a question puts on the program beyond the scenario, by parcel index of the map:
 /// parcels every plan must build, parcels no plan may build, and earlier plans (their sets of built parcels) from which a
 /// plan must differ in at least one site. Empty: the contract's program.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Restrictions {
     pub must_build: std::collections::BTreeSet<usize>,
     pub must_not_build: std::collections::BTreeSet<usize>,
     pub differ_from: Vec<std::collections::BTreeSet<usize>>,
+    /// At most this many burdened residents in the communities that host a site
+    /// ([`crate::costs::burdened_residents`]): the `pareto burden` sweep's epsilon.
+    pub max_burdened_residents: Option<f64>,
+    /// At most this share of `total_mw` in any one community (tighter than the scenario's
+    /// `max_share_per_community`): the `pareto spread` sweep's epsilon.
+    pub max_community_share: Option<f64>,
 }
 
 impl Restrictions {
     pub fn is_empty(&self) -> bool {
-        self.must_build.is_empty() && self.must_not_build.is_empty() && self.differ_from.is_empty()
+        self.must_build.is_empty()
+            && self.must_not_build.is_empty()
+            && self.differ_from.is_empty()
+            && self.max_burdened_residents.is_none()
+            && self.max_community_share.is_none()
     }
 }
 

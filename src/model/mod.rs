@@ -117,6 +117,9 @@ pub struct SitingModel {
     pub upgrades: BTreeMap<usize, Col>,
     /// Communities that have a candidate.
     pub hosts: BTreeMap<CommunityKey, Col>,
+    /// With a cap on burdened residents: by map community with burdened residents and a
+    /// candidate, `touched_c ∈ [0, 1]`, at least every `build_p` of its sites.
+    pub touched: BTreeMap<usize, Col>,
     /// N-1 pickups (with `min_feeds ≥ 2`), by site, outage and substation.
     pub pickups: Vec<PickupVars>,
     /// The new load of every substation some candidate reaches whose load moves line flows.
@@ -139,6 +142,7 @@ impl SitingModel {
             sites: Vec::new(),
             upgrades: BTreeMap::new(),
             hosts: BTreeMap::new(),
+            touched: BTreeMap::new(),
             pickups: Vec::new(),
             loads: BTreeMap::new(),
             slacks: None,
@@ -149,6 +153,9 @@ impl SitingModel {
         model.add_site_variables(input, relaxation);
         model.add_upgrade_variables(input);
         model.add_host_variables();
+        if input.restrictions.max_burdened_residents.is_some() {
+            model.add_touched_variables(input);
+        }
         if crate::costs::n_minus_one(input.scenario) {
             model.add_pickup_variables(input);
         }
@@ -254,6 +261,17 @@ impl SitingModel {
             if input.map.substations[b].upgrade_mw > 0.0 {
                 let upgrade = self.add(variable().binary());
                 self.upgrades.insert(b, upgrade);
+            }
+        }
+    }
+
+    fn add_touched_variables(&mut self, input: &ModelInput) {
+        let communities: std::collections::BTreeSet<usize> =
+            self.sites.iter().filter_map(|s| s.community).collect();
+        for c in communities {
+            if crate::costs::burdened_residents(&input.map.communities[c]) > 0.0 {
+                let touched = self.add(variable().min(0.0).max(1.0));
+                self.touched.insert(c, touched);
             }
         }
     }

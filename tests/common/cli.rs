@@ -33,3 +33,18 @@ pub fn read_json(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// A page's `seconds` cells (`data-key="seconds"` in a batch's table, `seconds.<stage>` in a
+/// plan's) blanked, up to the end of the cell: wall-clock seconds are the only part of
+/// `report.html` that may differ between runs.
+pub fn without_seconds_cells(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(at) = rest.find("data-key=\"seconds") {
+        let end = rest[at..].find("</td>").map_or(rest.len(), |e| at + e);
+        out.push_str(&rest[..at]);
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
