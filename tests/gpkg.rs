@@ -416,6 +416,7 @@ fn the_same_plan_gives_the_same_bytes_and_nothing_beside_the_file() {
         "lines.geojson",
         "excluded.geojson",
         "summary.json",
+        "report.html",
         "plan.gpkg",
     ]
     .map(String::from)
