@@ -62,9 +62,7 @@ pub fn of(prepared: &Prepared, plan: &Plan) -> Result<Option<LimitValues>, Error
         .flat_map(|s| s.feeds.iter().map(|f| f.substation))
         .collect();
     for b in fed {
-        let raised = fixed_optimum(prepared, plan, Raise::Headroom(b))?;
-        if std::env::var("TMP_DEBUG").is_ok() { eprintln!("plan {} base {base_usd} raised {b}: {raised:?}", plan.objective_usd()); }
-        values.headroom_usd_per_mw[b] = value(raised);
+        values.headroom_usd_per_mw[b] = value(fixed_optimum(prepared, plan, Raise::Headroom(b))?);
     }
     // Only a line whose normal limit binds with the plan can lower its cost.
     let (load_mw, firm_mw) = plan.load_by_substation(map.substations.len());
@@ -122,7 +120,11 @@ fn fixed_optimum(prepared: &Prepared, plan: &Plan, raise: Raise) -> Result<Optio
         // One more MW of rating: the normal rows of l get `max_line_loading` more on each side
         // ("do no harm" keeps a side already broken at its flow before the plan).
         let m = scenario.grid.max_line_loading;
-        for row in input.flow_rows.iter_mut().filter(|r| r.line == l && r.outage.is_none()) {
+        for row in input
+            .flow_rows
+            .iter_mut()
+            .filter(|r| r.line == l && r.outage.is_none())
+        {
             row.limit_mw += m;
             (row.lo_mw, row.hi_mw) = do_no_harm(row.pre_mw, row.limit_mw);
         }

@@ -2574,6 +2574,7 @@ fn headroom_values_equal_finite_differences_of_re_solves() {
         .unwrap_or(40);
     let step_mw = 1.0;
     let (mut done, mut attempt, mut checked, mut nonzero) = (0, 0u64, 0, 0);
+    let (mut lines_checked, mut lines_nonzero) = (0, 0);
     let mut disagreements = Vec::new();
     while done < instances {
         let seed = ENUM_SEED.wrapping_add(0x7A1E_0000).wrapping_add(attempt);
@@ -2601,7 +2602,6 @@ fn headroom_values_equal_finite_differences_of_re_solves() {
         let before_usd = optimized.plan.objective_usd();
         let before = integer_choices(&optimized.plan);
         let n_minus_one = optimized.prepared.scenario.site.min_feeds >= 2;
-        let share = optimized.prepared.scenario.grid.max_headroom_share;
         let substations = read_json(&out.join("substations.geojson"));
         let used: BTreeSet<usize> = optimized
             .plan
@@ -2611,15 +2611,14 @@ fn headroom_values_equal_finite_differences_of_re_solves() {
             .collect();
         for b in used {
             let s = &optimized.prepared.map.substations[b];
-            if s.headroom_mw <= s.community_growth_mw || share <= 0.0 {
+            if s.headroom_mw <= s.community_growth_mw {
                 continue;
             }
             let value = substations["features"][b]["properties"]["headroom_value_usd_per_mw"]
                 .as_f64()
                 .unwrap();
             let mut layers = instance.layers.clone();
-            layers.substations[b]["properties"]["headroom_mw"] =
-                json!(s.headroom_mw + step_mw / share);
+            layers.substations[b]["properties"]["headroom_mw"] = json!(s.headroom_mw + step_mw);
             let raised = dir.path().join(format!("raised-{b}"));
             layers.write(&raised.join("map"));
             let scenario_b = write_scenario(&raised, "scenario.toml", &instance.scenario);
@@ -2640,9 +2639,40 @@ fn headroom_values_equal_finite_differences_of_re_solves() {
                 ));
             }
         }
+        // Each line's rating one MW higher (its emergency rating as it was).
+        if out.join("lines.geojson").is_file() {
+            let lines = read_json(&out.join("lines.geojson"));
+            for (l, line) in lines["features"].as_array().unwrap().iter().enumerate() {
+                let value = line["properties"]["rating_value_usd_per_mw"]
+                    .as_f64()
+                    .unwrap();
+                let mut layers = instance.layers.clone();
+                let rating = layers.lines[l]["properties"]["rating_mw"].as_f64().unwrap();
+                layers.lines[l]["properties"]["rating_mw"] = json!(rating + step_mw);
+                let raised = dir.path().join(format!("rated-{l}"));
+                layers.write(&raised.join("map"));
+                let scenario_l = write_scenario(&raised, "scenario.toml", &instance.scenario);
+                let again = pipeline::optimize(&scenario_l, &raised.join("out"), &|_| {}).unwrap();
+                if again.status != Status::Optimal
+                    || integer_choices(&again.plan) != before
+                    || again.plan.upgraded != optimized.plan.upgraded
+                {
+                    continue;
+                }
+                lines_checked += 1;
+                lines_nonzero += usize::from(value != 0.0);
+                let difference = (before_usd - again.plan.objective_usd()) / step_mw;
+                if (difference - value).abs() > 1e-3 * value.abs().max(1.0) + 0.02 {
+                    disagreements.push(format!(
+                        "seed {seed:#x}: line {l} rating value {value}, finite difference {difference}"
+                    ));
+                }
+            }
+        }
     }
     eprintln!(
-        "headroom values: {done} instances, {checked} substations compared, {nonzero} with a value"
+        "headroom values: {done} instances, {checked} substations compared, {nonzero} with a \
+         value; rating values: {lines_checked} lines compared, {lines_nonzero} with a value"
     );
     assert!(disagreements.is_empty(), "{disagreements:#?}");
     assert!(

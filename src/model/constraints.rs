@@ -248,7 +248,10 @@ fn add_headroom_extra(
     let s = &input.map.substations[b];
     if let Some(extra) = model.headroom_extra.get(&b) {
         let room = |h: f64| (h - s.community_growth_mw).max(0.0);
-        capacity.add_mul(share * (room(s.headroom_mw + 1.0) - room(s.headroom_mw)), extra.var);
+        capacity.add_mul(
+            share * (room(s.headroom_mw + 1.0) - room(s.headroom_mw)),
+            extra.var,
+        );
     }
 }
 
