@@ -42,6 +42,19 @@ pub struct GridReport {
     /// With `min_feeds ≥ 2`: by substation, the most firm MW it picks up while another
     /// substation is out, in a re-dispatch of each outage ([`crate::model::outages`]).
     pub worst_pickup_mw: BTreeMap<usize, f64>,
+    /// What one more MW of each limit is worth to the plan ([`crate::values`]); None without a
+    /// plan.
+    pub values: Option<LimitValues>,
+}
+
+/// USD per MW by which the plan's cost falls with one more MW of a limit, from the duals of its
+/// program with its integer choices fixed (see [`crate::values`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LimitValues {
+    /// By substation: one more MW of firm capacity.
+    pub headroom_usd_per_mw: Vec<f64>,
+    /// By line: one more MW of rating (normal operation).
+    pub rating_usd_per_mw: Vec<f64>,
 }
 
 impl GridReport {

@@ -19,6 +19,7 @@
 //! - [`optimizer`]: the exact fast path: bounds, a first plan, reductions, the proof.
 //! - [`diagnose`]: why a scenario is infeasible, from a penalised relaxation.
 //! - [`outcome`]: what the stages give (a prepared region, a region optimized, its status).
+//! - [`values`]: what one more MW of a substation's capacity or a line's rating is worth to a plan.
 //! - [`summary`]: `summary.json`, typed, written by `optimize` and read back by `compare`.
 //! - [`report`]: the GeoJSON and JSON outputs of `check` and `optimize` (a sink).
 //! - [`pipeline`]: the stages run in order and timed.
@@ -58,5 +59,6 @@ pub mod solve;
 pub mod sources;
 pub mod summary;
 pub mod synth;
+pub mod values;
 
 pub use error::Error;

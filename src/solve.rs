@@ -217,6 +217,53 @@ pub fn solve_from(
     })
 }
 
+/// A linear program's optimum (a model without integer columns, [`crate::model::FixedChoices`]):
+/// its objective in USD, its row duals (∂objective/∂row bound) and its column duals (reduced
+/// costs, ∂objective/∂column bound), in objective units (millions of USD). None when HiGHS does not prove an optimum. One thread, as every solve here: HiGHS
+/// run in-process with its default threads once breaks later solves.
+pub fn solve_lp_duals(model: &mut SitingModel) -> Result<Option<LpDuals>, Error> {
+    let objective = std::mem::take(&mut model.objective);
+    let mut problem = std::mem::take(&mut model.variables)
+        .minimise(objective)
+        .using(highs);
+    for row in std::mem::take(&mut model.constraints) {
+        problem.add_constraint(row);
+    }
+    let mut highs_model = problem
+        .try_into_inner()
+        .map_err(|e| Error::Solver(format!("cannot build the HiGHS model: {e}")))?;
+    let fail = |key: &str| Error::Solver(format!("HiGHS rejected option {key}"));
+    highs_model
+        .try_set_option("threads", 1)
+        .map_err(|_| fail("threads"))?;
+    highs_model
+        .try_set_option("random_seed", 0)
+        .map_err(|_| fail("random_seed"))?;
+    highs_model
+        .try_set_option("output_flag", false)
+        .map_err(|_| fail("output_flag"))?;
+    let solved = highs_model
+        .try_solve()
+        .map_err(|status| Error::Solver(format!("HiGHS could not solve the model: {status:?}")))?;
+    if solved.status() != HighsModelStatus::Optimal {
+        return Ok(None);
+    }
+    let solution = solved.get_solution();
+    Ok(Some(LpDuals {
+        objective_usd: evaluate_usd(&model.objective_usd_by_column, solution.columns()),
+        rows: solution.dual_rows().to_vec(),
+        columns: solution.dual_columns().to_vec(),
+    }))
+}
+
+/// A linear program's optimum with its duals ([`solve_lp_duals`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LpDuals {
+    pub objective_usd: f64,
+    pub rows: Vec<f64>,
+    pub columns: Vec<f64>,
+}
+
 fn set_options(model: &mut highs::Model, limits: Limits, log: &Path) -> Result<(), Error> {
     let fail = |key: &str| Error::Solver(format!("HiGHS rejected option {key}"));
     model

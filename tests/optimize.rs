@@ -2549,3 +2549,134 @@ fn pareto_fronts_are_non_dominated_with_enumerated_endpoints() {
     assert!(disagreements.is_empty(), "{disagreements:#?}");
     assert!(longer >= done / 4, "too few fronts with a trade-off");
 }
+
+/// A plan's integer choices, to tell whether a re-solve kept them.
+fn integer_choices(plan: &gridsite::plan::Plan) -> Vec<(usize, i64, Vec<usize>)> {
+    plan.sites
+        .iter()
+        .map(|s| {
+            let mut feeds: Vec<usize> = s.feeds.iter().map(|f| f.substation).collect();
+            feeds.sort_unstable();
+            (s.parcel, (s.mw * 1000.0).round() as i64, feeds)
+        })
+        .collect()
+}
+
+/// `headroom_value_usd_per_mw` against finite differences: on random instances (with and
+/// without N-1), each substation's `headroom_mw` is raised by one MW and the scenario is
+/// solved again; where the plan keeps its integer choices (sites, MW, feeds,
+/// upgrades), the cost falls by the value times half a MW.
+#[test]
+fn headroom_values_equal_finite_differences_of_re_solves() {
+    let instances: usize = std::env::var("GRIDSITE_VALUE_INSTANCES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40);
+    let step_mw = 1.0;
+    let (mut done, mut attempt, mut checked, mut nonzero) = (0, 0u64, 0, 0);
+    let (mut lines_checked, mut lines_nonzero) = (0, 0);
+    let mut disagreements = Vec::new();
+    while done < instances {
+        let seed = ENUM_SEED.wrapping_add(0x7A1E_0000).wrapping_add(attempt);
+        attempt += 1;
+        let mut rng = Rng(seed);
+        let dir = tempfile::tempdir().unwrap();
+        let instance = random_instance(&mut rng, &format!("values-{done}"));
+        instance.layers.write(&dir.path().join("map"));
+        let scenario_path = write_scenario(dir.path(), "scenario.toml", &instance.scenario);
+        let scenario = Scenario::load(&scenario_path);
+        let map = Map::load(&scenario.map);
+        let grid_map = grid_checker::GridMap::load(&scenario.map);
+        let grid_scenario = grid_checker::GridScenario::load(&scenario_path);
+        if borderline(&map, &scenario)
+            || Grid::new(&grid_map, &grid_scenario, true, true, true).borderline()
+        {
+            continue;
+        }
+        let out = dir.path().join("out");
+        let optimized = pipeline::optimize(&scenario_path, &out, &|_| {}).unwrap();
+        if optimized.status != Status::Optimal {
+            continue;
+        }
+        done += 1;
+        let before_usd = optimized.plan.objective_usd();
+        let before = integer_choices(&optimized.plan);
+        let n_minus_one = optimized.prepared.scenario.site.min_feeds >= 2;
+        let substations = read_json(&out.join("substations.geojson"));
+        let used: BTreeSet<usize> = optimized
+            .plan
+            .sites
+            .iter()
+            .flat_map(|s| s.feeds.iter().map(|f| f.substation))
+            .collect();
+        for b in used {
+            let s = &optimized.prepared.map.substations[b];
+            if s.headroom_mw <= s.community_growth_mw {
+                continue;
+            }
+            let value = substations["features"][b]["properties"]["headroom_value_usd_per_mw"]
+                .as_f64()
+                .unwrap();
+            let mut layers = instance.layers.clone();
+            layers.substations[b]["properties"]["headroom_mw"] = json!(s.headroom_mw + step_mw);
+            let raised = dir.path().join(format!("raised-{b}"));
+            layers.write(&raised.join("map"));
+            let scenario_b = write_scenario(&raised, "scenario.toml", &instance.scenario);
+            let again = pipeline::optimize(&scenario_b, &raised.join("out"), &|_| {}).unwrap();
+            if again.status != Status::Optimal
+                || integer_choices(&again.plan) != before
+                || again.plan.upgraded != optimized.plan.upgraded
+            {
+                continue;
+            }
+            checked += 1;
+            nonzero += usize::from(value != 0.0);
+            let difference = (before_usd - again.plan.objective_usd()) / step_mw;
+            if (difference - value).abs() > 1e-3 * value.abs().max(1.0) + 0.02 {
+                disagreements.push(format!(
+                    "seed {seed:#x}: {} value {value}, finite difference {difference} (N-1 {n_minus_one})",
+                    s.id
+                ));
+            }
+        }
+        // Each line's rating one MW higher (its emergency rating as it was).
+        if out.join("lines.geojson").is_file() {
+            let lines = read_json(&out.join("lines.geojson"));
+            for (l, line) in lines["features"].as_array().unwrap().iter().enumerate() {
+                let value = line["properties"]["rating_value_usd_per_mw"]
+                    .as_f64()
+                    .unwrap();
+                let mut layers = instance.layers.clone();
+                let rating = layers.lines[l]["properties"]["rating_mw"].as_f64().unwrap();
+                layers.lines[l]["properties"]["rating_mw"] = json!(rating + step_mw);
+                let raised = dir.path().join(format!("rated-{l}"));
+                layers.write(&raised.join("map"));
+                let scenario_l = write_scenario(&raised, "scenario.toml", &instance.scenario);
+                let again = pipeline::optimize(&scenario_l, &raised.join("out"), &|_| {}).unwrap();
+                if again.status != Status::Optimal
+                    || integer_choices(&again.plan) != before
+                    || again.plan.upgraded != optimized.plan.upgraded
+                {
+                    continue;
+                }
+                lines_checked += 1;
+                lines_nonzero += usize::from(value != 0.0);
+                let difference = (before_usd - again.plan.objective_usd()) / step_mw;
+                if (difference - value).abs() > 1e-3 * value.abs().max(1.0) + 0.02 {
+                    disagreements.push(format!(
+                        "seed {seed:#x}: line {l} rating value {value}, finite difference {difference}"
+                    ));
+                }
+            }
+        }
+    }
+    eprintln!(
+        "headroom values: {done} instances, {checked} substations compared, {nonzero} with a \
+         value; rating values: {lines_checked} lines compared, {lines_nonzero} with a value"
+    );
+    assert!(disagreements.is_empty(), "{disagreements:#?}");
+    assert!(
+        nonzero >= 3,
+        "too few binding substations to test the values"
+    );
+}

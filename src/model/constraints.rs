@@ -19,6 +19,48 @@ pub fn all(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
     rows.extend(n_minus_one(model, input));
     rows.extend(flows(model, input));
     rows.extend(restrictions(model, input));
+    rows.extend(fixed(model, input));
+    rows
+}
+
+/// The index in [`all`] of the first line row of [`flows`] (row `2i` is line row i's upper
+/// side, `2i + 1` its lower side).
+pub fn first_flow_row(model: &SitingModel, input: &ModelInput) -> usize {
+    size(model, input).len()
+        + target_and_count(model, input).len()
+        + feeds(model, input).len()
+        + balance(model, input).len()
+        + grid(model, input).len()
+        + spacing(model, input).len()
+        + community(model, input).len()
+        + n_minus_one(model, input).len()
+        + 2 * model.loads.len()
+}
+
+/// A plan's integer choices fixed ([`super::FixedChoices`]): `build_p = 1` and `modules_p` its
+/// value for every site, `feed_pb = 1` for every feed option, `upgrade_b` 1 or 0, and
+/// `hosts_c = 1` for every community with a site (each has one).
+pub fn fixed(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
+    let Some(fixed) = &input.fixed else {
+        return Vec::new();
+    };
+    let mut rows = Vec::new();
+    for site in &model.sites {
+        let parcel = input.candidates[site.candidate].parcel;
+        let modules = fixed.modules.get(&parcel).copied().unwrap_or(0.0);
+        rows.push(constraint!(site.build.var == 1.0));
+        rows.push(constraint!(site.modules.var == modules));
+        for f in &site.feeds {
+            rows.push(constraint!(f.feed.var == 1.0));
+        }
+    }
+    for (b, upgrade) in &model.upgrades {
+        let value = if fixed.upgraded.contains(b) { 1.0 } else { 0.0 };
+        rows.push(constraint!(upgrade.var == value));
+    }
+    for hosts in model.hosts.values() {
+        rows.push(constraint!(hosts.var == 1.0));
+    }
     rows
 }
 
@@ -178,6 +220,8 @@ pub fn grid(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
     let mut rows = Vec::new();
     for (b, firm) in firm_by_substation {
         let mut capacity = Expression::from(input.firm_capacity_mw(b));
+        let share = input.scenario.grid.max_headroom_share;
+        add_headroom_extra(&mut capacity, model, input, b, share);
         if let Some(upgrade) = model.upgrades.get(&b) {
             capacity.add_mul(input.map.substations[b].upgrade_mw, upgrade.var);
         }
@@ -190,6 +234,25 @@ pub fn grid(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
         rows.push(constraint!(flex <= input.map.substations[b].flexible_mw));
     }
     rows
+}
+
+/// With b's headroom raised by a MW (`extra_b` fixed at 1): what that MW adds to a capacity
+/// `share·max(0, headroom − growth)`.
+fn add_headroom_extra(
+    capacity: &mut Expression,
+    model: &SitingModel,
+    input: &ModelInput,
+    b: usize,
+    share: f64,
+) {
+    let s = &input.map.substations[b];
+    if let Some(extra) = model.headroom_extra.get(&b) {
+        let room = |h: f64| (h - s.community_growth_mw).max(0.0);
+        capacity.add_mul(
+            share * (room(s.headroom_mw + 1.0) - room(s.headroom_mw)),
+            extra.var,
+        );
+    }
 }
 
 /// spacing: `build_p + build_q ≤ 1` for p, q closer than `min_spacing_km`.
@@ -286,6 +349,8 @@ pub fn n_minus_one(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
             substation,
             false,
         ));
+        let share = input.scenario.grid.emergency_headroom_share;
+        add_headroom_extra(&mut mw, model, input, b, share);
         if let Some(upgrade) = model.upgrades.get(&b) {
             mw.add_mul(substation.upgrade_mw, upgrade.var);
         }
@@ -314,6 +379,10 @@ pub fn n_minus_one(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
 /// keeps a program without the outage's block from leaning a site on a feed that could not
 /// carry it.
 fn pickup_room(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
+    if input.fixed.is_some() {
+        // A valid row, not a limit: with the choices fixed it would only share the duals.
+        return Vec::new();
+    }
     let max_site_mw = input.scenario.target.max_site_mw;
     let mut rows = Vec::new();
     for site in &model.sites {

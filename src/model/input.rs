@@ -34,6 +34,22 @@ pub struct ModelInput<'a> {
     pub load_caps_mw: Option<Vec<f64>>,
     /// What a question asks of the plan beyond the scenario (`explain`, alternatives).
     pub restrictions: Restrictions,
+    /// A plan's integer choices, fixed: the program is then linear (no integer columns), and
+    /// its duals price the plan's limits ([`FixedChoices`]).
+    pub fixed: Option<FixedChoices>,
+}
+
+/// A plan's integer choices: every candidate of the input is built with these modules, every
+/// feed option of the input is taken (the input holds only the plan's feeds), and exactly
+/// these substations are upgraded.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FixedChoices {
+    /// By parcel: the site's modules.
+    pub modules: std::collections::BTreeMap<usize, f64>,
+    pub upgraded: std::collections::BTreeSet<usize>,
+    /// A substation whose `headroom_mw` is one MW higher in this program (the value of that
+    /// MW is the fall of the optimum).
+    pub raised_headroom: Option<usize>,
 }
 
 /// Choices a question puts on the program beyond the scenario, by parcel index of the map:
@@ -169,6 +185,7 @@ impl<'a> ModelInput<'a> {
             outages: None,
             load_caps_mw: None,
             restrictions: Restrictions::default(),
+            fixed: None,
         }
     }
 

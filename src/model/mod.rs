@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use good_lp::{Constraint, Expression, ProblemVariables, Variable, VariableDefinition, variable};
 
-pub use input::{ModelInput, Restrictions, Strengthening, user_reductions};
+pub use input::{FixedChoices, ModelInput, Restrictions, Strengthening, user_reductions};
 
 /// A variable and its column in the solver (creation order).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -112,11 +112,17 @@ pub const USD_PER_OBJECTIVE_UNIT: f64 = 1e6;
 pub struct SitingModel {
     pub variables: ProblemVariables,
     columns: usize,
+    /// Integer columns declared continuous (a plan's choices fixed by rows instead).
+    linear: bool,
     pub sites: Vec<SiteVars>,
     /// Upgrade options of substations some candidate can reach, by substation index.
     pub upgrades: BTreeMap<usize, Col>,
     /// Communities that have a candidate.
     pub hosts: BTreeMap<CommunityKey, Col>,
+    /// With the choices fixed and a substation's headroom raised: a column fixed at 1 MW by its
+    /// bounds that adds to that substation's `headroom_mw` in every row where it counts (normal
+    /// and emergency capacity).
+    pub headroom_extra: BTreeMap<usize, Col>,
     /// With a cap on burdened residents: by map community with burdened residents and a
     /// candidate, `touched_c ∈ [0, 1]`, at least every `build_p` of its sites.
     pub touched: BTreeMap<usize, Col>,
@@ -139,10 +145,12 @@ impl SitingModel {
         let mut model = SitingModel {
             variables: ProblemVariables::new(),
             columns: 0,
+            linear: input.fixed.is_some(),
             sites: Vec::new(),
             upgrades: BTreeMap::new(),
             hosts: BTreeMap::new(),
             touched: BTreeMap::new(),
+            headroom_extra: BTreeMap::new(),
             pickups: Vec::new(),
             loads: BTreeMap::new(),
             slacks: None,
@@ -153,6 +161,10 @@ impl SitingModel {
         model.add_site_variables(input, relaxation);
         model.add_upgrade_variables(input);
         model.add_host_variables();
+        if let Some(b) = input.fixed.as_ref().and_then(|f| f.raised_headroom) {
+            let extra = model.add(variable().min(1.0).max(1.0));
+            model.headroom_extra.insert(b, extra);
+        }
         if input.restrictions.max_burdened_residents.is_some() {
             model.add_touched_variables(input);
         }
@@ -181,6 +193,24 @@ impl SitingModel {
         self.columns
     }
 
+    /// A 0/1 column (continuous in [0, 1] when the choices are fixed by rows).
+    fn binary(&self) -> VariableDefinition {
+        if self.linear {
+            variable().min(0.0).max(1.0)
+        } else {
+            variable().binary()
+        }
+    }
+
+    /// A whole-number column in `[0, max]` (continuous when the choices are fixed by rows).
+    fn integer(&self, max: f64) -> VariableDefinition {
+        if self.linear {
+            variable().min(0.0).max(max)
+        } else {
+            variable().integer().min(0.0).max(max)
+        }
+    }
+
     fn add(&mut self, definition: VariableDefinition) -> Col {
         let var = self.variables.add(definition);
         self.columns += 1;
@@ -199,23 +229,25 @@ impl SitingModel {
             if let Some(strong) = &input.strengthening {
                 cap_mw = cap_mw.min(strong.site_mw[i]);
             }
-            let build = self.add(variable().binary());
+            let build = self.add(self.binary());
             // Exact: the size constraint already caps modules at this bound.
             let max_modules = (c.max_mw / target.module_mw).round();
-            let modules = self.add(variable().integer().min(0.0).max(max_modules));
+            let modules = self.add(self.integer(max_modules));
             let feeds = c
                 .feeds
                 .iter()
                 .map(|reach| {
                     let substation = &input.map.substations[reach.substation];
-                    let feed = self.add(variable().binary());
+                    let feed = self.add(self.binary());
                     // In the relaxation a feed may draw on the capacity slack, so only the
                     // site's size bounds it.
+                    // With the choices fixed, the capacity row alone holds the substation's
+                    // limit (so that its dual, not a column bound's, prices it).
                     let firm_cap_mw = match relaxation {
-                        Relaxation::None => {
+                        Relaxation::None if !self.linear => {
                             crate::costs::available_mw(input.scenario, substation, true)
                         }
-                        Relaxation::Diagnose => c.max_mw,
+                        Relaxation::None | Relaxation::Diagnose => c.max_mw,
                     };
                     // Exact: the line rows allow no more at this substation in any plan.
                     let load_cap_mw = (input.load_caps_mw.as_ref())
@@ -259,7 +291,7 @@ impl SitingModel {
             .collect();
         for b in reachable {
             if input.map.substations[b].upgrade_mw > 0.0 {
-                let upgrade = self.add(variable().binary());
+                let upgrade = self.add(self.binary());
                 self.upgrades.insert(b, upgrade);
             }
         }
@@ -280,7 +312,7 @@ impl SitingModel {
         let communities: std::collections::BTreeSet<CommunityKey> =
             self.sites.iter().map(|s| s.community).collect();
         for c in communities {
-            let hosts = self.add(variable().binary());
+            let hosts = self.add(self.binary());
             self.hosts.insert(c, hosts);
         }
     }
@@ -302,7 +334,13 @@ impl SitingModel {
                 for &to in options.iter().filter(|&&to| to != out) {
                     let substation = &input.map.substations[to];
                     let max_mw = crate::costs::emergency_mw(input.scenario, substation, true);
-                    let col = self.add(variable().min(0.0).max(max_mw));
+                    // With the choices fixed, b's emergency rows alone hold it (so that their
+                    // duals, not this bound's, price b's headroom).
+                    let col = if self.linear {
+                        self.add(variable().min(0.0))
+                    } else {
+                        self.add(variable().min(0.0).max(max_mw))
+                    };
                     self.pickups.push(PickupVars { site, out, to, col });
                 }
             }

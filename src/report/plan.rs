@@ -41,13 +41,14 @@ pub fn write_all(
     optimized: &Optimized,
     seconds: &mut StageSeconds,
     options: &ReportOptions,
-) -> Result<(), WriteError> {
+) -> Result<(), crate::error::Error> {
     let start = Instant::now();
     let prepared = &optimized.prepared;
     let (map, scenario) = (&prepared.map, &prepared.scenario);
     write_sites(&out.join("sites.geojson"), map, optimized)?;
     write_feeds(&out.join("feeds.geojson"), map, &optimized.plan)?;
-    let grid = GridReport::of(map, &prepared.network, scenario, &optimized.plan);
+    let mut grid = GridReport::of(map, &prepared.network, scenario, &optimized.plan);
+    grid.values = crate::values::of(prepared, &optimized.plan)?;
     write_substations(
         &out.join("substations.geojson"),
         map,
@@ -77,7 +78,7 @@ pub fn write_all(
         &summary,
         options,
     )?;
-    write_json(&out.join("summary.json"), &summary)
+    Ok(write_json(&out.join("summary.json"), &summary)?)
 }
 
 /// The network's file, written where the map has lines.
@@ -90,32 +91,40 @@ pub fn write_lines(path: &Path, map: &Map, grid: &GridReport) -> Result<(), Writ
 
 /// The features of `lines.geojson`.
 pub fn line_features<'a>(map: &'a Map, grid: &'a GridReport) -> impl Iterator<Item = Feature> + 'a {
-    map.lines.iter().zip(&grid.lines).map(|(line, outcome)| {
-        let geometry = match line.geometry.0.as_slice() {
-            [one] => Geometry::LineString(one.clone()),
-            _ => Geometry::MultiLineString(line.geometry.clone()),
-        };
-        let (worst_outage, outage_loading) = match outcome.worst_outage {
-            Some((k, loading)) => (Some(map.lines[k].id.clone()), Some(round_to(loading, 4))),
-            None => (None, None),
-        };
-        feature(
-            &geometry,
-            properties(json!({
-                "id": line.id,
-                "from": map.substations[line.from].id,
-                "to": map.substations[line.to].id,
-                "rating_mw": mw(line.rating_mw),
-                "emergency_rating_mw": mw(line.emergency_rating_mw),
-                "base_flow_mw": mw(line.base_flow_mw),
-                "flow_mw": mw(outcome.flow_mw),
-                "loading": round_to(outcome.loading, 4),
-                "worst_outage": worst_outage,
-                "outage_loading": outage_loading,
-                "preexisting_violation": outcome.preexisting_violation,
-            })),
-        )
-    })
+    map.lines
+        .iter()
+        .zip(&grid.lines)
+        .enumerate()
+        .map(|(l, (line, outcome))| {
+            let geometry = match line.geometry.0.as_slice() {
+                [one] => Geometry::LineString(one.clone()),
+                _ => Geometry::MultiLineString(line.geometry.clone()),
+            };
+            let (worst_outage, outage_loading) = match outcome.worst_outage {
+                Some((k, loading)) => (Some(map.lines[k].id.clone()), Some(round_to(loading, 4))),
+                None => (None, None),
+            };
+            feature(
+                &geometry,
+                properties(json!({
+                    "id": line.id,
+                    "from": map.substations[line.from].id,
+                    "to": map.substations[line.to].id,
+                    "rating_mw": mw(line.rating_mw),
+                    "emergency_rating_mw": mw(line.emergency_rating_mw),
+                    "base_flow_mw": mw(line.base_flow_mw),
+                    "flow_mw": mw(outcome.flow_mw),
+                    "loading": round_to(outcome.loading, 4),
+                    "worst_outage": worst_outage,
+                    "outage_loading": outage_loading,
+                    "preexisting_violation": outcome.preexisting_violation,
+                    "rating_value_usd_per_mw": grid
+                        .values
+                        .as_ref()
+                        .map(|v| round_to(v.rating_usd_per_mw[l], 2)),
+                })),
+            )
+        })
 }
 
 /// `sites.geojson`: one feature a chosen parcel, its polygon.
@@ -204,8 +213,10 @@ pub fn substation_features<'a>(
         } else {
             0.0
         };
+        let value = (grid.values.as_ref()).map(|v| round_to(v.headroom_usd_per_mw[b], 2));
         let mut props = json!({
             "id": s.id,
+            "headroom_value_usd_per_mw": value,
             "headroom_mw": mw(s.headroom_mw),
             "reserved_mw": mw(reserved_mw),
             "available_mw": mw(available_mw),
