@@ -221,6 +221,16 @@ pub fn trace(
         shortfalls,
         search,
     };
+    let unproven: Vec<usize> = (points.iter())
+        .filter(|p| p.status != "optimal")
+        .map(|p| p.n)
+        .collect();
+    if !unproven.is_empty() {
+        ended = format!(
+            "{ended}; points {unproven:?} are the best plans found in time, not proven optimal \
+             (see their gap): raise solver.time_limit_s for an exact front"
+        );
+    }
     let front = Front {
         axis,
         points,
