@@ -16,10 +16,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::files::{round_to, write_atomically, write_json};
 use crate::model::Restrictions;
+use crate::outcome::ReportOptions;
 use crate::outcome::{Optimized, Prepared, StageSeconds};
 use crate::pipeline::{Solution, solve_restricted, write_solution};
 use crate::plan::Plan;
-use crate::report::ReportOptions;
 use crate::solve::SolveProgress;
 
 /// One plan of the comparison: the optimum (`n = 0`) or an alternative.

@@ -278,7 +278,7 @@ pub fn run(
     )?;
     let explanations = explain(&prepared, &optimum, parcel_ids, &mut seconds, on_progress)?;
     if let Some(out) = out {
-        let options = crate::report::ReportOptions {
+        let options = crate::outcome::ReportOptions {
             explanations: explanations.clone(),
             ..Default::default()
         };

@@ -132,3 +132,15 @@ pub struct RestrictedPlan {
     /// A sentence for the planner.
     pub message: String,
 }
+
+/// What `optimize` writes beyond the contract's files.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReportOptions {
+    /// An XYZ tile URL template (`https://…/{z}/{x}/{y}.png`) for `report.html`'s basemap;
+    /// without it the page makes no request at all.
+    pub basemap: Option<String>,
+    /// Also write `plan.gpkg`.
+    pub gpkg: bool,
+    /// Parcels `explain` answered for, shown on the page.
+    pub explanations: Vec<crate::outcome::Explanation>,
+}
