@@ -70,17 +70,7 @@ pub fn find(
     )];
     let mut restrictions = Restrictions::default();
     restrictions.differ_from.push(built(&optimized.plan));
-    let Optimized {
-        prepared: mut region,
-        status,
-        plan,
-        gap,
-        variables,
-        constraints,
-        modelled_candidates,
-        shortfalls,
-        search,
-    } = optimized;
+    let (mut region, optimum) = optimized.into_solution();
     let mut stopped = String::new();
     let limit_usd = optimum_usd * (1.0 + within_pct / 100.0);
     for n in 1..=k {
@@ -120,17 +110,7 @@ pub fn find(
     }
     let alternatives = Alternatives { rows, stopped };
     write_comparison(out, &alternatives)?;
-    let optimized = Optimized {
-        prepared: region,
-        status,
-        plan,
-        gap,
-        variables,
-        constraints,
-        modelled_candidates,
-        shortfalls,
-        search,
-    };
+    let optimized = Optimized::from_solution(region, optimum);
     Ok((optimized, alternatives))
 }
 

@@ -28,7 +28,7 @@ use crate::files::{round_to, write_atomically, write_json};
 use crate::model::Restrictions;
 use crate::outcome::ReportOptions;
 use crate::outcome::{Optimized, Prepared, StageSeconds};
-use crate::pipeline::{Solution, solve_restricted, write_solution};
+use crate::pipeline::{solve_restricted, write_solution};
 use crate::plan::Plan;
 use crate::solve::SolveProgress;
 
@@ -139,27 +139,15 @@ pub fn trace(
         axis,
     );
     let mut points = vec![first];
-    let Optimized {
-        prepared,
-        status,
-        plan,
-        gap,
-        variables,
-        constraints,
-        modelled_candidates,
-        shortfalls,
-        search,
-    } = optimized;
-    let solution = Solution {
-        status,
-        plan: plan.clone(),
-        gap,
-        shortfalls: shortfalls.clone(),
-        search: search.clone(),
-    };
+    let (prepared, optimum) = optimized.into_solution();
     let folder = out.join("pareto").join("0");
-    let mut region =
-        write_solution(prepared, solution, &folder, &ReportOptions::default())?.prepared;
+    let mut region = write_solution(
+        prepared,
+        optimum.clone(),
+        &folder,
+        &ReportOptions::default(),
+    )?
+    .prepared;
     let mut ended = String::from("complete");
     while let Some(last) = points.last().cloned() {
         if points.len() >= max_points.max(1) {
@@ -210,17 +198,7 @@ pub fn trace(
         region = write_solution(region, solved, &folder, &ReportOptions::default())?.prepared;
         points.push(next);
     }
-    let optimized = Optimized {
-        prepared: region,
-        status,
-        plan,
-        gap,
-        variables,
-        constraints,
-        modelled_candidates,
-        shortfalls,
-        search,
-    };
+    let optimized = Optimized::from_solution(region, optimum);
     let unproven: Vec<usize> = (points.iter())
         .filter(|p| p.status != "optimal")
         .map(|p| p.n)

@@ -125,18 +125,7 @@ fn solve_region(
     on_progress: &(dyn Fn(SolveProgress) + Sync),
 ) -> Result<Optimized, Error> {
     let solution = solve_restricted(&prepared, &Restrictions::default(), seconds, on_progress)?;
-    let model = solution.search.model;
-    Ok(Optimized {
-        prepared,
-        status: solution.status,
-        plan: solution.plan,
-        gap: solution.gap,
-        variables: model.variables,
-        constraints: model.constraints,
-        modelled_candidates: model.candidates,
-        shortfalls: solution.shortfalls,
-        search: solution.search,
-    })
+    Ok(Optimized::from_solution(prepared, solution))
 }
 
 /// Writes every output of a region solved by [`solve_restricted`] (as `optimize` does).
@@ -147,18 +136,7 @@ pub fn write_solution(
     options: &ReportOptions,
 ) -> Result<Optimized, Error> {
     let mut seconds = std::mem::take(&mut prepared.seconds);
-    let model = solution.search.model;
-    let mut optimized = Optimized {
-        prepared,
-        status: solution.status,
-        plan: solution.plan,
-        gap: solution.gap,
-        variables: model.variables,
-        constraints: model.constraints,
-        modelled_candidates: model.candidates,
-        shortfalls: solution.shortfalls,
-        search: solution.search,
-    };
+    let mut optimized = Optimized::from_solution(prepared, solution);
     crate::report::plan::write_all(out, &optimized, &mut seconds, options)?;
     optimized.prepared.seconds = seconds;
     Ok(optimized)
@@ -173,6 +151,36 @@ pub struct Solution {
     /// Why there is no plan, where there is none.
     pub shortfalls: Vec<Shortfall>,
     pub search: SearchReport,
+}
+
+impl Optimized {
+    /// A region with its solution (the model's size is the search's last program).
+    pub fn from_solution(prepared: Prepared, solution: Solution) -> Optimized {
+        let model = solution.search.model;
+        Optimized {
+            prepared,
+            status: solution.status,
+            plan: solution.plan,
+            gap: solution.gap,
+            variables: model.variables,
+            constraints: model.constraints,
+            modelled_candidates: model.candidates,
+            shortfalls: solution.shortfalls,
+            search: solution.search,
+        }
+    }
+
+    /// The region and its solution apart again ([`Optimized::from_solution`] undone).
+    pub fn into_solution(self) -> (Prepared, Solution) {
+        let solution = Solution {
+            status: self.status,
+            plan: self.plan,
+            gap: self.gap,
+            shortfalls: self.shortfalls,
+            search: self.search,
+        };
+        (self.prepared, solution)
+    }
 }
 
 /// Solves the program of a prepared region with `restrictions` (none: the scenario's own
