@@ -100,6 +100,10 @@ pub struct SearchReport {
     /// [`drop_idle_feeds`]).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub idle_feed_options: usize,
+    /// With exactly two feeds a site (N-1): feed options to substations that could not carry
+    /// the whole site while its other feed is out, left out (see [`drop_insecure_feeds`]).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub insecure_feed_options: usize,
     /// Line rows, on maps with lines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line_rows: Option<LineRowsReport>,
@@ -259,6 +263,7 @@ impl<'a> Search<'a, '_> {
         self.prepare_line_rows(&candidates);
         let caps = self.load_caps_mw.as_deref();
         self.report.idle_feed_options = drop_idle_feeds(scenario, map, caps, &mut candidates);
+        self.report.insecure_feed_options = drop_insecure_feeds(scenario, map, &mut candidates);
         let bounds = Bounds::with_load_caps(scenario, map, &candidates, caps);
         let buildable = self.buildable(&candidates, &bounds);
         let must_build: Vec<usize> = (0..candidates.len())
@@ -766,6 +771,37 @@ fn drop_idle_feeds(
     for c in candidates.iter_mut() {
         let before = c.feeds.len();
         c.feeds.retain(|f| !idle(f.substation));
+        dropped += before - c.feeds.len();
+    }
+    dropped
+}
+
+/// Leaves out, where every site has exactly two feeds (`min_feeds = max_feeds = 2`), the feed
+/// options whose substation could not carry a site alone in its other feed's outage: those
+/// whose emergency MW with the upgrade is below the least firm MW of a site,
+/// `(1 − flexible_share)·min_site_mw`; gives how many.
+///
+/// Why the optimum is kept: a built site p with feeds {k, b} draws firm MW
+/// `firm_pk + firm_pb = s_p − Σ flex ≥ (1 − flexible_share)·min_site_mw`. In the outage of k its
+/// pickups go to its only other feed, `pickup_pkb = firm_pk`, and the program's row of the
+/// pair (k, b) holds `Σ_q firm_qb + Σ_q pickup_qkb ≥ firm_pb + firm_pk`, within b's emergency
+/// MW (at most `emergency_mw` with the upgrade). So no plan of the program uses such an option:
+/// leaving it out removes no plan, and the optimum (or the proof that there is none) is the
+/// same. In the LP relaxation a site may spread fractional feeds over many substations; without
+/// these options it cannot, which is what proves a region short of N-1 capacity infeasible at
+/// the root instead of after a long search.
+fn drop_insecure_feeds(scenario: &Scenario, map: &Map, candidates: &mut [Candidate]) -> usize {
+    let site = &scenario.site;
+    if site.min_feeds != 2 || site.max_feeds != 2 {
+        return 0;
+    }
+    let least_firm_mw = (1.0 - scenario.grid.flexible_share) * scenario.target.min_site_mw;
+    let insecure =
+        |b: usize| crate::costs::emergency_mw(scenario, &map.substations[b], true) < least_firm_mw;
+    let mut dropped = 0;
+    for c in candidates.iter_mut() {
+        let before = c.feeds.len();
+        c.feeds.retain(|f| !insecure(f.substation));
         dropped += before - c.feeds.len();
     }
     dropped
