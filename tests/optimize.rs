@@ -2210,6 +2210,51 @@ fn clockwise_parcel_with_a_hole_is_read() {
 /// that must build a candidate the optimum leaves out equals the enumerated optimum over the
 /// plans that build it, and the best plan without a chosen site equals the enumerated optimum
 /// without that candidate (or both say no plan exists).
+/// A random instance of the enumeration tests, written to a temporary folder and read back,
+/// with the checker's view of its grid.
+struct Written {
+    instance: Instance,
+    dir: tempfile::TempDir,
+    scenario_path: PathBuf,
+    scenario: Scenario,
+    map: Map,
+    grid_map: grid_checker::GridMap,
+    grid_scenario: grid_checker::GridScenario,
+}
+
+impl Written {
+    /// The test's own model of the grid rows (N-1 and lines), for enumeration.
+    fn grid(&self) -> Grid {
+        Grid::new(&self.grid_map, &self.grid_scenario, true, true, true)
+    }
+}
+
+/// The instance of `seed`, changed by `adjust` before it is written; None where it is
+/// borderline (a tie or a limit within rounding), which the tests skip.
+fn written_instance(seed: u64, name: &str, adjust: impl FnOnce(&mut Instance)) -> Option<Written> {
+    let mut rng = Rng(seed);
+    let dir = tempfile::tempdir().unwrap();
+    let mut instance = random_instance(&mut rng, name);
+    adjust(&mut instance);
+    instance.layers.write(&dir.path().join("map"));
+    let scenario_path = write_scenario(dir.path(), "scenario.toml", &instance.scenario);
+    let scenario = Scenario::load(&scenario_path);
+    let map = Map::load(&scenario.map);
+    let grid_map = grid_checker::GridMap::load(&scenario.map);
+    let grid_scenario = grid_checker::GridScenario::load(&scenario_path);
+    let written = Written {
+        instance,
+        dir,
+        scenario_path,
+        scenario,
+        map,
+        grid_map,
+        grid_scenario,
+    };
+    let borderline = borderline(&written.map, &written.scenario) || written.grid().borderline();
+    (!borderline).then_some(written)
+}
+
 #[test]
 fn explain_equals_enumeration_with_the_parcel_forced_in_or_out() {
     let instances: usize = std::env::var("GRIDSITE_EXPLAIN_INSTANCES")
@@ -2222,19 +2267,17 @@ fn explain_equals_enumeration_with_the_parcel_forced_in_or_out() {
     while done < instances {
         let seed = ENUM_SEED.wrapping_add(0x0E8A_0000).wrapping_add(attempt);
         attempt += 1;
-        let mut rng = Rng(seed);
-        let dir = tempfile::tempdir().unwrap();
-        let instance = random_instance(&mut rng, &format!("explain-{done}"));
-        instance.layers.write(&dir.path().join("map"));
-        let scenario_path = write_scenario(dir.path(), "scenario.toml", &instance.scenario);
-        let scenario = Scenario::load(&scenario_path);
-        let map = Map::load(&scenario.map);
-        let grid_map = grid_checker::GridMap::load(&scenario.map);
-        let grid_scenario = grid_checker::GridScenario::load(&scenario_path);
-        let grid = Grid::new(&grid_map, &grid_scenario, true, true, true);
-        if borderline(&map, &scenario) || grid.borderline() {
+        let Some(written) = written_instance(seed, &format!("explain-{done}"), |_| {}) else {
             continue;
-        }
+        };
+        let Written {
+            scenario_path,
+            scenario,
+            map,
+            grid_map,
+            ..
+        } = &written;
+        let grid = written.grid();
         let cands = contract_candidates(&map, &scenario);
         let grid = (grid.n1 || !grid_map.lines.is_empty()).then_some(&grid);
         let prepared = pipeline::prepare(&scenario_path).unwrap();
@@ -2326,19 +2369,18 @@ fn alternatives_equal_enumeration_and_keep_their_promises() {
     while done < instances {
         let seed = ENUM_SEED.wrapping_add(0xA17E_0000).wrapping_add(attempt);
         attempt += 1;
-        let mut rng = Rng(seed);
-        let dir = tempfile::tempdir().unwrap();
-        let instance = random_instance(&mut rng, &format!("alternatives-{done}"));
-        instance.layers.write(&dir.path().join("map"));
-        let scenario_path = write_scenario(dir.path(), "scenario.toml", &instance.scenario);
-        let scenario = Scenario::load(&scenario_path);
-        let map = Map::load(&scenario.map);
-        let grid_map = grid_checker::GridMap::load(&scenario.map);
-        let grid_scenario = grid_checker::GridScenario::load(&scenario_path);
-        let grid = Grid::new(&grid_map, &grid_scenario, true, true, true);
-        if borderline(&map, &scenario) || grid.borderline() {
+        let Some(written) = written_instance(seed, &format!("alternatives-{done}"), |_| {}) else {
             continue;
-        }
+        };
+        let Written {
+            dir,
+            scenario_path,
+            scenario,
+            map,
+            grid_map,
+            ..
+        } = &written;
+        let grid = written.grid();
         let out = dir.path().join("out");
         let optimized = pipeline::optimize(&scenario_path, &out, &|_| {}).unwrap();
         if optimized.status != Status::Optimal {
@@ -2430,25 +2472,26 @@ fn pareto_fronts_are_non_dominated_with_enumerated_endpoints() {
     while done < instances {
         let seed = ENUM_SEED.wrapping_add(0x9A8E_0000).wrapping_add(attempt);
         attempt += 1;
-        let mut rng = Rng(seed);
-        let dir = tempfile::tempdir().unwrap();
-        let mut instance = random_instance(&mut rng, &format!("pareto-{done}"));
         // The instances' communities carry no burden: give each strip its own (all below the
         // default max_burden_pct, so the screening is unchanged).
-        for (c, community) in instance.layers.communities.iter_mut().enumerate() {
-            community["properties"]["population"] = json!(1000 + 700 * c);
-            community["properties"]["burden_pct"] = json!([30.0, 55.0, 80.0][c % 3]);
-        }
-        instance.layers.write(&dir.path().join("map"));
-        let scenario_path = write_scenario(dir.path(), "scenario.toml", &instance.scenario);
-        let scenario = Scenario::load(&scenario_path);
-        let map = Map::load(&scenario.map);
-        let grid_map = grid_checker::GridMap::load(&scenario.map);
-        let grid_scenario = grid_checker::GridScenario::load(&scenario_path);
-        let grid = Grid::new(&grid_map, &grid_scenario, true, true, true);
-        if borderline(&map, &scenario) || grid.borderline() {
+        let with_burdens = |instance: &mut Instance| {
+            for (c, community) in instance.layers.communities.iter_mut().enumerate() {
+                community["properties"]["population"] = json!(1000 + 700 * c);
+                community["properties"]["burden_pct"] = json!([30.0, 55.0, 80.0][c % 3]);
+            }
+        };
+        let Some(written) = written_instance(seed, &format!("pareto-{done}"), with_burdens) else {
             continue;
-        }
+        };
+        let Written {
+            dir,
+            scenario_path,
+            scenario,
+            map,
+            grid_map,
+            ..
+        } = &written;
+        let grid = written.grid();
         let out = dir.path().join("out");
         let optimized = pipeline::optimize(&scenario_path, &out, &|_| {}).unwrap();
         if optimized.status != Status::Optimal {
@@ -2579,20 +2622,15 @@ fn headroom_values_equal_finite_differences_of_re_solves() {
     while done < instances {
         let seed = ENUM_SEED.wrapping_add(0x7A1E_0000).wrapping_add(attempt);
         attempt += 1;
-        let mut rng = Rng(seed);
-        let dir = tempfile::tempdir().unwrap();
-        let instance = random_instance(&mut rng, &format!("values-{done}"));
-        instance.layers.write(&dir.path().join("map"));
-        let scenario_path = write_scenario(dir.path(), "scenario.toml", &instance.scenario);
-        let scenario = Scenario::load(&scenario_path);
-        let map = Map::load(&scenario.map);
-        let grid_map = grid_checker::GridMap::load(&scenario.map);
-        let grid_scenario = grid_checker::GridScenario::load(&scenario_path);
-        if borderline(&map, &scenario)
-            || Grid::new(&grid_map, &grid_scenario, true, true, true).borderline()
-        {
+        let Some(written) = written_instance(seed, &format!("values-{done}"), |_| {}) else {
             continue;
-        }
+        };
+        let Written {
+            instance,
+            dir,
+            scenario_path,
+            ..
+        } = &written;
         let out = dir.path().join("out");
         let optimized = pipeline::optimize(&scenario_path, &out, &|_| {}).unwrap();
         if optimized.status != Status::Optimal {
