@@ -2278,9 +2278,9 @@ fn explain_equals_enumeration_with_the_parcel_forced_in_or_out() {
             ..
         } = &written;
         let grid = written.grid();
-        let cands = contract_candidates(&map, &scenario);
+        let cands = contract_candidates(map, scenario);
         let grid = (grid.n1 || !grid_map.lines.is_empty()).then_some(&grid);
-        let prepared = pipeline::prepare(&scenario_path).unwrap();
+        let prepared = pipeline::prepare(scenario_path).unwrap();
         let mut seconds = Default::default();
         let optimum =
             pipeline::solve_restricted(&prepared, &Default::default(), &mut seconds, &|_| {})
@@ -2307,7 +2307,7 @@ fn explain_equals_enumeration_with_the_parcel_forced_in_or_out() {
                 let must = cands.iter().position(|c| c.id == e.parcel_id).unwrap();
                 let with_it = |chosen: &[usize]| chosen.contains(&must);
                 (
-                    brute_force_with(&map, &scenario, &cands, grid, &with_it),
+                    brute_force_with(map, scenario, &cands, grid, &with_it),
                     "must_build",
                 )
             } else {
@@ -2317,10 +2317,7 @@ fn explain_equals_enumeration_with_the_parcel_forced_in_or_out() {
                     .filter(|c| c.id != e.parcel_id)
                     .cloned()
                     .collect();
-                (
-                    brute_force(&map, &scenario, &without, grid),
-                    "must_not_build",
-                )
+                (brute_force(map, scenario, &without, grid), "must_not_build")
             };
             no_plan_with += usize::from(expected.is_none());
             assert_eq!(answer.restriction, verdict);
@@ -2382,12 +2379,12 @@ fn alternatives_equal_enumeration_and_keep_their_promises() {
         } = &written;
         let grid = written.grid();
         let out = dir.path().join("out");
-        let optimized = pipeline::optimize(&scenario_path, &out, &|_| {}).unwrap();
+        let optimized = pipeline::optimize(scenario_path, &out, &|_| {}).unwrap();
         if optimized.status != Status::Optimal {
             continue;
         }
         done += 1;
-        let cands = contract_candidates(&map, &scenario);
+        let cands = contract_candidates(map, scenario);
         let grid = (grid.n1 || !grid_map.lines.is_empty()).then_some(&grid);
         let (k, within_pct) = (3, 25.0);
         let (_, found) =
@@ -2422,7 +2419,7 @@ fn alternatives_equal_enumeration_and_keep_their_promises() {
             let ids: BTreeSet<&str> = chosen.iter().map(|&i| cands[i].id.as_str()).collect();
             ids != optimum_ids
         };
-        let second = brute_force_with(&map, &scenario, &cands, grid, &differs);
+        let second = brute_force_with(map, scenario, &cands, grid, &differs);
         let within =
             second.filter(|usd| *usd <= optimum_usd * (1.0 + within_pct / 100.0) * (1.0 + 1e-9));
         let found_first = rows.get(1).map(|r| r.objective_usd);
@@ -2493,12 +2490,12 @@ fn pareto_fronts_are_non_dominated_with_enumerated_endpoints() {
         } = &written;
         let grid = written.grid();
         let out = dir.path().join("out");
-        let optimized = pipeline::optimize(&scenario_path, &out, &|_| {}).unwrap();
+        let optimized = pipeline::optimize(scenario_path, &out, &|_| {}).unwrap();
         if optimized.status != Status::Optimal {
             continue;
         }
         done += 1;
-        let cands = contract_candidates(&map, &scenario);
+        let cands = contract_candidates(map, scenario);
         let grid = (grid.n1 || !grid_map.lines.is_empty()).then_some(&grid);
         let persons = burdened_by_community(&dir.path().join("map"));
         let burden_of = |chosen: &[usize]| -> f64 {
@@ -2539,7 +2536,7 @@ fn pareto_fronts_are_non_dominated_with_enumerated_endpoints() {
                 .join("sites.geojson")
                 .is_file()
         );
-        let optimum = brute_force(&map, &scenario, &cands, grid);
+        let optimum = brute_force(map, scenario, &cands, grid);
         if !same_optimum(optimum, Some(points[0].objective_usd)) {
             disagreements.push(format!(
                 "seed {seed:#x}: first point {} != optimum {optimum:?}",
@@ -2556,7 +2553,7 @@ fn pareto_fronts_are_non_dominated_with_enumerated_endpoints() {
         levels.dedup_by(|a, b| (*a - *b).abs() <= 1e-9 * b.abs().max(1.0));
         let least = levels.iter().find_map(|&level| {
             let within = |chosen: &[usize]| burden_of(chosen) <= level + 1e-9 * level.max(1.0);
-            brute_force_with(&map, &scenario, &cands, grid, &within).map(|usd| (level, usd))
+            brute_force_with(map, scenario, &cands, grid, &within).map(|usd| (level, usd))
         });
         let last = points.last().unwrap();
         match least {
@@ -2632,7 +2629,7 @@ fn headroom_values_equal_finite_differences_of_re_solves() {
             ..
         } = &written;
         let out = dir.path().join("out");
-        let optimized = pipeline::optimize(&scenario_path, &out, &|_| {}).unwrap();
+        let optimized = pipeline::optimize(scenario_path, &out, &|_| {}).unwrap();
         if optimized.status != Status::Optimal {
             continue;
         }
