@@ -71,7 +71,7 @@ pub fn of(prepared: &Prepared, plan: &Plan) -> Result<Option<LimitValues>, Error
     let binding: std::collections::BTreeSet<usize> = (rows.reachable.iter())
         .filter(|r| r.outage.is_none())
         .filter(|r| {
-            let post = flows.post_mw(r, &prepared.network);
+            let post = r.post_mw(&prepared.network, &flows, &load_mw, &firm_mw);
             (post - r.hi_mw).abs() <= BINDING_MW || (post - r.lo_mw).abs() <= BINDING_MW
         })
         .map(|r| r.line)

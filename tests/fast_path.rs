@@ -240,6 +240,7 @@ max_headroom_share = 0.8
 flexible_share = {flexible_share}
 emergency_headroom_share = {emergency_share}
 line_contingencies = {contingencies}
+harm_factor_cutoff = {harm_cutoff}
 
 [community]
 max_share_per_community = {share}
@@ -259,6 +260,12 @@ mip_gap = 0.0
         flexible_share = rng.pick(&[0.0, 0.0, 0.25]),
         fixed = rng.pick(&[5_000_000, 20_000_000]),
         flex_usd = rng.pick(&[0, 100_000]),
+        // Drawn last, so that the rest of the instance is what it was before the key existed.
+        harm_cutoff = if pick_stress(Stress::Lines) {
+            rng.pick(&[0.0, 0.0, 0.05])
+        } else {
+            0.0
+        },
     );
     let path = dir.join("scenario.toml");
     std::fs::write(&path, scenario).unwrap();

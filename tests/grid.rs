@@ -463,6 +463,78 @@ fn d_a_preexisting_overload_may_be_relieved_not_worsened() {
     );
 }
 
+/// `grid.harm_factor_cutoff` (off by default; not the contract's program when set). A (40.00°,
+/// supply 0.95) and B (40.10°, supply 0.05), L1 from B to A already at 120 MW over its 100 MW
+/// rating. A MW of new load at A comes 0.95 from A itself and 0.05 from B, over L1: factor
+/// +0.05 (worsens L1). A MW at B comes 0.95 from A, against L1's flow: factor −0.95 (relieves).
+///
+/// - Default (every factor counts): PA at A worsens L1, so PB at B (2d) is the optimum,
+///   one_site_usd(2) = 26,671,704.82 USD, and L1 falls to 120 − 95 = 25 MW.
+/// - Cutoff 0.1: A's 0.05 counts for nothing on L1, so PA at A (d) is the optimum,
+///   one_site_usd(1) = 23,335,852.41 USD; L1 carries 120 + 5 = 125 MW, as written in
+///   `lines.geojson`. The checker with the cutoff passes it; without, it finds L1 worsened.
+/// - Cutoff 0.04: 0.05 still counts, and PB is the optimum again.
+#[test]
+fn f_a_harm_factor_cutoff_ignores_small_factors_on_broken_limits_only_when_set() {
+    let subs = [
+        substation("A", 40.00, 1000.0, 0.95),
+        substation("B", 40.10, 1000.0, 0.05),
+    ];
+    let lines = [("L1", "B", "A", 0.1, 100.0, 100.0, 120.0)];
+    let dir = tempfile::tempdir().unwrap();
+    let map = write_map(dir.path(), &subs, &lines, &[("PA", 40.01), ("PB", 40.12)]);
+
+    let strict = write_scenario(dir.path(), "strict.toml", "", "");
+    let run = optimize(&map, &strict);
+    assert_eq!(run.code, 0);
+    assert_usd(run.objective(), one_site_usd(2.0));
+    assert_eq!(run.sites_and_feeds(), pairs(&[("PB", "B")]));
+    assert_mw(
+        &run.property("lines.geojson", "id", "L1", "flow_mw"),
+        25.0,
+        "L1",
+    );
+
+    let cut = write_scenario(dir.path(), "cut.toml", "", "harm_factor_cutoff = 0.1");
+    let run = optimize(&map, &cut);
+    assert_eq!(run.code, 0);
+    assert_usd(run.objective(), one_site_usd(1.0));
+    assert_eq!(run.sites_and_feeds(), pairs(&[("PA", "A")]));
+    assert_mw(
+        &run.property("lines.geojson", "id", "L1", "flow_mw"),
+        125.0,
+        "L1",
+    );
+    let faults = check_grid(&map, &strict, &run.out);
+    assert!(
+        faults
+            .iter()
+            .any(|f| f.contains("L1") && f.contains("worsened")),
+        "the contract's rule should find L1 worsened: {faults:?}"
+    );
+
+    let below = write_scenario(dir.path(), "below.toml", "", "harm_factor_cutoff = 0.04");
+    let run = optimize(&map, &below);
+    assert_eq!(run.code, 0);
+    assert_eq!(run.sites_and_feeds(), pairs(&[("PB", "B")]));
+
+    let wrong = write_scenario(dir.path(), "wrong.toml", "", "harm_factor_cutoff = 1.5");
+    let out = dir.path().join("wrong-out");
+    let output = gridsite(&[
+        "optimize".as_ref(),
+        wrong.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("grid.harm_factor_cutoff"),
+        "{}",
+        describe(&output)
+    );
+    assert!(!out.exists(), "nothing is written for bad input");
+}
+
 // ---------------------------------------------------------------------------------------------
 // (e) N-1 feeds.
 

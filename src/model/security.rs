@@ -13,7 +13,11 @@
 //!
 //! (`L_b`: the plan's new load at b, firm and flexible; `F_b`: its firm part.) "Do no harm"
 //! ([`do_no_harm`]) turns the limit and `pre` into the interval: `[−limit, limit]` where
-//! `|pre| ≤ limit`, else from the limit on the far side up to `pre`.
+//! `|pre| ≤ limit`, else from the limit on the far side up to `pre`. With
+//! `grid.harm_factor_cutoff` above 0 (a scenario's choice, not the contract's program), a row
+//! broken before any new load counts only the substations whose coefficient is at least the
+//! cutoff in size ([`FlowRow::coefficient`], [`FlowRow::post_mw`]); everything below holds
+//! for the rows so stated.
 //!
 //! # Which rows go to the solver, and why the optimum is kept
 //!
@@ -51,6 +55,9 @@ pub struct FlowRow {
     pub limit_mw: f64,
     pub lo_mw: f64,
     pub hi_mw: f64,
+    /// `grid.harm_factor_cutoff`: where the row is broken before any new load, coefficients
+    /// below it in size count as 0 ([`FlowRow::coefficient`]).
+    pub harm_factor_cutoff: f64,
 }
 
 /// MW of flow per MW of new load below which a row's coefficient is taken as 0 (a thousand
@@ -74,14 +81,50 @@ impl FlowRow {
     /// part after an outage).
     ///
     /// A coefficient below [`ZERO_FACTOR`] in size is 0: what is left of an exact 0 after the
-    /// factorisation's rounding, not a flow.
+    /// factorisation's rounding, not a flow. On a row broken before any new load, so is one
+    /// below `harm_factor_cutoff` (0 unless the scenario sets it).
     pub fn coefficient(&self, network: &Network, b: usize) -> f64 {
         let d = network.load_factor(b, self.line);
         let c = match self.outage {
             None => d,
             Some(k) => d + network.lodf(self.line, k) * network.load_factor(b, k),
         };
-        if c.abs() < ZERO_FACTOR { 0.0 } else { c }
+        if c.abs() < ZERO_FACTOR || (self.cut() && c.abs() < self.harm_factor_cutoff) {
+            0.0
+        } else {
+            c
+        }
+    }
+
+    /// Whether the harm cutoff applies: the row is broken before any new load, and the scenario
+    /// sets a cutoff.
+    fn cut(&self) -> bool {
+        self.harm_factor_cutoff > 0.0 && self.preexisting()
+    }
+
+    /// The row's flow with a plan's new load (`load_mw`, firm and flexible, by substation, with
+    /// firm part `firm_mw`): the flow itself from `flows`, or where the harm cutoff applies,
+    /// `pre` plus the terms of the substations it counts, as the program states the row.
+    pub fn post_mw(
+        &self,
+        network: &Network,
+        flows: &Flows,
+        load_mw: &[f64],
+        firm_mw: &[f64],
+    ) -> f64 {
+        if !self.cut() {
+            return flows.post_mw(self, network);
+        }
+        let new_mw = if self.outage.is_some() {
+            firm_mw
+        } else {
+            load_mw
+        };
+        let change_mw: f64 = (new_mw.iter().enumerate())
+            .filter(|&(_, mw)| *mw != 0.0)
+            .map(|(b, mw)| self.coefficient(network, b) * mw)
+            .sum();
+        self.pre_mw + change_mw
     }
 
     /// How far `post_mw` lies outside the row's interval, MW (0 within it).
@@ -256,6 +299,9 @@ impl FlowRows {
             return rows;
         }
         let grid = &scenario.grid;
+        let row = |line, outage, pre_mw, limit_mw| {
+            row(line, outage, pre_mw, limit_mw, grid.harm_factor_cutoff)
+        };
         let loaded: Vec<usize> = match bounds {
             Some(b) => (0..map.substations.len())
                 .filter(|&s| b.max_load_mw[s] > 0.0 && network.moves_flows(s))
@@ -320,7 +366,7 @@ impl FlowRows {
         let mut broken: Vec<(f64, usize)> = (self.reachable.iter().enumerate())
             .filter(|(_, r)| !active.contains(&r.key()))
             .filter_map(|(i, r)| {
-                let excess = r.excess_mw(flows.post_mw(r, network));
+                let excess = r.excess_mw(r.post_mw(network, &flows, load_mw, firm_mw));
                 (excess > 1e-6 * (1.0 + r.limit_mw)).then_some((excess, i))
             })
             .collect();
@@ -329,7 +375,13 @@ impl FlowRows {
     }
 }
 
-fn row(line: usize, outage: Option<usize>, pre_mw: f64, limit_mw: f64) -> FlowRow {
+fn row(
+    line: usize,
+    outage: Option<usize>,
+    pre_mw: f64,
+    limit_mw: f64,
+    harm_factor_cutoff: f64,
+) -> FlowRow {
     let (lo_mw, hi_mw) = do_no_harm(pre_mw, limit_mw);
     FlowRow {
         line,
@@ -338,6 +390,7 @@ fn row(line: usize, outage: Option<usize>, pre_mw: f64, limit_mw: f64) -> FlowRo
         limit_mw,
         lo_mw,
         hi_mw,
+        harm_factor_cutoff,
     }
 }
 

@@ -95,6 +95,12 @@ pub struct Grid {
     pub max_line_loading: f64,
     /// With lines: every single line outage keeps the others within `emergency_rating_mw`.
     pub line_contingencies: bool,
+    /// With lines, on a limit broken before any new load ("do no harm"): a substation whose new
+    /// load moves that flow by less than this many MW per MW counts neither as worsening nor as
+    /// relieving it (a distribution-factor cutoff, as interconnection studies use). 0, the
+    /// default, is the contract's rule: every substation counts. Not the contract's program
+    /// when above 0 (see README, "Grid security").
+    pub harm_factor_cutoff: f64,
 }
 
 impl Default for Grid {
@@ -105,6 +111,7 @@ impl Default for Grid {
             emergency_headroom_share: 1.0,
             max_line_loading: 1.0,
             line_contingencies: true,
+            harm_factor_cutoff: 0.0,
         }
     }
 }
@@ -472,6 +479,7 @@ impl Scenario {
             0.0,
         )?;
         finite_at_least("grid.max_line_loading", g.max_line_loading, 0.0)?;
+        share("grid.harm_factor_cutoff", g.harm_factor_cutoff)?;
         let c = &self.community;
         for (kind, metres) in &c.setback_m {
             if !(metres.is_finite() && *metres >= 0.0) {

@@ -135,6 +135,9 @@ pub struct GridScenario {
     pub emergency_headroom_share: f64,
     pub max_line_loading: f64,
     pub line_contingencies: bool,
+    /// On a row broken before any new load, substations whose factor on it is below this count
+    /// for nothing (0: every substation counts, the contract's rule).
+    pub harm_factor_cutoff: f64,
 }
 
 impl GridScenario {
@@ -160,6 +163,7 @@ impl GridScenario {
                 None => true,
                 Some(other) => panic!("grid.line_contingencies: not a boolean: {other}"),
             },
+            harm_factor_cutoff: num("grid", "harm_factor_cutoff", 0.0),
         }
     }
 
@@ -594,6 +598,39 @@ pub fn line_flows(
         .map(|(l, c)| l.base_flow_mw + c)
         .collect();
 
+    // With a harm cutoff: each loaded substation's flow change per MW, by line (the rows'
+    // factors, from this checker's own power flow).
+    let cutoff = scenario.harm_factor_cutoff;
+    let unit_change: Vec<(usize, Vec<f64>)> = if cutoff > 0.0 {
+        (0..n)
+            .filter(|&b| load[b] > 0.0)
+            .map(|b| {
+                let mut unit = vec![0.0; n];
+                unit[b] = 1.0;
+                let (injection, _) = supplied_injections(map, &unit);
+                (b, dc_flows(n, lines, &all, &injection))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // The row's flow as the cutoff counts it: pre plus the terms of the substations whose
+    // factor is at least the cutoff.
+    let counted = |pre: f64, factor: &dyn Fn(&[f64]) -> f64, new_mw: &[f64]| -> f64 {
+        pre + (unit_change.iter())
+            .map(|(b, change)| (factor(change), new_mw[*b]))
+            .filter(|(c, _)| c.abs() >= cutoff)
+            .map(|(c, mw)| c * mw)
+            .sum::<f64>()
+    };
+    let cut_post = |pre: f64, post: f64, limit: f64, factor: &dyn Fn(&[f64]) -> f64, new_mw| {
+        if cutoff > 0.0 && pre.abs() > limit {
+            counted(pre, factor, new_mw)
+        } else {
+            post
+        }
+    };
+
     // Normal operation.
     let mut preexisting_normal = 0;
     for (i, l) in lines.iter().enumerate() {
@@ -601,7 +638,8 @@ pub fn line_flows(
         if l.base_flow_mw.abs() > limit + tol {
             preexisting_normal += 1;
         }
-        if let Some(why) = harm(l.base_flow_mw, flow_mw[i], limit, tol) {
+        let post = cut_post(l.base_flow_mw, flow_mw[i], limit, &|c| c[i], &load);
+        if let Some(why) = harm(l.base_flow_mw, post, limit, tol) {
             faults.push(format!("line {} in normal operation: {why}", l.id));
         }
     }
@@ -631,6 +669,8 @@ pub fn line_flows(
                 if pre.abs() > ll.emergency_rating_mw + tol {
                     preexisting_outage_pairs += 1;
                 }
+                let factor = |c: &[f64]| c[l] + c[k] * transfer[l];
+                let post = cut_post(pre, post, ll.emergency_rating_mw, &factor, &firm);
                 if let Some(why) = harm(pre, post, ll.emergency_rating_mw, tol) {
                     faults.push(format!(
                         "line {} while line {} is out (emergency rating): {why}",
