@@ -767,10 +767,15 @@ fn drop_idle_feeds(
             && (!flexible || s.flexible_mw <= 0.0);
         no_capacity || load_caps_mw.is_some_and(|caps| caps[b] <= 0.0)
     };
+    drop_feeds_to(candidates, idle)
+}
+
+/// Leaves out every feed option to a substation `drop` names; gives how many.
+fn drop_feeds_to(candidates: &mut [Candidate], drop: impl Fn(usize) -> bool) -> usize {
     let mut dropped = 0;
     for c in candidates.iter_mut() {
         let before = c.feeds.len();
-        c.feeds.retain(|f| !idle(f.substation));
+        c.feeds.retain(|f| !drop(f.substation));
         dropped += before - c.feeds.len();
     }
     dropped
@@ -798,13 +803,7 @@ fn drop_insecure_feeds(scenario: &Scenario, map: &Map, candidates: &mut [Candida
     let least_firm_mw = (1.0 - scenario.grid.flexible_share) * scenario.target.min_site_mw;
     let insecure =
         |b: usize| crate::costs::emergency_mw(scenario, &map.substations[b], true) < least_firm_mw;
-    let mut dropped = 0;
-    for c in candidates.iter_mut() {
-        let before = c.feeds.len();
-        c.feeds.retain(|f| !insecure(f.substation));
-        dropped += before - c.feeds.len();
-    }
-    dropped
+    drop_feeds_to(candidates, insecure)
 }
 
 /// Whether a program over `core` with the feed options `mask` holds every candidate in
