@@ -25,6 +25,22 @@ pub fn write_atomically(
     path: &Path,
     fill: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
 ) -> Result<(), WriteError> {
+    write_atomically_at(path, |temporary| {
+        let mut writer = BufWriter::new(File::create(temporary)?);
+        fill(&mut writer)?;
+        writer.into_inner().map_err(|e| e.into_error())?;
+        Ok(())
+    })
+}
+
+/// Writes a file atomically through `fill`, which writes whatever it likes at the temporary
+/// path it is given (a database, say) and closes it: the file is then synced and renamed over
+/// `path`, or removed if anything failed. A temporary file a crashed run left is removed
+/// first.
+pub fn write_atomically_at(
+    path: &Path,
+    fill: impl FnOnce(&Path) -> std::io::Result<()>,
+) -> Result<(), WriteError> {
     let error = |source| WriteError {
         path: path.to_path_buf(),
         source,
@@ -38,12 +54,12 @@ pub fn write_atomically(
         .unwrap_or_default();
     let temporary = path.with_file_name(format!(".{file_name}.tmp"));
     let result = (|| {
-        let mut writer = BufWriter::new(File::create(&temporary)?);
-        fill(&mut writer)?;
-        writer
-            .into_inner()
-            .map_err(|e| e.into_error())?
-            .sync_all()?;
+        match std::fs::remove_file(&temporary) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        fill(&temporary)?;
+        File::open(&temporary)?.sync_all()?;
         std::fs::rename(&temporary, path)
     })();
     if result.is_err() {

@@ -121,16 +121,7 @@ pub fn solve_from(
     let entered = Instant::now();
     let variables = model.variable_count();
     let constraints = model.constraints.len();
-    let objective = std::mem::take(&mut model.objective);
-    let mut problem = std::mem::take(&mut model.variables)
-        .minimise(objective)
-        .using(highs);
-    for row in std::mem::take(&mut model.constraints) {
-        problem.add_constraint(row);
-    }
-    let mut highs_model = problem
-        .try_into_inner()
-        .map_err(|e| Error::Solver(format!("cannot build the HiGHS model: {e}")))?;
+    let mut highs_model = hand_to_highs(model)?;
     let log = LogFile::new();
     // Handing the model to HiGHS takes time on large programs: it counts against the limit.
     let setup_s = entered.elapsed().as_secs_f64();
@@ -217,11 +208,9 @@ pub fn solve_from(
     })
 }
 
-/// A linear program's optimum (a model without integer columns, [`crate::model::FixedChoices`]):
-/// its objective in USD, its row duals (∂objective/∂row bound) and its column duals (reduced
-/// costs, ∂objective/∂column bound), in objective units (millions of USD). None when HiGHS does not prove an optimum. One thread, as every solve here: HiGHS
-/// run in-process with its default threads once breaks later solves.
-pub fn solve_lp_duals(model: &mut SitingModel) -> Result<Option<LpDuals>, Error> {
+/// Hands the model's variables, objective and constraints to HiGHS (they leave the model;
+/// its columns' meanings stay, to read the solution with).
+fn hand_to_highs(model: &mut SitingModel) -> Result<highs::Model, Error> {
     let objective = std::mem::take(&mut model.objective);
     let mut problem = std::mem::take(&mut model.variables)
         .minimise(objective)
@@ -229,9 +218,17 @@ pub fn solve_lp_duals(model: &mut SitingModel) -> Result<Option<LpDuals>, Error>
     for row in std::mem::take(&mut model.constraints) {
         problem.add_constraint(row);
     }
-    let mut highs_model = problem
+    problem
         .try_into_inner()
-        .map_err(|e| Error::Solver(format!("cannot build the HiGHS model: {e}")))?;
+        .map_err(|e| Error::Solver(format!("cannot build the HiGHS model: {e}")))
+}
+
+/// A linear program's optimum (a model without integer columns, [`crate::model::FixedChoices`]):
+/// its objective in USD, its row duals (∂objective/∂row bound) and its column duals (reduced
+/// costs, ∂objective/∂column bound), in objective units (millions of USD). None when HiGHS does not prove an optimum. One thread, as every solve here: HiGHS
+/// run in-process with its default threads once breaks later solves.
+pub fn solve_lp_duals(model: &mut SitingModel) -> Result<Option<LpDuals>, Error> {
+    let mut highs_model = hand_to_highs(model)?;
     let fail = |key: &str| Error::Solver(format!("HiGHS rejected option {key}"));
     highs_model
         .try_set_option("threads", 1)

@@ -28,7 +28,6 @@
 //! output; the rollback journal is kept in memory, so no `-journal` or `-wal` file is left.
 
 use std::collections::HashSet;
-use std::fs::File;
 use std::path::Path;
 
 use geo::{BoundingRect, Geometry, MultiLineString, MultiPolygon, Rect};
@@ -206,38 +205,15 @@ pub fn write_gpkg<'a>(
     path: &Path,
     layers: impl Fn() -> Vec<OutputLayer<'a>>,
 ) -> Result<(), WriteError> {
-    let error = |source| WriteError {
-        path: path.to_path_buf(),
-        source,
-    };
-    if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
-        std::fs::create_dir_all(folder).map_err(error)?;
-    }
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temporary = path.with_file_name(format!(".{file_name}.tmp"));
-    let result = (|| {
-        // A temporary file left by a crashed run would be opened as a database: start afresh.
-        match std::fs::remove_file(&temporary) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-            _ => {}
-        }
+    crate::files::write_atomically_at(path, |temporary| {
         let schemas: Vec<(LayerKind, Columns)> = layers()
             .into_iter()
             .map(|layer| Ok((layer.kind, columns(layer)?)))
             .collect::<std::io::Result<_>>()?;
-        let connection = Connection::open(&temporary).map_err(sql)?;
+        let connection = Connection::open(temporary).map_err(sql)?;
         fill(&connection, &schemas, layers())?;
-        connection.close().map_err(|(_, e)| sql(e))?;
-        File::open(&temporary)?.sync_all()?;
-        std::fs::rename(&temporary, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    result.map_err(error)
+        connection.close().map_err(|(_, e)| sql(e))
+    })
 }
 
 fn sql(e: rusqlite::Error) -> std::io::Error {
