@@ -49,6 +49,23 @@ pub struct SolverRun {
     pub constraints: usize,
 }
 
+impl SolverRun {
+    /// The run of a program with nothing to choose: no columns, no rows.
+    pub fn empty(outcome: SolverOutcome) -> SolverRun {
+        let optimal = outcome == SolverOutcome::Optimal;
+        SolverRun {
+            outcome,
+            objective_usd: 0.0,
+            objective_tolerance_usd: 0.0,
+            gap: optimal.then_some(0.0),
+            values: Vec::new(),
+            bound_usd: optimal.then_some(0.0),
+            variables: 0,
+            constraints: 0,
+        }
+    }
+}
+
 /// How long and how closely one solve may search.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Limits {
@@ -145,7 +162,10 @@ pub fn solve_from(
     })
     .map_err(|status| Error::Solver(format!("HiGHS could not solve the model: {status:?}")))?;
 
-    let has_plan = solved.primal_solution_status() == HighsSolutionStatus::Feasible;
+    // Read as a number: HiGHS reports -1 (info not valid) where a run ends before anything
+    // was solved, which `primal_solution_status()` panics on.
+    let has_plan = solved.int_info_value(c"primal_solution_status").ok()
+        == Some(HighsSolutionStatus::Feasible as i64);
     let outcome = match solved.status() {
         HighsModelStatus::Optimal => SolverOutcome::Optimal,
         HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible => {
