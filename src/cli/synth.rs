@@ -34,13 +34,33 @@ pub struct SynthArgs {
     /// A coastal industrial zone on reclaimed land instead of a suburban city.
     #[arg(long)]
     coastal: bool,
-    /// The map folder to write.
+    /// Write an instance of the optimizer's test family instead (`map/` and `scenario.toml`
+    /// under `--out`): a region unlike the shipped maps whose scenario the seed draws
+    /// (`--substations`, `--receptors`, `--fiber-segments` and the centre are then drawn too).
+    #[arg(long)]
+    family: bool,
+    /// The map folder to write (with `--family`, the folder of the map and its scenario).
     #[arg(long)]
     out: PathBuf,
 }
 
 pub fn run(args: SynthArgs) -> anyhow::Result<ExitCode> {
     let out = args.out.as_path();
+    if args.family {
+        let instance = synth::family::write_instance(out, args.seed, args.parcels)?;
+        say!(
+            "wrote {}: {} parcels, {} substations, {} lines, {} candidates; {} MW on up to {} sites, min_feeds = {}",
+            instance.scenario.display(),
+            instance.parcels,
+            instance.substations,
+            instance.lines,
+            instance.candidates,
+            instance.total_mw,
+            instance.max_sites,
+            instance.min_feeds
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut config = SynthConfig::new(args.seed, args.parcels, args.substations);
     config.receptors = args.receptors;
     config.fiber_segments = args.fiber_segments;

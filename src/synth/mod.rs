@@ -50,6 +50,7 @@
 //! - `tests`: end-to-end checks of [`generate`]'s files.
 
 mod communities;
+pub mod family;
 mod fiber;
 mod grid;
 mod land;
