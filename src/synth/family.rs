@@ -9,15 +9,16 @@
 //! draws a plain field of lots on a jittered lattice, and puts the difficulty in the numbers the
 //! seed draws, each over a wide range:
 //! - **many sites against tight headroom**: 20–40 sites of small modules, many substations
-//!   (one per 8–60 parcels) with little headroom each (5–120 MW), a target of 35–90 % of what
-//!   the substations the candidates reach can give (and of what the `max_sites` largest
-//!   candidates can hold): sites must share substations and spread;
+//!   (one per 8–60 parcels) with little headroom each (10–200 MW, most under 60), a target of
+//!   25–70 % of what the substations the candidates reach can give (with N-1, half of what
+//!   those that can carry a whole site give) and of what the largest candidates can hold (as
+//!   many as `max_sites` and as fit at the spacing): sites must share substations and spread;
 //! - **few or many feed options**: a feed reach of 2–10 km;
 //! - **N-1 feeds** for a third of the seeds (`min_feeds = 2`), with an emergency share;
 //! - **upgrades** on 0–50 % of substations;
 //! - **spacing that binds**: 5–25 % of the region's side between sites, on lots of a few
 //!   hundred metres, each holding one to two and a half minimum sites;
-//! - **community caps that bind**: 4–25 communities, a cap per community of 15–100 % of the
+//! - **community caps that bind**: 4–25 communities, a cap per community of 20–100 % of the
 //!   target and up to 4 hosting communities;
 //! - **lines** for half the seeds: a tree joining nearest substations plus some meshing,
 //!   ratings of 40–600 MW, a few flows over their rating today, and line outages for half of
@@ -93,8 +94,8 @@ impl Knobs {
     fn draw(rng: &mut ChaCha8Rng, parcels: usize) -> Knobs {
         let n1 = rng.random_bool(1.0 / 3.0);
         let lines = rng.random_bool(0.5);
-        let module_mw = pick(rng, &[5.0, 10.0, 25.0]);
-        let min_site_mw = module_mw * rng.random_range(2..=6) as f64;
+        let module_mw = pick(rng, &[5.0, 10.0, 20.0]);
+        let min_site_mw = module_mw * rng.random_range(2..=4) as f64;
         // Cells of 130–260 m, lots of about half a cell: a typical lot holds 1–2.5 minimum
         // sites' worth of land.
         let cell_km: f64 = rng.random_range(0.13..0.26);
@@ -119,9 +120,9 @@ impl Knobs {
             max_feed_km: rng.random_range(2.0..10.0),
             max_fiber_km: rng.random_range(1.0..5.0),
             min_spacing_km: side_km * rng.random_range(0.05..0.25),
-            max_share: pick(rng, &[0.15, 0.25, 0.4, 1.0]),
+            max_share: pick(rng, &[0.2, 0.3, 0.5, 1.0]),
             min_communities: rng.random_range(1..=4),
-            target_share: rng.random_range(0.3..0.8) * if n1 { 0.6 } else { 1.0 },
+            target_share: rng.random_range(0.25..0.7),
             headroom_share: rng.random_range(0.6..1.0),
             emergency_share: rng.random_range(0.8..1.3),
             flexible_share: pick(rng, &[0.0, 0.0, 0.2]),
@@ -213,6 +214,9 @@ pub fn write_instance(
     knobs.max_share = knobs
         .max_share
         .max((2.0 * knobs.min_site_mw / total_mw).min(1.0));
+    // As many hosting communities as the target has minimum sites, at most.
+    let sites_in_target = (total_mw / knobs.min_site_mw).floor().max(1.0) as u32;
+    knobs.min_communities = knobs.min_communities.min(sites_in_target);
     write_scenario(&scenario, seed, parcels, &knobs, total_mw)?;
     Ok(FamilyInstance {
         seed,
@@ -228,19 +232,28 @@ pub fn write_instance(
 }
 
 /// `target_share` of the least of: the firm MW of the substations some candidate reaches, and
-/// the MW of the `max_sites` largest candidates; in whole modules, at least one site.
+/// the MW of the largest candidates, as many as `max_sites` and as fit in the region at the
+/// spacing; in whole modules, at least one site.
 fn target_mw(prepared: &pipeline::Prepared, knobs: &Knobs) -> f64 {
     let scenario = &prepared.scenario;
     let candidates = &prepared.screening.candidates;
     let reached: std::collections::BTreeSet<usize> = (candidates.iter())
         .flat_map(|c| c.feeds.iter().map(|f| f.substation))
         .collect();
+    // With N-1 feeds a substation serves a site only if it can carry all of it in its partner's
+    // outage; about half of each one's room then stays free for the pickups.
+    let n1 = crate::costs::n_minus_one(scenario);
+    let least_firm_mw = (1.0 - scenario.grid.flexible_share) * scenario.target.min_site_mw;
     let grid_mw: f64 = (reached.iter())
-        .map(|&b| crate::costs::available_mw(scenario, &prepared.map.substations[b], false))
+        .map(|&b| &prepared.map.substations[b])
+        .filter(|s| !n1 || crate::costs::emergency_mw(scenario, s, true) >= least_firm_mw)
+        .map(|s| crate::costs::available_mw(scenario, s, false) * if n1 { 0.5 } else { 1.0 })
         .sum();
     let mut sizes: Vec<f64> = candidates.iter().map(|c| c.max_mw).collect();
     sizes.sort_by(|a, b| b.total_cmp(a));
-    let sites_mw: f64 = sizes.iter().take(knobs.max_sites as usize).sum();
+    // About this many sites fit in the square at the spacing.
+    let fit = (0.5 * (knobs.side_km / knobs.min_spacing_km + 1.0).powi(2)) as usize;
+    let sites_mw: f64 = sizes.iter().take((knobs.max_sites as usize).min(fit)).sum();
     let mw = knobs.target_share * grid_mw.min(sites_mw);
     ((mw / knobs.module_mw).floor() * knobs.module_mw).max(knobs.min_site_mw)
 }
@@ -307,7 +320,7 @@ fn write_substations(
     let features = (points.iter().enumerate())
         .map(|(b, &(x, y))| {
             // Mostly small headroom, now and then a large one.
-            let headroom: f64 = (rng.random_range(1.6f64..4.8).exp()).round();
+            let headroom: f64 = (rng.random_range(2.3f64..5.3).exp()).round();
             let growth = (headroom * rng.random_range(0.0..0.3)).round();
             let upgrade = rng.random_bool(knobs.upgrade_share);
             let mut props = json!({
@@ -503,4 +516,13 @@ fn write_scenario(
     );
     files::write_atomically(path, |w| std::io::Write::write_all(w, text.as_bytes()))?;
     Ok(())
+}
+
+/// The parcel counts the family's members cycle through.
+pub const SIZES: [usize; 6] = [300, 600, 1_000, 2_000, 4_000, 6_000];
+
+/// Member `k` of the family (from 0): seed `k + 1` with `SIZES[k % 6]` parcels. The first 60
+/// are the benchmark's (`cargo bench --bench family`), ten of each size.
+pub fn member(k: usize) -> (u64, usize) {
+    (k as u64 + 1, SIZES[k % SIZES.len()])
 }
