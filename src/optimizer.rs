@@ -72,6 +72,10 @@ const CORE_MIP_GAP: f64 = 0.01;
 /// presolve, which may overrun its time limit on very large programs): the gate assumes this
 /// many times the rate seen.
 const GROWTH_SAFETY: f64 = 3.0;
+/// Less time left than this starts no program.
+const MIN_SOLVE_S: f64 = 0.01;
+/// A next core that would hold this share of the candidates left holds them all.
+const JUMP_SHARE: f64 = 0.5;
 /// The share of the time left a core may take when it is not the last program.
 const CORE_TIME_SHARE: f64 = 0.5;
 
@@ -92,6 +96,13 @@ pub struct SearchReport {
     pub first_plan_usd: Option<f64>,
     /// The proven lower bound on the cost of every plan, in USD.
     pub bound_usd: Option<f64>,
+    /// Where the search ended without a proof: why, with the best bound and the gap (a plan)
+    /// or what it tried (none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
+    /// Candidates in the largest program solved.
+    #[serde(default)]
+    pub largest_candidates: usize,
     /// With `min_feeds ≥ 2`: the substation outages whose N-1 block the last program held
     /// (added as plans failed them; see [`crate::model::outages`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -191,6 +202,28 @@ impl Solved<'_> {
     }
 }
 
+/// One program of the search: the candidates it holds, their feed options, the plan it starts
+/// from, and its time and gap.
+struct Program<'p> {
+    chosen: &'p [usize],
+    feeds: &'p [Vec<bool>],
+    start: Option<&'p Assignment>,
+    budget_s: f64,
+    mip_gap: f64,
+}
+
+/// What became of a program.
+enum Built<'a> {
+    Solved(Solved<'a>),
+    /// At the rate the programs so far were built and solved, it would not be in the time
+    /// left; `fits` is the share of it that would.
+    TooLarge {
+        fits: f64,
+    },
+    /// No time is left to start it.
+    OutOfTime,
+}
+
 /// The search, with its clock.
 struct Search<'a, 'p> {
     region: &'a Region<'a>,
@@ -198,6 +231,8 @@ struct Search<'a, 'p> {
     /// How many rows a second the programs so far were built and solved at (the slowest):
     /// a program that would take longer than the time left at that rate is not started.
     rows_per_second: Option<f64>,
+    /// Whether a program judged too large for the time left is refused (see [`Built`]).
+    gate: bool,
     on_progress: &'p (dyn Fn(SolveProgress) + Sync),
     report: SearchReport,
     /// The line rows some plan can reach, and those the programs hold so far.
@@ -236,6 +271,7 @@ pub fn optimize_restricted(
         region,
         started: Instant::now(),
         rows_per_second: None,
+        gate: true,
         on_progress,
         report: SearchReport::default(),
         rows: FlowRows::default(),
@@ -317,17 +353,32 @@ impl<'a> Search<'a, '_> {
                 self.report.core_candidates = core.len();
             }
             let start = incumbent.as_ref().map(|i| &i.assignment);
-            let Some(solved) = self.solve(
-                &candidates,
-                &bounds,
-                &core,
-                &mask,
+            let program = Program {
+                chosen: &core,
+                feeds: &mask,
                 start,
-                (budget_s, mip_gap),
-            )?
-            else {
-                // The program would not be built in the time left.
-                return Ok(self.best_so_far(incumbent, &bounds, &survivors));
+                budget_s,
+                mip_gap,
+            };
+            let solved = match self.solve(&candidates, &bounds, &program)? {
+                Built::Solved(solved) => solved,
+                Built::TooLarge { fits } => {
+                    // Never end early: a smaller core that the time left can build and solve,
+                    // from the best plan so far, with all of that time; the smallest one
+                    // without the gate, which is the most that can be done.
+                    final_try = true;
+                    first = false;
+                    let smaller = ((size as f64 * fits) as usize).max(FIRST_CORE);
+                    if smaller >= size {
+                        self.gate = false;
+                    } else {
+                        size = smaller;
+                    }
+                    continue;
+                }
+                Built::OutOfTime => {
+                    return Ok(self.best_so_far(incumbent, &bounds, &survivors));
+                }
             };
             if solved.has_plan() {
                 let plan = solved.plan()?;
@@ -358,26 +409,32 @@ impl<'a> Search<'a, '_> {
                 // program's.
                 return self.finish(solved);
             }
-            if (final_try && !proven) || self.time_left_s() <= 0.0 {
+            if self.time_left_s() <= 0.0 {
                 return Ok(self.best_so_far(incumbent, &bounds, &survivors));
             }
             // A core that ran out of its budget is not settled; larger ones, with all the time
             // left, may still find a better plan or settle it.
             final_try |= !proven;
             first = false;
-            size *= CORE_GROWTH;
+            size = next_core_size(size, survivors.len());
         }
     }
 
     /// The best plan found when the time is up: `feasible` with its gap to the least bound of
-    /// the candidates still in play (every plan builds one of them), or no plan in time.
+    /// the candidates still in play (every plan builds one of them), or no plan in time with
+    /// that bound; `report.stopped` says so.
     fn best_so_far(
         &mut self,
         incumbent: Option<Incumbent>,
         bounds: &Bounds,
         survivors: &[usize],
     ) -> Optimum {
+        let least_usd = (survivors.iter())
+            .map(|&i| bounds.sites[i].plan_usd)
+            .fold(f64::INFINITY, f64::min);
         let Some(best) = incumbent else {
+            self.report.bound_usd = least_usd.is_finite().then_some(least_usd);
+            self.report.stopped = Some(self.stopped_without_plan(survivors.len()));
             return Optimum {
                 outcome: SolverOutcome::NoPlanInTime,
                 plan: Plan::default(),
@@ -385,12 +442,11 @@ impl<'a> Search<'a, '_> {
                 report: std::mem::take(&mut self.report),
             };
         };
-        let bound_usd = (survivors.iter())
-            .map(|&i| bounds.sites[i].plan_usd)
-            .fold(best.usd, f64::min);
+        let bound_usd = least_usd.min(best.usd);
         let gap = ((best.usd - bound_usd) / best.usd.abs().max(1.0)).clamp(0.0, 1.0);
         self.report.bound_usd = Some(bound_usd);
         self.report.model = best.size;
+        self.report.stopped = Some(self.stopped_with_plan(gap, bound_usd, survivors.len()));
         let mut plan = best.plan;
         renumber(&mut plan, self.region.candidates);
         Optimum {
@@ -399,6 +455,42 @@ impl<'a> Search<'a, '_> {
             gap: Some(gap),
             report: std::mem::take(&mut self.report),
         }
+    }
+
+    /// Why a search with a plan ended without a proof, with the bound and the gap.
+    fn stopped_with_plan(&self, gap: f64, bound_usd: f64, survivors: usize) -> String {
+        format!(
+            "the time limit ({} s) ended the search before a proof: the plan may be up to {:.2} % \
+             above the optimum (best bound {:.0} USD); {}",
+            self.region.scenario.solver.time_limit_s,
+            100.0 * gap,
+            bound_usd,
+            self.tried(survivors),
+        )
+    }
+
+    /// Why a search ended without a plan: what it tried, and the best bound.
+    fn stopped_without_plan(&self, survivors: usize) -> String {
+        let bound = match self.report.bound_usd {
+            Some(usd) => format!("every plan costs at least {usd:.0} USD"),
+            None => "no bound was proven".to_string(),
+        };
+        format!(
+            "no plan was found within the time limit ({} s), and infeasibility is not proven: \
+             {}; {bound}; raise solver.time_limit_s",
+            self.region.scenario.solver.time_limit_s,
+            self.tried(survivors),
+        )
+    }
+
+    /// What the search tried: its programs and the largest's size.
+    fn tried(&self, survivors: usize) -> String {
+        format!(
+            "{} program{} solved, the largest over {} of the {survivors} candidates that can be built",
+            self.report.solves,
+            if self.report.solves == 1 { "" } else { "s" },
+            self.report.largest_candidates,
+        )
     }
 
     /// No plan hosts `min_communities` communities, or builds a parcel that must be built:
@@ -530,19 +622,16 @@ impl<'a> Search<'a, '_> {
         &mut self,
         candidates: &[Candidate],
         bounds: &Bounds,
-        chosen: &[usize],
-        feeds: &[Vec<bool>],
-        start: Option<&Assignment>,
-        limits: (f64, f64),
-    ) -> Result<Option<Solved<'a>>, Error> {
+        program: &Program,
+    ) -> Result<Built<'a>, Error> {
         loop {
-            let Some(solved) = self.solve_once(candidates, bounds, chosen, feeds, start, limits)?
-            else {
-                return Ok(None);
+            let solved = match self.solve_once(candidates, bounds, program)? {
+                Built::Solved(solved) => solved,
+                other => return Ok(other),
             };
             let n_minus_one = crate::costs::n_minus_one(self.region.scenario);
             if (self.rows.reachable.is_empty() && !n_minus_one) || !solved.has_plan() {
-                return Ok(Some(solved));
+                return Ok(Built::Solved(solved));
             }
             let plan = plan::read_plan(&solved.model, &solved.input, &solved.run.values);
             let broken = self.broken_rows(&plan);
@@ -556,7 +645,7 @@ impl<'a> Search<'a, '_> {
                 Vec::new()
             };
             if broken.is_empty() && outages.is_empty() {
-                return Ok(Some(solved));
+                return Ok(Built::Solved(solved));
             }
             let rows_added = !broken.is_empty();
             for row in broken.into_iter().take(ROWS_PER_ROUND) {
@@ -571,9 +660,6 @@ impl<'a> Search<'a, '_> {
             }
             if !outages.is_empty() {
                 self.report.outages_held = Some(self.outages.len());
-            }
-            if self.time_left_s() <= 0.0 {
-                return Ok(None);
             }
         }
     }
@@ -594,11 +680,18 @@ impl<'a> Search<'a, '_> {
         &mut self,
         candidates: &[Candidate],
         bounds: &Bounds,
-        chosen: &[usize],
-        feeds: &[Vec<bool>],
-        start: Option<&Assignment>,
-        (budget_s, mip_gap): (f64, f64),
-    ) -> Result<Option<Solved<'a>>, Error> {
+        program: &Program,
+    ) -> Result<Built<'a>, Error> {
+        let Program {
+            chosen,
+            feeds,
+            start,
+            budget_s,
+            mip_gap,
+        } = *program;
+        if self.time_left_s() <= MIN_SOLVE_S {
+            return Ok(Built::OutOfTime);
+        }
         let Region {
             scenario,
             map,
@@ -625,9 +718,14 @@ impl<'a> Search<'a, '_> {
         let rows_estimate =
             input.spacing_pairs.len() + 4 * input.candidates.len() + 3 * feed_options;
         if let Some(rate) = self.rows_per_second
-            && GROWTH_SAFETY * rows_estimate as f64 / rate > self.time_left_s()
+            && self.gate
         {
-            return Ok(None);
+            let needed_s = GROWTH_SAFETY * rows_estimate as f64 / rate;
+            if needed_s > self.time_left_s() {
+                return Ok(Built::TooLarge {
+                    fits: self.time_left_s() / needed_s,
+                });
+            }
         }
         let site_mw = chosen.iter().map(|&i| bounds.sites[i].mw).collect();
         input.strengthening = Some(Strengthening::new(site_mw, scenario.target.total_mw));
@@ -658,11 +756,12 @@ impl<'a> Search<'a, '_> {
             })
         })?;
         self.report.solves += 1;
+        self.report.largest_candidates = self.report.largest_candidates.max(size.candidates);
         // The whole of it counts: building, handing over and solving (HiGHS may overrun its
         // limit in the presolve of a very large program, so the gate must see solve times).
         let rate = (size.constraints.max(1) as f64) / building.elapsed().as_secs_f64().max(1e-6);
         self.rows_per_second = Some(self.rows_per_second.map_or(rate, |r| r.min(rate)));
-        Ok(Some(Solved {
+        Ok(Built::Solved(Solved {
             input,
             model,
             run,
@@ -682,6 +781,13 @@ impl<'a> Search<'a, '_> {
         };
         if solved.run.outcome == SolverOutcome::Optimal {
             self.report.seconds.proof = Some(self.elapsed_s());
+        }
+        if solved.run.outcome == SolverOutcome::Feasible {
+            // Costs are not negative: 0 bounds every plan where HiGHS gave no bound.
+            let bound_usd = (solved.run.bound_usd).map_or(0.0, |b| b.min(plan.objective_usd()));
+            let gap = solved.run.gap.unwrap_or(1.0);
+            let left = solved.size.candidates;
+            self.report.stopped = Some(self.stopped_with_plan(gap, bound_usd, left));
         }
         // HiGHS's bound is within its tolerances of the plan (in M USD); a plan's recomputed
         // cost is the tighter figure where the bound lies a few USD above it.
@@ -804,6 +910,18 @@ fn drop_insecure_feeds(scenario: &Scenario, map: &Map, candidates: &mut [Candida
     let insecure =
         |b: usize| crate::costs::emergency_mw(scenario, &map.substations[b], true) < least_firm_mw;
     drop_feeds_to(candidates, insecure)
+}
+
+/// The next core's size after one of `size` did not settle the question, with `survivors`
+/// candidates left: `CORE_GROWTH` times larger, or all of them where that would hold at least
+/// [`JUMP_SHARE`] of them (a core nearly as large as the whole only delays its proof).
+fn next_core_size(size: usize, survivors: usize) -> usize {
+    let next = size * CORE_GROWTH;
+    if next as f64 >= JUMP_SHARE * survivors as f64 {
+        survivors.max(next)
+    } else {
+        next
+    }
 }
 
 /// Whether a program over `core` with the feed options `mask` holds every candidate in
@@ -1006,6 +1124,17 @@ pub fn solve_plain(
         region.candidates,
     );
     input.flow_rows = FlowRows::new(region.network, region.map, region.scenario, None).reachable;
+    if input.candidates.is_empty() {
+        // HiGHS refuses an empty model: the only plan builds nothing.
+        let fits = region.scenario.target.total_mw <= 0.0
+            && region.scenario.community.min_communities == 0;
+        let outcome = if fits {
+            SolverOutcome::Optimal
+        } else {
+            SolverOutcome::Infeasible
+        };
+        return Ok((outcome, Plan::default(), SolverRun::empty(outcome)));
+    }
     let mut model = SitingModel::build(&input, Relaxation::None);
     let run = solve::solve(&mut model, &region.scenario.solver, on_progress)?;
     let plan = if matches!(

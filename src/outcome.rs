@@ -51,8 +51,11 @@ pub struct Prepared {
 pub enum Status {
     Optimal,
     Feasible,
+    /// Proven infeasible: no plan meets the scenario.
     Infeasible,
     NoCandidates,
+    /// The time limit ended the run before any plan was found: nothing is proven.
+    TimeLimit,
 }
 
 impl Status {
@@ -62,6 +65,7 @@ impl Status {
             Status::Feasible => "feasible",
             Status::Infeasible => "infeasible",
             Status::NoCandidates => "no_candidates",
+            Status::TimeLimit => "time_limit",
         }
     }
 

@@ -219,16 +219,18 @@ pub fn solve_restricted(
             })?,
         ),
         SolverOutcome::NoPlanInTime => (
-            Status::Infeasible,
+            Status::TimeLimit,
             vec![Shortfall {
                 requirement: "solver.time_limit_s".into(),
                 subject: None,
                 amount: scenario.solver.time_limit_s,
                 unit: "s".into(),
-                message: format!(
-                    "no plan was found within {} s; infeasibility is not proven: raise solver.time_limit_s",
-                    scenario.solver.time_limit_s
-                ),
+                message: optimum.report.stopped.clone().unwrap_or_else(|| {
+                    format!(
+                        "no plan was found within the time limit ({} s), and infeasibility is not proven: raise solver.time_limit_s",
+                        scenario.solver.time_limit_s
+                    )
+                }),
             }],
         ),
     };

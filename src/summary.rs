@@ -87,7 +87,8 @@ pub struct Summary {
     /// The highest `outage_loading` of any line (None without contingencies).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worst_outage_loading: Option<f64>,
-    /// Why there is no plan, one sentence a requirement.
+    /// Why there is no plan, one sentence a requirement; for a `feasible` plan, why the run
+    /// ended without a proof, with the best bound and the gap.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The requirements an infeasible scenario breaks, and by how much.
@@ -185,6 +186,10 @@ impl Summary {
             infeasibility,
             exclusions: None,
         };
+        if optimized.status == Status::Feasible {
+            // Why the run ended without a proof, with the best bound and the gap.
+            summary.message = optimized.search.stopped.clone();
+        }
         if optimized.status == Status::NoCandidates {
             summary.message = Some("no parcel passes every filter; see exclusions".into());
             summary.exclusions = Some(prepared.screening.counts_by_reason().into_iter().collect());

@@ -20,7 +20,7 @@ use crate::summary::Summary;
 pub struct ComparisonRow {
     /// The scenario's name (a sweep variant's name carries its values).
     pub scenario: String,
-    /// `optimal`, `feasible`, `infeasible`, `no_candidates`, or `error` (bad input).
+    /// `optimal`, `feasible`, `infeasible`, `no_candidates`, `time_limit`, or `error` (bad input).
     pub status: String,
     /// MW placed (0 without a plan).
     pub total_mw: Option<f64>,

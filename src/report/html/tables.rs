@@ -125,6 +125,9 @@ pub fn summary_table(summary: &Summary) -> Markup {
                 @if let Some(v) = summary.worst_outage_loading {
                     (number("worst_outage_loading", Some(v), 3))
                 }
+                @if let Some(stopped) = summary.search.stopped.as_ref().filter(|_| summary.status.has_plan()) {
+                    tr { th { "not proven" } td data-key="stopped" data-value=(stopped) { (stopped) } }
+                }
             }
         }
         h3 { "Seconds by stage" }
