@@ -348,6 +348,8 @@ fn the_comparison_has_the_contract_columns() {
         "usd_per_mw",
         "communities",
         "candidates",
+        "gap",
+        "bound_usd",
         "seconds",
         "message",
     ] {
@@ -366,6 +368,8 @@ fn the_comparison_has_the_contract_columns() {
         assert_eq!(tiny[key], summary[key], "{key}");
     }
     assert_eq!(tiny["candidates"], summary["counts"]["candidates"]);
+    let bound = summary["search"]["bound_usd"].as_f64().unwrap();
+    assert!((tiny["bound_usd"].as_f64().unwrap() - bound).abs() <= 0.5);
     let usd_per_mw =
         summary["objective_usd"].as_f64().unwrap() / summary["total_mw"].as_f64().unwrap();
     assert!((tiny["usd_per_mw"].as_f64().unwrap() - usd_per_mw).abs() <= 0.5);

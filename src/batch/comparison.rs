@@ -45,6 +45,10 @@ pub struct ComparisonRow {
     pub worst_outage_loading: Option<f64>,
     /// The solver's relative gap.
     pub gap: Option<f64>,
+    /// The proven lower bound on every plan's cost (`search.bound_usd`): with `feasible`, how
+    /// far the plan may be from the optimum; with `time_limit`, the least any plan can cost.
+    #[serde(default)]
+    pub bound_usd: Option<f64>,
     /// Wall-clock seconds of the whole scenario.
     pub seconds: Option<f64>,
     /// Scenario keys overridden by `--set` or `--sweep`, dotted key → value.
@@ -75,6 +79,7 @@ impl ComparisonRow {
             worst_line_loading: summary.worst_line_loading,
             worst_outage_loading: summary.worst_outage_loading,
             gap: summary.gap,
+            bound_usd: summary.search.bound_usd.map(|usd| round_to(usd, 0)),
             seconds: Some(summary.total_seconds()),
             overrides: (summary.overrides.iter())
                 .map(|(key, value)| (key.clone(), value_text(value)))
@@ -99,6 +104,7 @@ impl ComparisonRow {
             worst_line_loading: None,
             worst_outage_loading: None,
             gap: None,
+            bound_usd: None,
             seconds: None,
             overrides,
             message: message.to_string(),
@@ -147,7 +153,7 @@ pub fn write_comparison(out: &Path, rows: &[ComparisonRow]) -> Result<(), BatchE
 }
 
 /// The CSV columns, in order.
-pub const CSV_COLUMNS: [&str; 16] = [
+pub const CSV_COLUMNS: [&str; 17] = [
     "scenario",
     "status",
     "total_mw",
@@ -161,6 +167,7 @@ pub const CSV_COLUMNS: [&str; 16] = [
     "worst_line_loading",
     "worst_outage_loading",
     "gap",
+    "bound_usd",
     "seconds",
     "overrides",
     "message",
@@ -187,6 +194,7 @@ fn write_csv(path: &Path, rows: &[ComparisonRow]) -> Result<(), WriteError> {
                 cell(r.worst_line_loading),
                 cell(r.worst_outage_loading),
                 cell(r.gap),
+                cell(r.bound_usd),
                 cell(r.seconds),
                 r.overrides_text(),
                 r.message.clone(),
@@ -214,6 +222,7 @@ pub fn markdown(rows: &[ComparisonRow]) -> String {
         "worst line loading",
         "worst outage loading",
         "gap",
+        "bound (M USD)",
         "seconds",
         "message",
     ]);
@@ -241,6 +250,7 @@ pub fn markdown(rows: &[ComparisonRow]) -> String {
             percent(r.worst_line_loading, 1),
             percent(r.worst_outage_loading, 1),
             percent(r.gap, 3),
+            fixed(r.bound_usd, 1e6, 1),
             fixed(r.seconds, 1.0, 1),
             markdown_cell(&r.message),
         ]);

@@ -633,7 +633,15 @@ pub fn check_plan(out: &Path, scenario_path: &Path) -> Checked {
     )
     .expect("summary.json is JSON");
     let status = summary["status"].as_str().unwrap_or("").to_string();
-    if !["optimal", "feasible", "infeasible", "no_candidates"].contains(&status.as_str()) {
+    if ![
+        "optimal",
+        "feasible",
+        "infeasible",
+        "time_limit",
+        "no_candidates",
+    ]
+    .contains(&status.as_str())
+    {
         fault!("summary status {status:?} is not one of the contract's");
     }
     let has_plan = status == "optimal" || status == "feasible";
