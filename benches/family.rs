@@ -37,6 +37,9 @@ struct Runs {
     usd: f64,
 }
 
+/// One side of the comparison: solves the member, gives its outcome and cost.
+type Side = fn(&Prepared) -> (SolverOutcome, f64);
+
 fn region(prepared: &Prepared) -> Region<'_> {
     Region {
         scenario: &prepared.scenario,
@@ -112,7 +115,7 @@ fn bench_family(c: &mut Criterion) {
         let mut prepared = pipeline::prepare(&instance.scenario).expect("the member prepares");
         prepared.scenario.solver.time_limit_s = limit_s();
         let id = format!("{seed}-{parcels}");
-        let sides: Vec<(&'static str, fn(&Prepared) -> (SolverOutcome, f64))> = if with_plain() {
+        let sides: Vec<(&'static str, Side)> = if with_plain() {
             vec![("fast", fast), ("plain", plain)]
         } else {
             vec![("fast", fast)]

@@ -224,7 +224,7 @@ struct Program<'p> {
 
 /// What became of a program.
 enum Built<'a> {
-    Solved(Solved<'a>),
+    Solved(Box<Solved<'a>>),
     /// At the rate the programs so far were built and solved, it would not be in the time
     /// left; `fits` is the share of it that would.
     TooLarge {
@@ -417,7 +417,7 @@ impl<'a> Search<'a, '_> {
                 // Every optimal plan (or, without a plan, every plan) lies in this program:
                 // its optimum, or (the time left spent) its best plan and bound, are the whole
                 // program's.
-                return self.finish(solved);
+                return self.finish(*solved);
             }
             if self.time_left_s() <= 0.0 {
                 return Ok(self.best_so_far(incumbent, &bounds, &survivors));
@@ -797,12 +797,12 @@ impl<'a> Search<'a, '_> {
         // limit in the presolve of a very large program, so the gate must see solve times).
         let rate = (size.constraints.max(1) as f64) / building.elapsed().as_secs_f64().max(1e-6);
         self.rows_per_second = Some(self.rows_per_second.map_or(rate, |r| r.min(rate)));
-        Ok(Built::Solved(Solved {
+        Ok(Built::Solved(Box::new(Solved {
             input,
             model,
             run,
             size,
-        }))
+        })))
     }
 
     /// The optimum from the last solve, which proved it (or proved there is no plan).
