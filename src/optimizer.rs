@@ -701,9 +701,10 @@ impl<'a> Search<'a, '_> {
     }
 
     /// Builds and solves the program over `chosen` candidates with the feed options `feeds`
-    /// marks, from `start` where given, within `budget_s` and to `mip_gap`; None when the
+    /// marks, from `start` where given, within `budget_s` and to `mip_gap`; `TooLarge` when the
     /// program would not be built and solved in the time left, judged from the rows per second
-    /// at which the programs so far were.
+    /// at which the programs so far were (without the safety margin for the whole program with
+    /// no start: nothing smaller can prove anything), `OutOfTime` when no time is left.
     fn solve_once(
         &mut self,
         candidates: &[Candidate],
