@@ -21,7 +21,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use gridsite::optimizer::{self, Region};
+use gridsite::optimizer;
 use gridsite::pipeline::{self, Prepared};
 use gridsite::solve::SolverOutcome;
 use gridsite::synth::family;
@@ -40,24 +40,14 @@ struct Runs {
 /// One side of the comparison: solves the member, gives its outcome and cost.
 type Side = fn(&Prepared) -> (SolverOutcome, f64);
 
-fn region(prepared: &Prepared) -> Region<'_> {
-    Region {
-        scenario: &prepared.scenario,
-        map: &prepared.map,
-        network: &prepared.network,
-        index: &prepared.index,
-        candidates: &prepared.screening.candidates,
-    }
-}
-
 fn fast(prepared: &Prepared) -> (SolverOutcome, f64) {
-    let optimum = optimizer::optimize(&region(prepared), &|_| {}).expect("the fast path runs");
+    let optimum = optimizer::optimize(&prepared.region(), &|_| {}).expect("the fast path runs");
     (optimum.outcome, optimum.plan.objective_usd())
 }
 
 fn plain(prepared: &Prepared) -> (SolverOutcome, f64) {
     let (outcome, plan, _) =
-        optimizer::solve_plain(&region(prepared), &|_| {}).expect("the plain program runs");
+        optimizer::solve_plain(&prepared.region(), &|_| {}).expect("the plain program runs");
     (outcome, plan.objective_usd())
 }
 

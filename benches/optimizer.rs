@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use gridsite::optimizer::{self, Region};
+use gridsite::optimizer;
 use gridsite::pipeline::{self, Prepared};
 use gridsite::solve::SolverOutcome;
 use gridsite::synth::{SynthConfig, generate};
@@ -65,25 +65,15 @@ fn prepare_shipped(name: &str, dir: &Path) -> Prepared {
     pipeline::prepare(&copy).expect("the shipped scenario prepares")
 }
 
-fn region(prepared: &Prepared) -> Region<'_> {
-    Region {
-        scenario: &prepared.scenario,
-        map: &prepared.map,
-        network: &prepared.network,
-        index: &prepared.index,
-        candidates: &prepared.screening.candidates,
-    }
-}
-
 fn fast(prepared: &Prepared) -> f64 {
-    let optimum = optimizer::optimize(&region(prepared), &|_| {}).expect("the fast path runs");
+    let optimum = optimizer::optimize(&prepared.region(), &|_| {}).expect("the fast path runs");
     assert_eq!(optimum.outcome, SolverOutcome::Optimal);
     optimum.plan.objective_usd()
 }
 
 fn plain(prepared: &Prepared) -> f64 {
     let (outcome, plan, _) =
-        optimizer::solve_plain(&region(prepared), &|_| {}).expect("the plain program runs");
+        optimizer::solve_plain(&prepared.region(), &|_| {}).expect("the plain program runs");
     assert_eq!(outcome, SolverOutcome::Optimal);
     plan.objective_usd()
 }

@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use gridsite::optimizer::{self, Region};
+use gridsite::optimizer;
 use gridsite::pipeline;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -26,13 +26,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let instance = gridsite::synth::family::write_instance(dir.path(), seed, parcels)?;
         let mut prepared = pipeline::prepare(&instance.scenario)?;
         prepared.scenario.solver.time_limit_s = limit_s;
-        let region = Region {
-            scenario: &prepared.scenario,
-            map: &prepared.map,
-            network: &prepared.network,
-            index: &prepared.index,
-            candidates: &prepared.screening.candidates,
-        };
+        let region = prepared.region();
         let t = Instant::now();
         let fast = optimizer::optimize(&region, &|_| {})?;
         let fast_s = t.elapsed().as_secs_f64();

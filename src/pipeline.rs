@@ -183,6 +183,20 @@ impl Optimized {
     }
 }
 
+impl Prepared {
+    /// The optimizer's view of the screened region: its scenario, layers, network, index and
+    /// candidates.
+    pub fn region(&self) -> Region<'_> {
+        Region {
+            scenario: &self.scenario,
+            map: &self.map,
+            network: &self.network,
+            index: &self.index,
+            candidates: &self.screening.candidates,
+        }
+    }
+}
+
 /// Solves the program of a prepared region with `restrictions` (none: the scenario's own
 /// program) and explains it where it has no plan; `seconds` gains the solve and diagnosis.
 pub fn solve_restricted(
@@ -191,21 +205,8 @@ pub fn solve_restricted(
     seconds: &mut StageSeconds,
     on_progress: &(dyn Fn(SolveProgress) + Sync),
 ) -> Result<Solution, Error> {
-    let Prepared {
-        scenario,
-        map,
-        network,
-        index,
-        screening,
-        ..
-    } = prepared;
-    let region = Region {
-        scenario,
-        map,
-        network,
-        index,
-        candidates: &screening.candidates,
-    };
+    let region = prepared.region();
+    let scenario = &prepared.scenario;
     let mut optimum = seconds.time("solve", || {
         optimizer::optimize_restricted(&region, restrictions, on_progress)
     })?;

@@ -11,20 +11,10 @@
 
 use std::path::Path;
 
-use gridsite::optimizer::{self, Region};
-use gridsite::pipeline::{self, Prepared, Status};
+use gridsite::optimizer;
+use gridsite::pipeline::{self, Status};
 use gridsite::solve::SolverOutcome;
 use gridsite::synth::family;
-
-fn region(prepared: &Prepared) -> Region<'_> {
-    Region {
-        scenario: &prepared.scenario,
-        map: &prepared.map,
-        network: &prepared.network,
-        index: &prepared.index,
-        candidates: &prepared.screening.candidates,
-    }
-}
 
 /// The member's scenario with `[solver]` replaced: `time_limit_s` and `mip_gap = 0`.
 fn with_limit(scenario: &Path, time_limit_s: f64) {
@@ -46,8 +36,8 @@ fn fast_path_and_plain_program_prove_the_same_answer_on_small_members() {
         let instance = family::write_instance(dir.path(), seed, 150).unwrap();
         with_limit(&instance.scenario, 60.0);
         let prepared = pipeline::prepare(&instance.scenario).unwrap();
-        let fast = optimizer::optimize(&region(&prepared), &|_| {}).unwrap();
-        let (plain, plain_plan, _) = optimizer::solve_plain(&region(&prepared), &|_| {}).unwrap();
+        let fast = optimizer::optimize(&prepared.region(), &|_| {}).unwrap();
+        let (plain, plain_plan, _) = optimizer::solve_plain(&prepared.region(), &|_| {}).unwrap();
         let id = format!("member {seed}-150");
         assert!(
             proven(fast.outcome),

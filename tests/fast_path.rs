@@ -19,7 +19,7 @@ mod rng;
 
 use std::path::Path;
 
-use gridsite::optimizer::{self, Region};
+use gridsite::optimizer;
 use gridsite::pipeline;
 use gridsite::solve::SolverOutcome;
 use proptest::prelude::*;
@@ -272,24 +272,13 @@ mip_gap = 0.0
     path
 }
 
-/// The optimizer's view of a prepared instance.
-fn region_of(prepared: &pipeline::Prepared) -> Region<'_> {
-    Region {
-        scenario: &prepared.scenario,
-        map: &prepared.map,
-        network: &prepared.network,
-        index: &prepared.index,
-        candidates: &prepared.screening.candidates,
-    }
-}
-
 /// Solves an instance both ways and compares them; returns the fast path's outcome, or None
 /// where screening left no candidate (then there is no program to compare).
 fn compare(seed: u64, stress: Stress) -> Result<Option<(SolverOutcome, bool)>, TestCaseError> {
     let dir = tempfile::tempdir().unwrap();
     let scenario = write_instance(dir.path(), seed, stress);
     let prepared = pipeline::prepare(&scenario).expect("the instance prepares");
-    let region = region_of(&prepared);
+    let region = prepared.region();
     if region.candidates.is_empty() {
         return Ok(None);
     }
@@ -382,7 +371,7 @@ fn an_n1_region_short_of_capacity_is_proven_infeasible() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = write_instance(dir.path(), 8677534353284878806, Stress::N1);
     let prepared = pipeline::prepare(&scenario).expect("the instance prepares");
-    let region = region_of(&prepared);
+    let region = prepared.region();
     let fast = optimizer::optimize(&region, &|_| {}).expect("the fast path runs");
     assert_eq!(fast.outcome, SolverOutcome::Infeasible, "{:?}", fast.report);
     assert!(fast.report.insecure_feed_options > 0, "{:?}", fast.report);

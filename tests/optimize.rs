@@ -1562,7 +1562,7 @@ fn optimum_equals_exhaustive_enumeration_on_random_instances() {
 /// against brute force in `properties.rs`), and checks they pass its own contract filters.
 #[test]
 fn family_members_agree_with_enumeration_and_the_plain_program() {
-    use gridsite::optimizer::{self, Region};
+    use gridsite::optimizer;
     use gridsite::solve::SolverOutcome;
     let (mut compared, mut with_plan, mut too_large, mut n1, mut lines) = (0, 0, 0, 0, 0);
     let mut borderline_skipped = 0;
@@ -1613,13 +1613,7 @@ fn family_members_agree_with_enumeration_and_the_plain_program() {
             n1 += usize::from(grid.n1);
             lines += usize::from(!grid_map.lines.is_empty());
             let expected = brute_force(&map, &scenario, &cands, Some(&grid));
-            let region = Region {
-                scenario: &prepared.scenario,
-                map: &prepared.map,
-                network: &prepared.network,
-                index: &prepared.index,
-                candidates: &prepared.screening.candidates,
-            };
+            let region = prepared.region();
             let (plain_outcome, plain_plan, _) = optimizer::solve_plain(&region, &|_| {}).unwrap();
             let plain = match plain_outcome {
                 SolverOutcome::Optimal => Some(plain_plan.objective_usd()),
