@@ -39,6 +39,8 @@
 
 use std::collections::BTreeSet;
 
+use rayon::prelude::*;
+
 use crate::layers::Map;
 use crate::network::Network;
 use crate::scenario::Scenario;
@@ -89,6 +91,12 @@ impl FlowRow {
             None => d,
             Some(k) => d + network.lodf(self.line, k) * network.load_factor(b, k),
         };
+        self.counted(c)
+    }
+
+    /// A coefficient as the row counts it: 0 below [`ZERO_FACTOR`], or below the harm cutoff
+    /// where it applies.
+    fn counted(&self, c: f64) -> f64 {
         if c.abs() < ZERO_FACTOR || (self.cut() && c.abs() < self.harm_factor_cutoff) {
             0.0
         } else {
@@ -196,17 +204,16 @@ impl LoadBounds {
         let loaded: Vec<usize> = (0..self.max_load_mw.len())
             .filter(|&b| self.max_load_mw[b] > 0.0 && network.moves_flows(b))
             .collect();
+        let factors = DenseFactors::new(network, &loaded);
         let flexible_mw: Vec<f64> = (0..self.max_load_mw.len())
             .map(|b| (self.max_load_mw[b] - self.max_firm_mw[b]).max(0.0))
             .collect();
+        let mut terms = Vec::new();
         for _ in 0..TIGHTEN_PASSES {
             let mut changed = false;
             for row in &rows.reachable {
                 let firm_only = row.outage.is_some();
-                let terms: Vec<(usize, f64)> = (loaded.iter())
-                    .map(|&b| (b, row.coefficient(network, b)))
-                    .filter(|&(_, c)| c != 0.0)
-                    .collect();
+                factors.terms(row, network, &mut terms);
                 for (sign, room) in [
                     (1.0, row.hi_mw - row.pre_mw),
                     (-1.0, row.pre_mw - row.lo_mw),
@@ -244,9 +251,67 @@ impl LoadBounds {
     }
 }
 
+/// The load factors `D_lb` of some substations, dense by line: a row's coefficients on them
+/// without a lookup per substation (the catalogue of a real network has hundreds of thousands
+/// of rows). [`DenseFactors::terms`] gives exactly [`FlowRow::coefficient`]: the same factors,
+/// combined by the same operations in the same order.
+struct DenseFactors {
+    substations: Vec<usize>,
+    /// By line: `D_lb` for each of `substations`.
+    by_line: Vec<Vec<f64>>,
+}
+
+impl DenseFactors {
+    fn new(network: &Network, substations: &[usize]) -> DenseFactors {
+        let lines = network.part_of_line.len();
+        let by_line = (0..lines)
+            .map(|l| {
+                (substations.iter())
+                    .map(|&b| network.load_factor(b, l))
+                    .collect()
+            })
+            .collect();
+        DenseFactors {
+            substations: substations.to_vec(),
+            by_line,
+        }
+    }
+
+    /// The row's nonzero coefficients `(substation, c)` into `terms` (cleared first).
+    fn terms(&self, row: &FlowRow, network: &Network, terms: &mut Vec<(usize, f64)>) {
+        terms.clear();
+        let d_l = &self.by_line[row.line];
+        match row.outage {
+            None => {
+                for (j, &d) in d_l.iter().enumerate() {
+                    let c = row.counted(d);
+                    if c != 0.0 {
+                        terms.push((self.substations[j], c));
+                    }
+                }
+            }
+            Some(k) => {
+                let lodf = network.lodf(row.line, k);
+                let d_k = &self.by_line[k];
+                for (j, (&d, &dk)) in d_l.iter().zip(d_k).enumerate() {
+                    let c = row.counted(d + lodf * dk);
+                    if c != 0.0 {
+                        terms.push((self.substations[j], c));
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The most `Σ_b c_b·x_b` can be over `0 ≤ x_b ≤ max_b`, `Σ x_b ≤ total`: the positive
 /// coefficients filled largest first (a fractional knapsack, exact for this linear program).
 pub fn reach_mw(mut terms: Vec<(f64, f64)>, total_mw: f64) -> f64 {
+    reach_in(&mut terms, total_mw)
+}
+
+/// [`reach_mw`] on a buffer it may reorder.
+fn reach_in(terms: &mut Vec<(f64, f64)>, total_mw: f64) -> f64 {
     terms.retain(|&(c, max)| c > 0.0 && max > 0.0);
     let boxed: f64 = terms.iter().map(|&(c, max)| c * max).sum();
     let room: f64 = terms.iter().map(|&(_, max)| max).sum();
@@ -256,7 +321,7 @@ pub fn reach_mw(mut terms: Vec<(f64, f64)>, total_mw: f64) -> f64 {
     terms.sort_by(|a, b| b.0.total_cmp(&a.0));
     let mut left = total_mw;
     let mut reach = 0.0;
-    for (c, max) in terms {
+    for &(c, max) in terms.iter() {
         let x = max.min(left);
         reach += c * x;
         left -= x;
@@ -302,41 +367,49 @@ impl FlowRows {
         let row = |line, outage, pre_mw, limit_mw| {
             row(line, outage, pre_mw, limit_mw, grid.harm_factor_cutoff)
         };
-        let loaded: Vec<usize> = match bounds {
-            Some(b) => (0..map.substations.len())
-                .filter(|&s| b.max_load_mw[s] > 0.0 && network.moves_flows(s))
-                .collect(),
-            None => (0..map.substations.len())
-                .filter(|&s| network.moves_flows(s))
-                .collect(),
+        let normal: Vec<FlowRow> = (map.lines.iter().enumerate())
+            .map(|(l, line)| {
+                let limit_mw = grid.max_line_loading * line.rating_mw;
+                row(l, None, line.base_flow_mw, limit_mw)
+            })
+            .collect();
+        let contingencies: Vec<usize> = if grid.line_contingencies {
+            network.contingencies().collect()
+        } else {
+            Vec::new()
         };
-        let consider = |row: FlowRow, rows: &mut FlowRows| {
-            rows.total += 1;
-            if row.preexisting() {
-                rows.preexisting += 1;
-            }
-            let keep = match bounds {
-                None => true,
-                Some(b) => can_bind(&row, network, &loaded, b),
-            };
-            if keep {
-                rows.reachable.push(row);
-            }
-        };
-        for (l, line) in map.lines.iter().enumerate() {
-            let limit_mw = grid.max_line_loading * line.rating_mw;
-            consider(row(l, None, line.base_flow_mw, limit_mw), &mut rows);
-        }
-        if grid.line_contingencies {
-            for k in network.contingencies() {
-                rows.contingencies += 1;
-                let base_k = map.lines[k].base_flow_mw;
-                for (l, lodf) in network.outage_factors(k) {
+        rows.contingencies = contingencies.len();
+        let after_outages = (contingencies.par_iter()).map(|&k| {
+            let base_k = map.lines[k].base_flow_mw;
+            (network.outage_factors(k))
+                .map(|(l, lodf)| {
                     let line = &map.lines[l];
                     let pre_mw = line.base_flow_mw + lodf * base_k;
-                    consider(row(l, Some(k), pre_mw, line.emergency_rating_mw), &mut rows);
+                    row(l, Some(k), pre_mw, line.emergency_rating_mw)
+                })
+                .collect::<Vec<FlowRow>>()
+        });
+        let mut groups = vec![normal];
+        groups.extend(after_outages.collect::<Vec<_>>());
+        let reach = bounds.map(|b| Reach::new(network, map, b));
+        // Each group (the normal rows, then each outage's) judged apart, in parallel; kept in
+        // catalogue order.
+        let kept: Vec<Vec<FlowRow>> = (groups.par_iter())
+            .map(|group| match &reach {
+                None => group.clone(),
+                Some(reach) => {
+                    let mut scratch = Scratch::default();
+                    (group.iter())
+                        .filter(|r| reach.can_bind(r, network, &mut scratch))
+                        .copied()
+                        .collect()
                 }
-            }
+            })
+            .collect();
+        for (group, kept) in groups.iter().zip(kept) {
+            rows.total += group.len();
+            rows.preexisting += group.iter().filter(|r| r.preexisting()).count();
+            rows.reachable.extend(kept);
         }
         rows
     }
@@ -394,22 +467,51 @@ fn row(
     }
 }
 
-/// Whether some plan within `bounds` takes the row's flow outside its interval.
-fn can_bind(row: &FlowRow, network: &Network, loaded: &[usize], bounds: &LoadBounds) -> bool {
-    let max_of = |b: usize| match row.outage {
-        None => bounds.max_load_mw[b],
-        Some(_) => bounds.max_firm_mw[b],
-    };
-    let terms: Vec<(f64, f64)> = (loaded.iter())
-        .map(|&b| (row.coefficient(network, b), max_of(b)))
-        .filter(|&(c, _)| c != 0.0)
-        .collect();
-    let up = reach_mw(terms.clone(), bounds.total_max_mw);
-    let down = reach_mw(
-        terms.into_iter().map(|(c, m)| (-c, m)).collect(),
-        bounds.total_max_mw,
-    );
-    row.pre_mw + up > row.hi_mw - REACH_MARGIN_MW || row.pre_mw - down < row.lo_mw + REACH_MARGIN_MW
+/// What proves a row unreachable: the load bounds and the factors of the substations that
+/// can take new load.
+struct Reach<'b> {
+    bounds: &'b LoadBounds,
+    factors: DenseFactors,
+}
+
+/// Buffers reused from row to row.
+#[derive(Default)]
+struct Scratch {
+    terms: Vec<(usize, f64)>,
+    up: Vec<(f64, f64)>,
+    down: Vec<(f64, f64)>,
+}
+
+impl<'b> Reach<'b> {
+    fn new(network: &Network, map: &Map, bounds: &'b LoadBounds) -> Reach<'b> {
+        let loaded: Vec<usize> = (0..map.substations.len())
+            .filter(|&s| bounds.max_load_mw[s] > 0.0 && network.moves_flows(s))
+            .collect();
+        Reach {
+            bounds,
+            factors: DenseFactors::new(network, &loaded),
+        }
+    }
+
+    /// Whether some plan within the bounds takes the row's flow outside its interval.
+    fn can_bind(&self, row: &FlowRow, network: &Network, scratch: &mut Scratch) -> bool {
+        let maxima = match row.outage {
+            None => &self.bounds.max_load_mw,
+            Some(_) => &self.bounds.max_firm_mw,
+        };
+        self.factors.terms(row, network, &mut scratch.terms);
+        scratch.up.clear();
+        scratch.down.clear();
+        for &(b, c) in &scratch.terms {
+            scratch.up.push((c, maxima[b]));
+            scratch.down.push((-c, maxima[b]));
+        }
+        let total = self.bounds.total_max_mw;
+        let up = reach_in(&mut scratch.up, total);
+        let down = reach_in(&mut scratch.down, total);
+        row.pre_mw + up > row.hi_mw - REACH_MARGIN_MW
+            || row.pre_mw - down < row.lo_mw + REACH_MARGIN_MW
+    }
 }
 
 /// Line flows with a plan's new load: normal (all of it) and the firm part's (for outages).
