@@ -31,6 +31,7 @@ fn proven(outcome: SolverOutcome) -> bool {
 #[test]
 fn fast_path_and_plain_program_prove_the_same_answer_on_small_members() {
     let (mut optimal, mut infeasible, mut n1, mut lines) = (0, 0, 0, 0);
+    let (mut repairs, mut repairs_settled) = (0, 0);
     for seed in 1..=12 {
         let dir = tempfile::tempdir().unwrap();
         let instance = family::write_instance(dir.path(), seed, 150).unwrap();
@@ -62,7 +63,10 @@ fn fast_path_and_plain_program_prove_the_same_answer_on_small_members() {
         }
         n1 += usize::from(instance.min_feeds >= 2);
         lines += usize::from(instance.lines > 0);
+        repairs += fast.report.repairs;
+        repairs_settled += fast.report.repairs_settled;
     }
+    eprintln!("{repairs} repairs, {repairs_settled} of them settled a core");
     // The members must hold both outcomes and the grid's rules, or the comparison says little.
     assert!(
         optimal >= 6 && infeasible >= 1,
@@ -71,6 +75,11 @@ fn fast_path_and_plain_program_prove_the_same_answer_on_small_members() {
     assert!(
         n1 >= 3 && lines >= 3,
         "{n1} with N-1 feeds, {lines} with lines"
+    );
+    // And the repair of insecure plans, with a repaired plan standing for a core's answer.
+    assert!(
+        repairs >= 1 && repairs_settled >= 1,
+        "{repairs} repairs, {repairs_settled} settled"
     );
 }
 

@@ -1568,6 +1568,7 @@ fn family_members_agree_with_enumeration_and_the_plain_program() {
     let mut borderline_skipped = 0;
     let mut most_candidates = 0;
     let mut disagreements = Vec::new();
+    let mut repairs = 0;
     for parcels in [50, 80] {
         for seed in 1..=18u64 {
             let dir = tempfile::tempdir().unwrap();
@@ -1626,6 +1627,7 @@ fn family_members_agree_with_enumeration_and_the_plain_program() {
                 other => panic!("family {seed}-{parcels}: the optimizer ended {other:?}"),
             };
             compared += 1;
+            repairs += optimized.search.repairs;
             with_plan += usize::from(expected.is_some());
             if !same_optimum(expected, fast) || !same_optimum(expected, plain) {
                 disagreements.push(format!(
@@ -1639,7 +1641,7 @@ fn family_members_agree_with_enumeration_and_the_plain_program() {
     eprintln!(
         "family: {compared} members enumerated ({with_plan} with a plan, {n1} with N-1 feeds, \
          {lines} with lines; up to {most_candidates} candidates), {too_large} too large to enumerate, \
-         {borderline_skipped} borderline"
+         {borderline_skipped} borderline, {repairs} repairs of insecure plans"
     );
     assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
     // The sample must hold plans, N-1 and lines, or the comparison says little.
@@ -1648,8 +1650,8 @@ fn family_members_agree_with_enumeration_and_the_plain_program() {
         "{compared} compared, {with_plan} with a plan"
     );
     assert!(
-        n1 >= 4 && lines >= 4,
-        "{n1} with N-1 feeds, {lines} with lines"
+        n1 >= 4 && lines >= 4 && repairs >= 1,
+        "{n1} with N-1 feeds, {lines} with lines, {repairs} repairs"
     );
 }
 

@@ -130,12 +130,43 @@ struct Solved<'a> {
     size: ModelSize,
 }
 
-impl Solved<'_> {
+impl<'a> Solved<'a> {
     fn has_plan(&self) -> bool {
         matches!(
             self.run.outcome,
             SolverOutcome::Optimal | SolverOutcome::Feasible
         )
+    }
+
+    /// The solution by meaning, to start another program from.
+    fn assignment(&self) -> Assignment {
+        Assignment::read(&self.model, &self.input, &self.run.values)
+    }
+
+    /// Whether a repaired plan (this, see [`Search::repair`]) stands for the answer of
+    /// `program`, whose round `insecure` gave a plan that broke rows: where it lies within
+    /// `program`'s gap of that round's bound, and `program` is not the last (which must prove
+    /// its own optimum). Gives the gap and the bound, USD.
+    ///
+    /// Why that is `program`'s answer, within its gap: the round held fewer rows than
+    /// `program` now does, so it is a relaxation and its bound `B` is at most the optimum of
+    /// `program` with every row; the repaired plan is a plan of the whole program, so of every
+    /// program whose candidates include its sites, at cost `C` with `C − B ≤ gap·C`. It is
+    /// returned as `Optimal` at gap `(C − B)/C` with bound `B` and `program`'s size: if the
+    /// search later finds that `program` held every optimal plan, `B` bounds the whole
+    /// program too, and the answer is within its gap there.
+    fn settles(&self, insecure: &Solved, program: &Program) -> Option<(f64, f64)> {
+        let bound_usd = insecure.run.bound_usd?;
+        let usd = self.run.objective_usd;
+        let gap = if usd > 0.0 {
+            ((usd - bound_usd) / usd).max(0.0)
+        } else {
+            0.0
+        };
+        if program.last || insecure.run.outcome != SolverOutcome::Optimal || gap > program.mip_gap {
+            return None;
+        }
+        Some((gap, bound_usd))
     }
 
     /// The plan of the solution, its cost checked against the solver's objective.
@@ -152,12 +183,17 @@ struct Program<'p> {
     chosen: &'p [usize],
     feeds: &'p [Vec<bool>],
     start: Option<&'p Assignment>,
+    /// The cost of `start`, USD.
+    start_usd: Option<f64>,
     budget_s: f64,
     mip_gap: f64,
     /// Whether it is the last program (it must prove; no core follows).
     last: bool,
     /// Whether it holds every candidate and feed option left.
     whole: bool,
+    /// Whether it is a repair (see [`Search::repair`]): it is not repaired itself, and its
+    /// speed does not inform the gate (a program of a few candidates is mostly overhead).
+    repair: bool,
 }
 
 /// What became of a program.
@@ -302,14 +338,17 @@ impl<'a> Search<'a, '_> {
                 self.report.core_candidates = core.len();
             }
             let start = incumbent.as_ref().map(|i| &i.assignment);
+            let start_usd = incumbent.as_ref().map(|i| i.usd);
             let program = Program {
                 chosen: &core,
                 feeds: &mask,
                 start,
+                start_usd,
                 budget_s,
                 mip_gap,
                 last,
                 whole: covers_all(&survivors, &feeds),
+                repair: false,
             };
             let solved = match self.solve(&candidates, &bounds, &program)? {
                 Built::Solved(solved) => solved,
@@ -480,8 +519,19 @@ impl<'a> Search<'a, '_> {
         bounds: &Bounds,
         program: &Program,
     ) -> Result<Built<'a>, Error> {
+        // A repaired plan, once there is one: the start of the program's next round.
+        let mut repaired_start: Option<(Assignment, f64)> = None;
         loop {
-            let solved = match self.solve_once(candidates, bounds, program)? {
+            // The cheaper of the program's start and the repaired plan.
+            let round = match &repaired_start {
+                Some((assignment, usd)) if program.start_usd.is_none_or(|s| *usd < s) => Program {
+                    start: Some(assignment),
+                    start_usd: Some(*usd),
+                    ..*program
+                },
+                _ => Program { ..*program },
+            };
+            let solved = match self.solve_once(candidates, bounds, &round)? {
                 Built::Solved(solved) => solved,
                 other => return Ok(other),
             };
@@ -517,6 +567,61 @@ impl<'a> Search<'a, '_> {
             if !outages.is_empty() {
                 self.report.outages_held = Some(self.outages.len());
             }
+            if program.repair {
+                continue;
+            }
+            if let Some(repaired) = self.repair(candidates, bounds, program, &plan)? {
+                if let Some((gap, bound_usd)) = repaired.settles(&solved, program) {
+                    let mut settled = repaired;
+                    settled.run.outcome = SolverOutcome::Optimal;
+                    settled.run.gap = Some(gap);
+                    settled.run.bound_usd = Some(bound_usd);
+                    settled.size = solved.size;
+                    self.report.repairs_settled += 1;
+                    return Ok(Built::Solved(settled));
+                }
+                let usd = repaired.run.objective_usd;
+                repaired_start = Some((repaired.assignment(), usd));
+            }
+        }
+    }
+
+    /// The program over the sites of `plan` alone (each with the feed options `program` offers
+    /// it), solved with the rows and outage blocks held now: a plan that breaks rows often
+    /// only needs its load spread over other feeds, which this small program finds in a
+    /// fraction of the time the whole program takes again. Its plan, if any, is a plan of the
+    /// whole program (it satisfies every row, by the same lazy loop); see [`Solved::settles`]
+    /// for when it stands for `program`'s answer, and otherwise it starts `program`'s next
+    /// round.
+    fn repair(
+        &mut self,
+        candidates: &[Candidate],
+        bounds: &Bounds,
+        program: &Program,
+        plan: &Plan,
+    ) -> Result<Option<Box<Solved<'a>>>, Error> {
+        let parcels: BTreeSet<usize> = plan.sites.iter().map(|s| s.parcel).collect();
+        let chosen: Vec<usize> = (0..candidates.len())
+            .filter(|&i| parcels.contains(&candidates[i].parcel))
+            .collect();
+        if chosen.is_empty() {
+            return Ok(None);
+        }
+        let repair = Program {
+            chosen: &chosen,
+            feeds: program.feeds,
+            start: None,
+            start_usd: None,
+            budget_s: self.time_left_s() * CORE_TIME_SHARE,
+            mip_gap: program.mip_gap,
+            last: false,
+            whole: false,
+            repair: true,
+        };
+        self.report.repairs += 1;
+        match self.solve(candidates, bounds, &repair)? {
+            Built::Solved(solved) if solved.has_plan() => Ok(Some(solved)),
+            _ => Ok(None),
         }
     }
 
@@ -547,6 +652,8 @@ impl<'a> Search<'a, '_> {
             mip_gap,
             last,
             whole,
+            repair,
+            ..
         } = *program;
         if self.time_left_s() <= MIN_SOLVE_S {
             return Ok(Built::OutOfTime);
@@ -578,6 +685,7 @@ impl<'a> Search<'a, '_> {
             input.spacing_pairs.len() + 4 * input.candidates.len() + 3 * feed_options;
         if let Some(rate) = self.rows_per_second
             && self.gate
+            && !repair
         {
             // The whole program with no plan to start from is the only one that can prove
             // anything: it is judged at the rate seen, without the safety margin, so that the
@@ -631,8 +739,11 @@ impl<'a> Search<'a, '_> {
         self.report.largest_candidates = self.report.largest_candidates.max(size.candidates);
         // The whole of it counts: building, handing over and solving (HiGHS may overrun its
         // limit in the presolve of a very large program, so the gate must see solve times).
-        let rate = (size.constraints.max(1) as f64) / building.elapsed().as_secs_f64().max(1e-6);
-        self.rows_per_second = Some(self.rows_per_second.map_or(rate, |r| r.min(rate)));
+        if !repair {
+            let rate =
+                (size.constraints.max(1) as f64) / building.elapsed().as_secs_f64().max(1e-6);
+            self.rows_per_second = Some(self.rows_per_second.map_or(rate, |r| r.min(rate)));
+        }
         Ok(Built::Solved(Box::new(Solved {
             input,
             model,

@@ -15,6 +15,13 @@ pub struct SearchReport {
     pub core_candidates: usize,
     /// Programs solved (the cores, the last holding every candidate left).
     pub solves: usize,
+    /// Repairs tried: programs over the sites of a plan that broke line rows or outage
+    /// blocks, with the rows added (see `Search::repair`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub repairs: usize,
+    /// Cores whose answer a repaired plan stood for (see `Solved::settles`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub repairs_settled: usize,
     /// The first plan's cost, in USD.
     pub first_plan_usd: Option<f64>,
     /// The proven lower bound on the cost of every plan, in USD.
