@@ -463,57 +463,65 @@ fn d_a_preexisting_overload_may_be_relieved_not_worsened() {
     );
 }
 
-/// `grid.harm_factor_cutoff` (off by default; not the contract's program when set). A (40.00°,
-/// supply 0.95) and B (40.10°, supply 0.05), L1 from B to A already at 120 MW over its 100 MW
-/// rating. A MW of new load at A comes 0.95 from A itself and 0.05 from B, over L1: factor
-/// +0.05 (worsens L1). A MW at B comes 0.95 from A, against L1's flow: factor −0.95 (relieves).
+/// `grid.harm_factor_cutoff` (0.05 by default, DESIGN.md's revision of 2026-12-07; 0.0 is the
+/// strict reading). A (40.00°, supply 0.97) and B (40.10°, supply 0.03), L1 from B to A already
+/// at 120 MW over its 100 MW rating. A MW of new load at A comes 0.97 from A itself and 0.03
+/// from B, over L1: factor +0.03 (worsens L1). A MW at B comes 0.97 from A, against L1's flow:
+/// factor −0.97 (relieves).
 ///
-/// - Default (every factor counts): PA at A worsens L1, so PB at B (2d) is the optimum,
-///   one_site_usd(2) = 26,671,704.82 USD, and L1 falls to 120 − 95 = 25 MW.
-/// - Cutoff 0.1: A's 0.05 counts for nothing on L1, so PA at A (d) is the optimum,
-///   one_site_usd(1) = 23,335,852.41 USD; L1 carries 120 + 5 = 125 MW, as written in
-///   `lines.geojson`. The checker with the cutoff passes it; without, it finds L1 worsened.
-/// - Cutoff 0.04: 0.05 still counts, and PB is the optimum again.
+/// - Strict (0.0, every factor counts): PA at A worsens L1, so PB at B (2d) is the optimum,
+///   one_site_usd(2) = 26,671,704.82 USD, and L1 falls to 120 − 97 = 23 MW.
+/// - Default (no key: 0.05): A's 0.03 counts for nothing on L1, so PA at A (d) is the optimum,
+///   one_site_usd(1) = 23,335,852.41 USD; L1 carries 120 + 3 = 123 MW, as written in
+///   `lines.geojson`. The checker with the default passes it; with the strict rule it finds L1
+///   worsened. A cutoff of 0.1 gives the same.
+/// - Cutoff 0.02: 0.03 still counts, and PB is the optimum again.
 #[test]
-fn f_a_harm_factor_cutoff_ignores_small_factors_on_broken_limits_only_when_set() {
+fn f_a_harm_factor_cutoff_ignores_small_factors_on_broken_limits_by_default() {
     let subs = [
-        substation("A", 40.00, 1000.0, 0.95),
-        substation("B", 40.10, 1000.0, 0.05),
+        substation("A", 40.00, 1000.0, 0.97),
+        substation("B", 40.10, 1000.0, 0.03),
     ];
     let lines = [("L1", "B", "A", 0.1, 100.0, 100.0, 120.0)];
     let dir = tempfile::tempdir().unwrap();
     let map = write_map(dir.path(), &subs, &lines, &[("PA", 40.01), ("PB", 40.12)]);
 
-    let strict = write_scenario(dir.path(), "strict.toml", "", "");
+    let strict = write_scenario(dir.path(), "strict.toml", "", "harm_factor_cutoff = 0.0");
     let run = optimize(&map, &strict);
     assert_eq!(run.code, 0);
     assert_usd(run.objective(), one_site_usd(2.0));
     assert_eq!(run.sites_and_feeds(), pairs(&[("PB", "B")]));
     assert_mw(
         &run.property("lines.geojson", "id", "L1", "flow_mw"),
-        25.0,
+        23.0,
         "L1",
     );
 
-    let cut = write_scenario(dir.path(), "cut.toml", "", "harm_factor_cutoff = 0.1");
-    let run = optimize(&map, &cut);
+    let default = write_scenario(dir.path(), "default.toml", "", "");
+    let run = optimize(&map, &default);
     assert_eq!(run.code, 0);
     assert_usd(run.objective(), one_site_usd(1.0));
     assert_eq!(run.sites_and_feeds(), pairs(&[("PA", "A")]));
     assert_mw(
         &run.property("lines.geojson", "id", "L1", "flow_mw"),
-        125.0,
+        123.0,
         "L1",
     );
+    assert!(check_grid(&map, &default, &run.out).is_empty());
     let faults = check_grid(&map, &strict, &run.out);
     assert!(
         faults
             .iter()
             .any(|f| f.contains("L1") && f.contains("worsened")),
-        "the contract's rule should find L1 worsened: {faults:?}"
+        "the strict rule should find L1 worsened: {faults:?}"
     );
 
-    let below = write_scenario(dir.path(), "below.toml", "", "harm_factor_cutoff = 0.04");
+    let cut = write_scenario(dir.path(), "cut.toml", "", "harm_factor_cutoff = 0.1");
+    let run = optimize(&map, &cut);
+    assert_eq!(run.code, 0);
+    assert_eq!(run.sites_and_feeds(), pairs(&[("PA", "A")]));
+
+    let below = write_scenario(dir.path(), "below.toml", "", "harm_factor_cutoff = 0.02");
     let run = optimize(&map, &below);
     assert_eq!(run.code, 0);
     assert_eq!(run.sites_and_feeds(), pairs(&[("PB", "B")]));
@@ -635,10 +643,9 @@ fn jeonbuk_with_n1_feeds_is_secure_on_its_real_network() {
     assert!(run.summary["counts"]["contingencies"].as_u64().unwrap() > 0);
 }
 
-/// Sacramento's shipped scenario on its imported CATS network (normal line limits; the scenario
-/// says why outages are off there), and the shipped synthetic scenarios on their generated
-/// networks (with every line outage, and N-1 feeds in `suburban-community-first`): each plan
-/// is optimal and passes both checkers.
+/// Sacramento's shipped scenario on its imported CATS network, and the shipped synthetic
+/// scenarios on their generated networks, each with every line outage (and N-1 feeds in
+/// `suburban-community-first`): each plan is optimal and passes both checkers.
 #[test]
 fn shipped_scenarios_are_secure_on_their_networks() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -659,6 +666,7 @@ fn shipped_scenarios_are_secure_on_their_networks() {
     let run = optimize(&map, &scenario);
     assert_eq!(run.summary["status"], "optimal", "{}", run.summary);
     assert!(run.summary["counts"]["lines"].as_u64().unwrap() > 600);
+    assert!(run.summary["counts"]["contingencies"].as_u64().unwrap() > 0);
 
     for (name, map) in [
         ("suburban-community-first", "suburban"),

@@ -163,7 +163,8 @@ impl GridScenario {
                 None => true,
                 Some(other) => panic!("grid.line_contingencies: not a boolean: {other}"),
             },
-            harm_factor_cutoff: num("grid", "harm_factor_cutoff", 0.0),
+            // The contract's default (DESIGN.md, "Harm cutoff", revision of 2026-12-07).
+            harm_factor_cutoff: num("grid", "harm_factor_cutoff", 0.05),
         }
     }
 
