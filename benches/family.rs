@@ -21,35 +21,14 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use gridsite::optimizer;
-use gridsite::pipeline::{self, Prepared};
-use gridsite::solve::SolverOutcome;
+use gridsite::pipeline;
 use gridsite::synth::family;
+
+mod common;
+use common::{Runs, assert_agree, env_f64, median, proven, sides, spread};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// One side's runs on one member: seconds, outcome and cost of each.
-#[derive(Default)]
-struct Runs {
-    seconds: Vec<f64>,
-    outcome: Option<SolverOutcome>,
-    usd: f64,
-}
-
-/// One side of the comparison: solves the member, gives its outcome and cost.
-type Side = fn(&Prepared) -> (SolverOutcome, f64);
-
-fn fast(prepared: &Prepared) -> (SolverOutcome, f64) {
-    let optimum = optimizer::optimize(&prepared.region(), &|_| {}).expect("the fast path runs");
-    (optimum.outcome, optimum.plan.objective_usd())
-}
-
-fn plain(prepared: &Prepared) -> (SolverOutcome, f64) {
-    let (outcome, plan, _) =
-        optimizer::solve_plain(&prepared.region(), &|_| {}).expect("the plain program runs");
-    (outcome, plan.objective_usd())
-}
 
 fn members() -> std::ops::RangeInclusive<usize> {
     let range = std::env::var("GRIDSITE_FAMILY").unwrap_or_else(|_| "0-59".into());
@@ -62,31 +41,7 @@ fn members() -> std::ops::RangeInclusive<usize> {
 }
 
 fn limit_s() -> f64 {
-    std::env::var("GRIDSITE_FAMILY_LIMIT_S")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(120.0)
-}
-
-fn with_plain() -> bool {
-    std::env::var("GRIDSITE_BENCH_PLAIN").map_or(true, |v| v != "0")
-}
-
-fn median(xs: &[f64]) -> f64 {
-    let mut xs = xs.to_vec();
-    xs.sort_by(f64::total_cmp);
-    match xs.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => xs[n / 2],
-        n => (xs[n / 2 - 1] + xs[n / 2]) / 2.0,
-    }
-}
-
-fn proven(outcome: Option<SolverOutcome>) -> bool {
-    matches!(
-        outcome,
-        Some(SolverOutcome::Optimal | SolverOutcome::Infeasible)
-    )
+    env_f64("GRIDSITE_FAMILY_LIMIT_S", 120.0)
 }
 
 fn bench_family(c: &mut Criterion) {
@@ -105,12 +60,7 @@ fn bench_family(c: &mut Criterion) {
         let mut prepared = pipeline::prepare(&instance.scenario).expect("the member prepares");
         prepared.scenario.solver.time_limit_s = limit_s();
         let id = format!("{seed}-{parcels}");
-        let sides: Vec<(&'static str, Side)> = if with_plain() {
-            vec![("fast", fast), ("plain", plain)]
-        } else {
-            vec![("fast", fast)]
-        };
-        for (side, solve) in sides {
+        for (side, solve) in sides() {
             group.bench_with_input(BenchmarkId::new(side, &id), &prepared, |b, p| {
                 b.iter_custom(|iters| {
                     let mut total = Duration::ZERO;
@@ -147,17 +97,7 @@ fn bench_family(c: &mut Criterion) {
         }
         let (plain_s, plain_outcome, ratio) = match side("plain") {
             Some(p) => {
-                if let (Some(SolverOutcome::Optimal), Some(SolverOutcome::Optimal)) =
-                    (f.outcome, p.outcome)
-                {
-                    let tolerance = 1e-3 * p.usd.abs().max(1.0);
-                    assert!(
-                        (f.usd - p.usd).abs() <= tolerance,
-                        "{id}: fast {} USD against plain {} USD",
-                        f.usd,
-                        p.usd
-                    );
-                }
+                assert_agree(id, f, p);
                 let plain_s = median(&p.seconds);
                 (plain_s, p.outcome, plain_s / fast_s)
             }
@@ -182,15 +122,6 @@ fn bench_family(c: &mut Criterion) {
             },
         );
     }
-    let spread = |xs: &[f64]| {
-        let min = xs.iter().copied().fold(f64::INFINITY, f64::min);
-        let max = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        format!(
-            "min {min:.3}, median {:.3}, max {max:.3} (n = {})",
-            median(xs),
-            xs.len()
-        )
-    };
     println!("ratio plain/fast: {}", spread(&ratios));
     println!("fast path proof seconds: {}", spread(&proofs));
 }

@@ -20,12 +20,11 @@ use gridsite::pipeline::{self, Prepared};
 use gridsite::solve::SolverOutcome;
 use gridsite::synth::{SynthConfig, generate};
 
+mod common;
+use common::{prepare_shipped, shipped};
+
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-fn shipped(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.toml"))
-}
 
 /// `suburban-500mw` pointed at a synthetic map written into `dir`.
 fn synthetic(dir: &Path, seed: u64, parcels: usize, substations: usize) -> PathBuf {
@@ -37,32 +36,6 @@ fn synthetic(dir: &Path, seed: u64, parcels: usize, substations: usize) -> PathB
     let path = dir.join("suburban-500mw.toml");
     std::fs::write(&path, text).expect("the scenario is written");
     path
-}
-
-/// The shipped scenario, on a fresh import of its map when the map is built by a recipe.
-fn prepare_shipped(name: &str, dir: &Path) -> Prepared {
-    let scenario = shipped(name);
-    let text = std::fs::read_to_string(&scenario).expect("the shipped scenario");
-    let mut table: toml::Table = toml::from_str(&text).expect("the shipped scenario is TOML");
-    let map = table
-        .get("map")
-        .and_then(|m| m.as_str())
-        .expect("the scenario names its map");
-    let recipe = scenario
-        .parent()
-        .expect("scenarios/")
-        .join(map)
-        .join("recipe.toml");
-    if !recipe.is_file() {
-        return pipeline::prepare(&scenario).expect("the shipped scenario prepares");
-    }
-    let imported = dir.join(name);
-    gridsite::import::import(&recipe, &imported).expect("the shipped recipe imports");
-    let path = imported.to_str().expect("a UTF-8 temporary folder");
-    table.insert("map".into(), path.into());
-    let copy = dir.join(format!("{name}.toml"));
-    std::fs::write(&copy, toml::to_string(&table).expect("TOML")).expect("the copy is written");
-    pipeline::prepare(&copy).expect("the shipped scenario prepares")
 }
 
 fn fast(prepared: &Prepared) -> f64 {
