@@ -73,9 +73,18 @@ pub fn find(
     let (mut region, optimum) = optimized.into_solution();
     let mut stopped = String::new();
     let limit_usd = optimum_usd * (1.0 + within_pct / 100.0);
+    // Plans beyond the limit end the search: the search reduces by it (exact below it).
+    restrictions.max_cost_usd = Some(limit_usd * (1.0 + 1e-9));
     for n in 1..=k {
         let mut seconds = StageSeconds::default();
         let solved = solve_restricted(&region, &restrictions, &mut seconds, on_progress)?;
+        if solved.status == crate::outcome::Status::Infeasible {
+            stopped = format!(
+                "no other plan costs within --within {within_pct} % of the optimum after {} alternative(s)",
+                n - 1
+            );
+            break;
+        }
         if !solved.status.has_plan() {
             stopped = format!(
                 "no other plan exists after {} alternative(s) ({})",

@@ -43,6 +43,9 @@ pub struct Prepared {
     pub index: SpatialIndex,
     pub screening: Screening,
     pub seconds: StageSeconds,
+    /// What the searches over this region learned of its grid, for the next one (alternatives,
+    /// explain, the Pareto front).
+    pub grid_memo: crate::optimizer::GridMemo,
 }
 
 /// The outcome of `optimize`, as the summary's `status` names it.

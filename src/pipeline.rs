@@ -41,6 +41,7 @@ pub fn prepare_scenario(scenario: Scenario, mut seconds: StageSeconds) -> Result
         index,
         screening,
         seconds,
+        grid_memo: Default::default(),
     })
 }
 
@@ -193,6 +194,7 @@ impl Prepared {
             network: &self.network,
             index: &self.index,
             candidates: &self.screening.candidates,
+            memo: Some(&self.grid_memo),
         }
     }
 }
@@ -213,12 +215,25 @@ pub fn solve_restricted(
     let (status, shortfalls) = match optimum.outcome {
         SolverOutcome::Optimal => (Status::Optimal, Vec::new()),
         SolverOutcome::Feasible => (Status::Feasible, Vec::new()),
-        SolverOutcome::Infeasible => (
-            Status::Infeasible,
-            seconds.time("diagnose", || {
-                diagnose_region(&region, restrictions, &mut optimum.report)
-            })?,
-        ),
+        SolverOutcome::Infeasible => match restrictions.max_cost_usd {
+            // No plan within the cap: the scenario's rules are not at stake.
+            Some(cap_usd) => (
+                Status::Infeasible,
+                vec![Shortfall {
+                    requirement: "max_cost_usd".into(),
+                    subject: None,
+                    amount: cap_usd,
+                    unit: "USD".into(),
+                    message: format!("no plan costs at most {cap_usd:.0} USD"),
+                }],
+            ),
+            None => (
+                Status::Infeasible,
+                seconds.time("diagnose", || {
+                    diagnose_region(&region, restrictions, &mut optimum.report)
+                })?,
+            ),
+        },
         SolverOutcome::NoPlanInTime => (
             Status::TimeLimit,
             vec![Shortfall {

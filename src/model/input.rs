@@ -66,6 +66,11 @@ pub struct Restrictions {
     /// At most this share of `total_mw` in any one community (tighter than the scenario's
     /// `max_share_per_community`): the `pareto spread` sweep's epsilon.
     pub max_community_share: Option<f64>,
+    /// Only plans costing at most this many USD are wanted (`--alternatives --within`): the
+    /// search reduces by it as by a plan's cost, so it gives the optimum where that lies within
+    /// the cap, and otherwise a costlier plan or none (then `infeasible` means "none within").
+    /// The model holds no row for it.
+    pub max_cost_usd: Option<f64>,
 }
 
 impl Restrictions {
@@ -75,6 +80,7 @@ impl Restrictions {
             && self.differ_from.is_empty()
             && self.max_burdened_residents.is_none()
             && self.max_community_share.is_none()
+            && self.max_cost_usd.is_none()
     }
 }
 

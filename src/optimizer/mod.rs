@@ -59,6 +59,7 @@ use crate::solve::{self, Emphasis, Limits, SolveProgress, SolverOutcome, SolverR
 mod cores;
 mod feeds;
 mod incumbent;
+mod memo;
 mod plain;
 mod report;
 mod stop;
@@ -66,6 +67,8 @@ mod stop;
 use cores::*;
 use feeds::*;
 use incumbent::{Incumbent, renumber};
+pub use memo::GridMemo;
+use memo::Learned;
 use plain::keep_forced;
 pub use plain::{diagnosis_candidates, solve_plain};
 pub use report::{LineRowsReport, ModelSize, SearchReport, SearchSeconds};
@@ -120,6 +123,8 @@ pub struct Region<'a> {
     pub network: &'a Network,
     pub index: &'a SpatialIndex,
     pub candidates: &'a [Candidate],
+    /// What earlier searches over the region learned of its grid (None: nothing kept).
+    pub memo: Option<&'a GridMemo>,
 }
 
 /// A solved program with the inputs it was built from.
@@ -265,7 +270,9 @@ pub fn optimize_restricted(
         load_caps_mw: None,
         restrictions,
     };
-    search.run()
+    let optimum = search.run();
+    search.remember();
+    optimum
 }
 
 impl<'a> Search<'a, '_> {
@@ -280,7 +287,7 @@ impl<'a> Search<'a, '_> {
         keep_forced(&mut candidates, self.region.candidates, self.restrictions);
         // A parcel no plan may build is no candidate of any program (the same plans).
         candidates.retain(|c| !self.restrictions.must_not_build.contains(&c.parcel));
-        self.prepare_line_rows(&candidates);
+        self.prepare_line_rows();
         let caps = self.load_caps_mw.as_deref();
         self.report.idle_feed_options = drop_idle_feeds(scenario, map, caps, &mut candidates);
         self.report.insecure_feed_options = drop_insecure_feeds(scenario, map, &mut candidates);
@@ -303,6 +310,14 @@ impl<'a> Search<'a, '_> {
 
         let mut survivors = buildable;
         let mut feeds = feed_mask(&candidates);
+        let cap_usd = self.restrictions.max_cost_usd;
+        if let Some(cap_usd) = cap_usd {
+            // Only plans within the cap are wanted: it reduces as a plan's cost would.
+            (survivors, feeds) = self.reduce(&candidates, &bounds, cap_usd);
+            if survivors.is_empty() {
+                return Ok(self.infeasible_without_solve());
+            }
+        }
         let mut incumbent: Option<Incumbent> = None;
         let mut size = FIRST_CORE;
         let mut first = true;
@@ -382,7 +397,8 @@ impl<'a> Search<'a, '_> {
                     incumbent = Some(Incumbent::new(&solved, plan, &candidates));
                 }
                 if let Some(best) = &incumbent {
-                    (survivors, feeds) = self.reduce(&candidates, &bounds, best.usd);
+                    let upper_usd = cap_usd.map_or(best.usd, |cap| cap.min(best.usd));
+                    (survivors, feeds) = self.reduce(&candidates, &bounds, upper_usd);
                 }
             }
             let proven = matches!(
@@ -475,24 +491,38 @@ impl<'a> Search<'a, '_> {
 
     /// The line rows of the region (none without lines): those some plan over `candidates`
     /// can reach, the normal ones among them held from the first program on.
-    fn prepare_line_rows(&mut self, candidates: &[Candidate]) {
+    fn prepare_line_rows(&mut self) {
         let Region {
             scenario,
             map,
             network,
+            memo,
             ..
         } = *self.region;
+        let recalled = memo.and_then(|m| m.recall(scenario));
+        if let Some(learned) = &recalled {
+            self.outages = learned.outages.clone();
+        }
         if network.is_empty() {
             return;
         }
-        let reached: BTreeSet<usize> = (candidates.iter())
-            .flat_map(|c| c.feeds.iter().map(|f| f.substation))
-            .collect();
-        let mut bounds = LoadBounds::new(scenario, map, &reached);
-        self.rows = FlowRows::new(network, map, scenario, Some(&bounds));
-        let closed = bounds.tighten(&self.rows, network);
-        self.load_caps_mw = Some(bounds.max_load_mw);
+        let learned = recalled.unwrap_or_else(|| {
+            // Over every screened candidate: a restricted search's plans are among theirs.
+            let reached: BTreeSet<usize> = (self.region.candidates.iter())
+                .flat_map(|c| c.feeds.iter().map(|f| f.substation))
+                .collect();
+            let mut bounds = LoadBounds::new(scenario, map, &reached);
+            let rows = FlowRows::new(network, map, scenario, Some(&bounds));
+            let closed = bounds.tighten(&rows, network);
+            Learned::new(scenario, rows, bounds.max_load_mw, closed)
+        });
+        self.rows = learned.rows;
+        self.load_caps_mw = Some(learned.load_caps_mw);
         for row in self.rows.initial() {
+            self.activate(row);
+        }
+        let initial = self.active.len();
+        for row in learned.held {
             self.activate(row);
         }
         self.report.line_rows = Some(LineRowsReport {
@@ -500,8 +530,22 @@ impl<'a> Search<'a, '_> {
             reachable: self.rows.reachable.len(),
             held: self.active.len(),
             rounds: 0,
-            closed_substations: closed,
+            closed_substations: learned.closed_substations,
+            recalled: self.active.len() - initial,
         });
+    }
+
+    /// Leaves what this search learned of the grid in the region's memo, for the next search.
+    fn remember(&self) {
+        let Region { scenario, memo, .. } = *self.region;
+        let Some(memo) = memo else { return };
+        let rows = self.rows.clone();
+        let caps = self.load_caps_mw.clone().unwrap_or_default();
+        let closed = (self.report.line_rows).map_or(0, |r| r.closed_substations);
+        let mut learned = Learned::new(scenario, rows, caps, closed);
+        learned.held = self.active.clone();
+        learned.outages = self.outages.clone();
+        memo.keep(scenario, learned);
     }
 
     fn activate(&mut self, row: FlowRow) {

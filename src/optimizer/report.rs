@@ -68,6 +68,10 @@ pub struct LineRowsReport {
     /// Substations some candidate reaches where the rows allow no new load at all.
     #[serde(default)]
     pub closed_substations: usize,
+    /// Rows held from the start because an earlier search over the region found plans
+    /// breaking them (see `GridMemo`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub recalled: usize,
 }
 
 /// Seconds from the start of the search (the solve stage) to its milestones.

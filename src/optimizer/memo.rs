@@ -1,0 +1,96 @@
+//! What the searches over one region learn of its grid, kept for the next search over it:
+//! `optimize` and then its alternatives, `explain`'s questions or the Pareto front's points
+//! each solve the contract's program with other restrictions on the same region.
+//!
+//! - **The row catalogue and load caps** (the rows some plan can reach, and by substation the
+//!   most new load any plan can put there) are computed once, over every screened candidate of
+//!   the region. A restricted search's candidates are among them, so its plans are among the
+//!   plans these were computed for: a row no plan of the region can reach is reached by none
+//!   of its plans, and a cap on every plan's load caps every one of its plans' (see
+//!   [`crate::model::security`]).
+//! - **The line rows and N-1 outage blocks plans were found to break.** Every row of the
+//!   catalogue and every outage block holds for every plan of the contract's program, whatever
+//!   the restrictions; holding one from the start removes no plan. A later search starts with
+//!   them instead of finding them again by solving and checking.
+//!
+//! Both depend on the scenario's target, site and grid settings, which are the memo's key: a
+//! search under other settings (a benchmark that changes the cutoff, say) computes afresh.
+
+use std::sync::Mutex;
+
+use super::*;
+use crate::scenario::{Grid, Site, Target};
+
+/// The memo of one region (see the module documentation). Empty at first.
+#[derive(Debug, Default)]
+pub struct GridMemo {
+    learned: Mutex<Option<Learned>>,
+}
+
+/// The settings the memo's contents depend on.
+#[derive(Debug, Clone, PartialEq)]
+struct Key {
+    target: Target,
+    site: Site,
+    grid: Grid,
+}
+
+impl Key {
+    fn of(scenario: &Scenario) -> Key {
+        Key {
+            target: scenario.target.clone(),
+            site: scenario.site.clone(),
+            grid: scenario.grid.clone(),
+        }
+    }
+}
+
+/// The catalogue of a region's line rows and what searches learned.
+#[derive(Debug, Clone)]
+pub(super) struct Learned {
+    key: Key,
+    pub(super) rows: FlowRows,
+    pub(super) load_caps_mw: Vec<f64>,
+    pub(super) closed_substations: usize,
+    pub(super) held: Vec<FlowRow>,
+    pub(super) outages: BTreeSet<usize>,
+}
+
+impl GridMemo {
+    /// What searches under `scenario`'s settings learned, if any.
+    pub(super) fn recall(&self, scenario: &Scenario) -> Option<Learned> {
+        let learned = self.learned.lock().ok()?;
+        learned
+            .as_ref()
+            .filter(|l| l.key == Key::of(scenario))
+            .cloned()
+    }
+
+    /// Keeps what a search under `scenario`'s settings knows now.
+    pub(super) fn keep(&self, scenario: &Scenario, learned: Learned) {
+        if let Ok(mut slot) = self.learned.lock() {
+            *slot = Some(Learned {
+                key: Key::of(scenario),
+                ..learned
+            });
+        }
+    }
+}
+
+impl Learned {
+    pub(super) fn new(
+        scenario: &Scenario,
+        rows: FlowRows,
+        load_caps_mw: Vec<f64>,
+        closed_substations: usize,
+    ) -> Learned {
+        Learned {
+            key: Key::of(scenario),
+            rows,
+            load_caps_mw,
+            closed_substations,
+            held: Vec::new(),
+            outages: BTreeSet::new(),
+        }
+    }
+}
