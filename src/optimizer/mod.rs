@@ -207,6 +207,8 @@ struct Search<'a, 'p> {
     rows: FlowRows,
     active: Vec<FlowRow>,
     active_keys: BTreeSet<RowKey>,
+    /// Substations the line rows allow no new load (`search.line_rows.closed_substations`).
+    closed_substations: usize,
     /// With `min_feeds ≥ 2`: the substations whose outage block the programs hold.
     outages: BTreeSet<usize>,
     /// On maps with line rows: by substation, the most new load any plan can put there (the
@@ -247,6 +249,7 @@ pub fn optimize_restricted(
         active_keys: BTreeSet::new(),
         outages: BTreeSet::new(),
         load_caps_mw: None,
+        closed_substations: 0,
         restrictions,
     };
     let optimum = search.run();

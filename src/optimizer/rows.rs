@@ -62,6 +62,7 @@ impl<'a> Search<'a, '_> {
         });
         self.rows = learned.rows;
         self.load_caps_mw = Some(learned.load_caps_mw);
+        self.closed_substations = learned.closed_substations;
         for row in self.rows.initial() {
             self.activate(row);
         }
@@ -85,7 +86,7 @@ impl<'a> Search<'a, '_> {
         let Some(memo) = memo else { return };
         let rows = self.rows.clone();
         let caps = self.load_caps_mw.clone().unwrap_or_default();
-        let closed = (self.report.line_rows).map_or(0, |r| r.closed_substations);
+        let closed = self.closed_substations;
         let mut learned = Learned::new(scenario, rows, caps, closed);
         learned.held = self.active.clone();
         learned.outages = self.outages.clone();
