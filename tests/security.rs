@@ -1,6 +1,6 @@
 //! Secure siting across searches: what one search over a region learns of its grid (the row
-//! catalogue, the line rows and outage blocks plans broke) is reused by the next search over
-//! the same region, and the answers stay those of a search that starts cold; `--alternatives`
+//! catalogue, the line rows and outage blocks plans broke, the plans it found) is reused by the
+//! next search over the same region, and the answers stay those of a search that starts cold; `--alternatives`
 //! reduces by its `--within` limit and says so when it stops there.
 
 use std::collections::BTreeSet;
@@ -30,18 +30,15 @@ fn same(a: (SolverOutcome, f64), b: (SolverOutcome, f64)) -> bool {
     a.0 == b.0 && (a.1 - b.1).abs() <= 1e-6 * a.1.abs().max(1.0)
 }
 
-/// On family members with lines: the optimum, then the best plan without its first site,
-/// searched on the same region (with what the first search learned) and on a fresh one (cold).
-/// The two restricted answers agree, and the warm search starts with the rows the first held.
+/// On family members: the optimum, then the best plan without its first site, searched on the
+/// same region (with what the first search learned) and on a fresh one (cold). The two
+/// restricted answers agree; with lines, the warm search starts with the rows the first added.
 #[test]
 fn a_search_after_another_reuses_what_it_learned_of_the_grid_and_agrees_with_a_cold_one() {
-    let (mut compared, mut learned) = (0, 0);
+    let (mut compared, mut with_lines, mut learned, mut pooled) = (0, 0, 0, 0);
     for seed in 1..=16 {
         let dir = tempfile::tempdir().unwrap();
         let instance = family::write_instance(dir.path(), seed, 150).unwrap();
-        if instance.lines == 0 {
-            continue;
-        }
         let text = std::fs::read_to_string(&instance.scenario).unwrap();
         let head = text.split("[solver]").next().unwrap();
         let exact = format!("{head}[solver]\ntime_limit_s = 60\nmip_gap = 0.0\n");
@@ -69,6 +66,16 @@ fn a_search_after_another_reuses_what_it_learned_of_the_grid_and_agrees_with_a_c
         );
         // Every row the first search added (its rounds) is held by the second from the start,
         // and by no cold search.
+        pooled += usize::from(again.report.pooled_start);
+        assert!(
+            !cold.report.pooled_start,
+            "{id}: a cold search has no plan to start from"
+        );
+        compared += 1;
+        if instance.lines == 0 {
+            continue;
+        }
+        with_lines += 1;
         let rows = |o: &optimizer::Optimum| o.report.line_rows.unwrap_or_default();
         let added = rows(&first).held - rows(&first).recalled - initial_rows(&cold_region);
         assert_eq!(rows(&first).recalled, 0, "{id}: nothing to recall at first");
@@ -82,11 +89,17 @@ fn a_search_after_another_reuses_what_it_learned_of_the_grid_and_agrees_with_a_c
             added,
             "{id}: the rows the first search added"
         );
-        compared += 1;
         learned += usize::from(added > 0);
     }
-    assert!(compared >= 4, "{compared} members with lines and a plan");
-    eprintln!("{compared} members compared, {learned} first searches added rows");
+    assert!(
+        compared >= 10 && with_lines >= 4,
+        "{compared} members with a plan, {with_lines} with lines"
+    );
+    eprintln!(
+        "{compared} members compared ({with_lines} with lines), {learned} first searches added \
+         rows, {pooled} warm searches started from an earlier search's plan"
+    );
+    assert!(pooled >= 1, "no warm search started from an earlier plan");
     assert!(learned >= 1, "{learned} first searches added rows");
 }
 

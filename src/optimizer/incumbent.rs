@@ -29,6 +29,42 @@ impl Incumbent {
     }
 }
 
+impl Incumbent {
+    /// A plan an earlier search over the region found, as this search's best so far (None
+    /// where one of its sites is no candidate here, or one of its feeds no feed option).
+    pub(super) fn pooled(pooled: &memo::Pooled, candidates: &[Candidate]) -> Option<Incumbent> {
+        let by_parcel: BTreeMap<usize, usize> = (candidates.iter().enumerate())
+            .map(|(i, c)| (c.parcel, i))
+            .collect();
+        let mut found = Vec::new();
+        for site in &pooled.plan.sites {
+            let &i = by_parcel.get(&site.parcel)?;
+            let offered = |b: usize| candidates[i].feeds.iter().any(|f| f.substation == b);
+            if !site.feeds.iter().all(|f| offered(f.substation)) {
+                return None;
+            }
+            found.push(i);
+        }
+        found.sort_unstable();
+        Some(Incumbent {
+            plan: pooled.plan.clone(),
+            usd: pooled.usd,
+            assignment: pooled.assignment.clone(),
+            candidates: found,
+            size: ModelSize::default(),
+        })
+    }
+
+    /// The plan as the memo keeps it.
+    pub(super) fn to_pooled(&self) -> memo::Pooled {
+        memo::Pooled {
+            usd: self.usd,
+            plan: self.plan.clone(),
+            assignment: self.assignment.clone(),
+        }
+    }
+}
+
 /// Points the plan's sites at the region's candidates (the solved program numbered its own).
 pub(super) fn renumber(plan: &mut Plan, region: &[Candidate]) {
     let by_parcel: BTreeMap<usize, usize> = region

@@ -13,7 +13,12 @@
 //!   the restrictions; holding one from the start removes no plan. A later search starts with
 //!   them instead of finding them again by solving and checking.
 //!
-//! Both depend on the scenario's target, site and grid settings, which are the memo's key: a
+//! - **The plans found** (incumbents and repaired plans, each a plan of the contract's program):
+//!   a later search starts from the cheapest that meets its restrictions. Any plan of its
+//!   program bounds its optimum from above, so the reduction by its cost keeps every optimal
+//!   plan, as the first core's plan would ([`crate::model::bounds`]).
+//!
+//! All depend on the scenario's target, site and grid settings, which are the memo's key: a
 //! search under other settings (a benchmark that changes the cutoff, say) computes afresh.
 
 use std::sync::Mutex;
@@ -54,6 +59,52 @@ pub(super) struct Learned {
     pub(super) closed_substations: usize,
     pub(super) held: Vec<FlowRow>,
     pub(super) outages: BTreeSet<usize>,
+    /// Plans found, cheapest first (at most [`POOL_SIZE`]).
+    pub(super) plans: Vec<Pooled>,
+}
+
+/// How many plans the memo keeps.
+const POOL_SIZE: usize = 32;
+
+/// A plan of the contract's program a search found, as a later search may start from it.
+#[derive(Debug, Clone)]
+pub(super) struct Pooled {
+    pub(super) usd: f64,
+    pub(super) plan: Plan,
+    pub(super) assignment: Assignment,
+}
+
+impl Pooled {
+    /// Its sites' parcels.
+    pub(super) fn parcels(&self) -> BTreeSet<usize> {
+        self.plan.sites.iter().map(|s| s.parcel).collect()
+    }
+
+    /// Whether it is a plan of the program with `restrictions`: it builds every parcel that
+    /// must be built and none that may not, and differs from each plan it must differ from.
+    /// Programs with the Pareto front's caps are left out (their rows are not checked here).
+    pub(super) fn meets(&self, restrictions: &Restrictions) -> bool {
+        let parcels = self.parcels();
+        restrictions.max_burdened_residents.is_none()
+            && restrictions.max_community_share.is_none()
+            && restrictions.must_build.is_subset(&parcels)
+            && restrictions.must_not_build.is_disjoint(&parcels)
+            && restrictions.differ_from.iter().all(|d| *d != parcels)
+    }
+}
+
+/// Adds `plan` to `plans` (cheapest first, no two with the same sites, at most [`POOL_SIZE`]).
+pub(super) fn pool(plans: &mut Vec<Pooled>, plan: Pooled) {
+    let parcels = plan.parcels();
+    if let Some(i) = plans.iter().position(|p| p.parcels() == parcels) {
+        if plans[i].usd <= plan.usd {
+            return;
+        }
+        plans.remove(i);
+    }
+    let at = plans.partition_point(|p| p.usd <= plan.usd);
+    plans.insert(at, plan);
+    plans.truncate(POOL_SIZE);
 }
 
 impl GridMemo {
@@ -91,6 +142,7 @@ impl Learned {
             closed_substations,
             held: Vec::new(),
             outages: BTreeSet::new(),
+            plans: Vec::new(),
         }
     }
 }

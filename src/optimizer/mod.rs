@@ -214,6 +214,9 @@ struct Search<'a, 'p> {
     /// On maps with line rows: by substation, the most new load any plan can put there (the
     /// rows' implied bounds).
     load_caps_mw: Option<Vec<f64>>,
+    /// Plans of the contract's program found so far, by this search and earlier ones over the
+    /// region (see [`GridMemo`]).
+    plans: Vec<memo::Pooled>,
     /// What the question asks beyond the scenario (none for `optimize`).
     restrictions: &'p Restrictions,
 }
@@ -250,6 +253,7 @@ pub fn optimize_restricted(
         outages: BTreeSet::new(),
         load_caps_mw: None,
         closed_substations: 0,
+        plans: Vec::new(),
         restrictions,
     };
     let optimum = search.run();
@@ -300,7 +304,15 @@ impl<'a> Search<'a, '_> {
                 return Ok(self.infeasible_without_solve());
             }
         }
-        let mut incumbent: Option<Incumbent> = None;
+        // The cheapest plan an earlier search found that is a plan of this program.
+        let mut incumbent: Option<Incumbent> = (self.plans.iter())
+            .filter(|p| p.meets(self.restrictions))
+            .find_map(|p| Incumbent::pooled(p, &candidates));
+        if let Some(best) = &incumbent {
+            self.report.pooled_start = true;
+            let upper_usd = cap_usd.map_or(best.usd, |cap| cap.min(best.usd));
+            (survivors, feeds) = self.reduce(&candidates, &bounds, upper_usd);
+        }
         let mut size = FIRST_CORE;
         let mut first = true;
         // Set once a core ran out of its budget: from then on each program gets all the time
@@ -376,7 +388,9 @@ impl<'a> Search<'a, '_> {
                         self.report.first_plan_usd = Some(usd);
                         self.report.seconds.first_plan = Some(self.elapsed_s());
                     }
-                    incumbent = Some(Incumbent::new(&solved, plan, &candidates));
+                    let best = Incumbent::new(&solved, plan, &candidates);
+                    memo::pool(&mut self.plans, best.to_pooled());
+                    incumbent = Some(best);
                 }
                 if let Some(best) = &incumbent {
                     let upper_usd = cap_usd.map_or(best.usd, |cap| cap.min(best.usd));

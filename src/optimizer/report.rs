@@ -22,6 +22,10 @@ pub struct SearchReport {
     /// Cores whose answer a repaired plan stood for (see `Solved::settles`).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub repairs_settled: usize,
+    /// Whether the search started from a plan an earlier search over the region found (see
+    /// `GridMemo`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pooled_start: bool,
     /// The first plan's cost, in USD.
     pub first_plan_usd: Option<f64>,
     /// The proven lower bound on the cost of every plan, in USD.

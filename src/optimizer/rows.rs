@@ -46,6 +46,7 @@ impl<'a> Search<'a, '_> {
         let recalled = memo.and_then(|m| m.recall(scenario));
         if let Some(learned) = &recalled {
             self.outages = learned.outages.clone();
+            self.plans = learned.plans.clone();
         }
         if network.is_empty() {
             return;
@@ -90,6 +91,7 @@ impl<'a> Search<'a, '_> {
         let mut learned = Learned::new(scenario, rows, caps, closed);
         learned.held = self.active.clone();
         learned.outages = self.outages.clone();
+        learned.plans = self.plans.clone();
         memo.keep(scenario, learned);
     }
 
@@ -170,6 +172,17 @@ impl<'a> Search<'a, '_> {
                     return Ok(Built::Solved(settled));
                 }
                 let usd = repaired.run.objective_usd;
+                if let Ok(plan) = repaired.plan() {
+                    let assignment = repaired.assignment();
+                    memo::pool(
+                        &mut self.plans,
+                        memo::Pooled {
+                            usd,
+                            plan,
+                            assignment,
+                        },
+                    );
+                }
                 repaired_start = Some((repaired.assignment(), usd));
             }
         }
