@@ -140,4 +140,17 @@ fn a_run_without_a_proof_spends_its_limit_and_says_why() {
         cli["status"]
     );
     assert_eq!(code, Some(expected));
+
+    // The bound it reports is a bound: at most the optimum a run with time proves.
+    let bound_usd = summary["search"]["bound_usd"].as_f64();
+    with_limit(&instance.scenario, 120.0);
+    let proven =
+        pipeline::optimize(&instance.scenario, &dir.path().join("proof"), &|_| {}).unwrap();
+    assert_eq!(proven.status, Status::Optimal);
+    let optimum_usd = proven.plan.objective_usd();
+    let bound_usd = bound_usd.expect("a run that stops without a proof reports its bound");
+    assert!(
+        bound_usd <= optimum_usd * (1.0 + 1e-6),
+        "best bound {bound_usd} USD above the optimum {optimum_usd} USD"
+    );
 }

@@ -68,8 +68,9 @@ pub struct Restrictions {
     pub max_community_share: Option<f64>,
     /// Only plans costing at most this many USD are wanted (`--alternatives --within`): the
     /// search reduces by it as by a plan's cost, so it gives the optimum where that lies within
-    /// the cap, and otherwise a costlier plan or none (then `infeasible` means "none within").
-    /// The model holds no row for it.
+    /// the cap, and otherwise a costlier plan or none (then `infeasible` means "none within",
+    /// and a bound it reports speaks of the plans within the cap). The model holds no row for
+    /// it.
     pub max_cost_usd: Option<f64>,
 }
 

@@ -214,6 +214,11 @@ struct Search<'a, 'p> {
     /// On maps with line rows: by substation, the most new load any plan can put there (the
     /// rows' implied bounds).
     load_caps_mw: Option<Vec<f64>>,
+    /// The best bound of a program that held every candidate and feed option left, in USD:
+    /// with fewer line rows or outage blocks than the whole program, it is a relaxation of it,
+    /// and the candidates left hold every optimal plan, so its bound is at most the optimum
+    /// (valid at any point of HiGHS's run).
+    whole_bound_usd: Option<f64>,
     /// Plans of the contract's program found so far, by this search and earlier ones over the
     /// region (see [`GridMemo`]).
     plans: Vec<memo::Pooled>,
@@ -253,6 +258,7 @@ pub fn optimize_restricted(
         outages: BTreeSet::new(),
         load_caps_mw: None,
         closed_substations: 0,
+        whole_bound_usd: None,
         plans: Vec::new(),
         restrictions,
     };
@@ -588,6 +594,10 @@ impl<'a> Search<'a, '_> {
             })
         })?;
         self.report.solves += 1;
+        if let (true, Some(bound_usd)) = (whole, run.bound_usd) {
+            let best = self.whole_bound_usd.map_or(bound_usd, |b| b.max(bound_usd));
+            self.whole_bound_usd = Some(best);
+        }
         self.report.largest_candidates = self.report.largest_candidates.max(size.candidates);
         // The whole of it counts: building, handing over and solving (HiGHS may overrun its
         // limit in the presolve of a very large program, so the gate must see solve times).

@@ -12,9 +12,15 @@ impl Search<'_, '_> {
         bounds: &Bounds,
         survivors: &[usize],
     ) -> Optimum {
+        // The candidates' least bound, or a larger one from a program that held every candidate
+        // and feed option left (see `Search::whole_bound_usd`).
         let least_usd = (survivors.iter())
             .map(|&i| bounds.sites[i].plan_usd)
             .fold(f64::INFINITY, f64::min);
+        let least_usd = match self.whole_bound_usd {
+            Some(usd) if least_usd.is_finite() => least_usd.max(usd),
+            _ => least_usd,
+        };
         let Some(best) = incumbent else {
             self.report.bound_usd = least_usd.is_finite().then_some(least_usd);
             self.report.stopped = Some(self.stopped_without_plan(survivors.len()));
