@@ -14,7 +14,7 @@
 //! (`L_b`: the plan's new load at b, firm and flexible; `F_b`: its firm part.) "Do no harm"
 //! ([`do_no_harm`]) turns the limit and `pre` into the interval: `[−limit, limit]` where
 //! `|pre| ≤ limit`, else from the limit on the far side up to `pre`. With
-//! `grid.harm_factor_cutoff` above 0 (a scenario's choice, not the contract's program), a row
+//! `grid.harm_factor_cutoff` above 0 (0.05 by default, DESIGN.md "Harm cutoff"), a row
 //! broken before any new load counts only the substations whose coefficient is at least the
 //! cutoff in size ([`FlowRow::coefficient`], [`FlowRow::post_mw`]); everything below holds
 //! for the rows so stated.
@@ -84,7 +84,7 @@ impl FlowRow {
     ///
     /// A coefficient below [`ZERO_FACTOR`] in size is 0: what is left of an exact 0 after the
     /// factorisation's rounding, not a flow. On a row broken before any new load, so is one
-    /// below `harm_factor_cutoff` (0 unless the scenario sets it).
+    /// below `harm_factor_cutoff` (0.05 by default; 0.0 is the strict reading).
     pub fn coefficient(&self, network: &Network, b: usize) -> f64 {
         let d = network.load_factor(b, self.line);
         let c = match self.outage {
