@@ -172,18 +172,16 @@ impl<'a> Search<'a, '_> {
                     return Ok(Built::Solved(settled));
                 }
                 let usd = repaired.run.objective_usd;
+                let assignment = repaired.assignment();
                 if let Ok(plan) = repaired.plan() {
-                    let assignment = repaired.assignment();
-                    memo::pool(
-                        &mut self.plans,
-                        memo::Pooled {
-                            usd,
-                            plan,
-                            assignment,
-                        },
-                    );
+                    let pooled = memo::Pooled {
+                        usd,
+                        plan,
+                        assignment: assignment.clone(),
+                    };
+                    memo::pool(&mut self.plans, pooled);
                 }
-                repaired_start = Some((repaired.assignment(), usd));
+                repaired_start = Some((assignment, usd));
             }
         }
     }
