@@ -7,11 +7,50 @@
 use crate::layers::{Parcel, Substation};
 use crate::scenario::Scenario;
 
-/// Firm MW AI factories may take at a substation without its upgrade:
-/// `max_headroom_share·max(0, headroom_mw − community_growth_mw)`.
-pub fn firm_capacity_mw(scenario: &Scenario, substation: &Substation) -> f64 {
+/// The headroom left for AI factories before any share is applied:
+/// `max(0, headroom_mw − community_growth_mw − queued_mw)`, the counted queue
+/// ([`crate::hosting::apply`]) taking its MW in every hour and every outage.
+pub fn net_headroom_mw(substation: &Substation) -> f64 {
     let s = substation;
-    scenario.grid.max_headroom_share * (s.headroom_mw - s.community_growth_mw).max(0.0)
+    (s.headroom_mw - s.community_growth_mw - s.queued_mw).max(0.0)
+}
+
+/// Firm MW AI factories may take at a substation without its upgrade:
+/// `max_headroom_share·max(0, headroom_mw − community_growth_mw − queued_mw)`.
+pub fn firm_capacity_mw(scenario: &Scenario, substation: &Substation) -> f64 {
+    scenario.grid.max_headroom_share * net_headroom_mw(substation)
+}
+
+/// With a load profile: the most new load (firm and flexible) the substation hosts within the
+/// curtailment budget, `L*` in the given upgrade state ([`crate::hosting`]); None without one
+/// (firm MW and `flexible_mw` then have limits of their own).
+pub fn hosting_mw(substation: &Substation, upgraded: bool) -> Option<f64> {
+    let h = substation.hosting?;
+    Some(if upgraded {
+        h.upgraded_load_mw
+    } else {
+        h.load_mw
+    })
+}
+
+/// The most flexible MW a substation can carry in the given upgrade state: its
+/// `flexible_mw`, or with a profile its `L*` (a load there may be all flexible).
+pub fn flexible_room_mw(substation: &Substation, upgraded: bool) -> f64 {
+    hosting_mw(substation, upgraded).unwrap_or(substation.flexible_mw)
+}
+
+/// The most new load a substation can carry in the given upgrade state: its firm MW, plus
+/// with `flexible_share > 0` its flexible MW (`flexible_mw`, or `L*` with a profile, which
+/// bounds firm and flexible together).
+pub fn load_room_mw(scenario: &Scenario, substation: &Substation, upgraded: bool) -> f64 {
+    let firm = available_mw(scenario, substation, upgraded);
+    if scenario.grid.flexible_share <= 0.0 {
+        return firm;
+    }
+    match hosting_mw(substation, upgraded) {
+        Some(hosting) => hosting,
+        None => firm + substation.flexible_mw,
+    }
 }
 
 /// Firm MW a substation offers AI factories in a plan: its firm capacity, plus its upgrade
@@ -21,13 +60,12 @@ pub fn available_mw(scenario: &Scenario, substation: &Substation, upgraded: bool
 }
 
 /// Firm MW a substation may give AI factories while another substation is out (N-1, with
-/// `min_feeds ≥ 2`): `emergency_headroom_share·max(0, headroom_mw − community_growth_mw)`, plus
-/// its upgrade when the plan takes it.
+/// `min_feeds ≥ 2`): `emergency_headroom_share·max(0, headroom_mw − community_growth_mw −
+/// queued_mw)`, plus its upgrade when the plan takes it.
 pub fn emergency_mw(scenario: &Scenario, substation: &Substation, upgraded: bool) -> f64 {
     let s = substation;
     let share = scenario.grid.emergency_headroom_share;
-    share * (s.headroom_mw - s.community_growth_mw).max(0.0)
-        + if upgraded { s.upgrade_mw } else { 0.0 }
+    share * net_headroom_mw(s) + if upgraded { s.upgrade_mw } else { 0.0 }
 }
 
 /// Whether the plan must survive the outage of any one substation (`min_feeds ≥ 2`).

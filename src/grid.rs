@@ -70,6 +70,7 @@ impl GridReport {
         let grid = &scenario.grid;
         let (load_mw, firm_mw) = plan.load_by_substation(map.substations.len());
         let flows = Flows::new(network, map, &load_mw, &firm_mw);
+        let before_mw = crate::model::security::pre_plan_flows_mw(network, map);
         let mut lines: Vec<LineOutcome> = (map.lines.iter().enumerate())
             .map(|(l, line)| {
                 let flow_mw = flows.normal_mw[l];
@@ -78,7 +79,7 @@ impl GridReport {
                     flow_mw,
                     loading: flow_mw.abs() / line.rating_mw,
                     worst_outage: None,
-                    preexisting_violation: line.base_flow_mw.abs() > limit_mw,
+                    preexisting_violation: before_mw[l].abs() > limit_mw,
                 }
             })
             .collect();
@@ -87,10 +88,10 @@ impl GridReport {
         if grid.line_contingencies {
             for k in network.contingencies() {
                 contingencies += 1;
-                let base_k = map.lines[k].base_flow_mw;
+                let base_k = before_mw[k];
                 for (l, lodf) in network.outage_factors(k) {
                     let line = &map.lines[l];
-                    let pre_mw = line.base_flow_mw + lodf * base_k;
+                    let pre_mw = before_mw[l] + lodf * base_k;
                     let post_mw = flows.firm_mw[l] + lodf * flows.firm_mw[k];
                     let loading = post_mw.abs() / line.emergency_rating_mw;
                     let outcome = &mut lines[l];

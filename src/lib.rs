@@ -43,6 +43,7 @@ pub mod error;
 pub mod explain;
 pub mod files;
 pub mod grid;
+pub mod hosting;
 pub mod import;
 pub mod index;
 pub mod layers;

@@ -30,7 +30,11 @@ pub fn prepare(scenario_path: &Path) -> Result<Prepared, Error> {
 /// Reads the map of a scenario already read, builds the index and screens every parcel;
 /// `seconds` holds the stages timed so far.
 pub fn prepare_scenario(scenario: Scenario, mut seconds: StageSeconds) -> Result<Prepared, Error> {
-    let map = seconds.time("layers", || layers::load_map(&scenario.map))?;
+    let map = seconds.time("layers", || {
+        let mut map = layers::load_map(&scenario.map)?;
+        crate::hosting::apply(&mut map, &scenario);
+        Ok::<_, layers::LayerError>(map)
+    })?;
     let network = seconds.time("network", || Network::new(&map.substations, &map.lines))?;
     let index = seconds.time("index", || SpatialIndex::build(&map))?;
     let screening = seconds.time("candidates", || candidates::screen(&map, &index, &scenario))?;

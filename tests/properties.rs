@@ -297,6 +297,9 @@ impl WorldSpec {
                 upgrade_mw: 0.0,
                 upgrade_usd: 0.0,
                 supply_share: 0.0,
+                profile: None,
+                queued_mw: 0.0,
+                hosting: None,
             });
         }
 
@@ -373,6 +376,7 @@ impl WorldSpec {
             receptors,
             communities,
             lines: Vec::new(),
+            ..Map::default()
         }
     }
 }

@@ -18,6 +18,7 @@ mod error;
 mod fields;
 pub mod geojson_in;
 pub mod geometry;
+mod profiles;
 mod readers;
 pub mod schema;
 mod types;
@@ -25,11 +26,13 @@ mod validate;
 
 pub use error::LayerError;
 pub use fields::{FieldMap, Fields, number_in_text, number_to_id, whole_number};
+pub use profiles::{PROFILES_FILE, read_profiles};
 pub use readers::{
-    LAYER_FILES, LINES_FILE, load_map, read_communities, read_fiber, read_lines, read_parcels,
-    read_receptors, read_substations,
+    LAYER_FILES, LINES_FILE, LOADS_FILE, load_map, read_communities, read_fiber, read_lines,
+    read_loads, read_parcels, read_receptors, read_substations,
 };
 pub use types::{
-    Community, FiberLine, Line, Map, Parcel, Receptor, ReceptorGeometry, ReceptorKind,
-    SQUARE_METRES_PER_ACRE, Substation, UNASSIGNED,
+    Community, FiberLine, Hosting, LargeLoad, Line, LoadProfiles, Map, Parcel, ProfileColumn,
+    QueueStatus, Receptor, ReceptorGeometry, ReceptorKind, SQUARE_METRES_PER_ACRE, Substation,
+    UNASSIGNED,
 };

@@ -10,16 +10,20 @@ use geo::orient::{Direction, Orient};
 use geo::{Centroid, GeodesicArea, MultiLineString};
 
 use super::geometry::Shape;
+use super::profiles::{PROFILES_FILE, read_profiles};
 use super::schema::Layer;
 use super::types::{
-    Community, FiberLine, Line, Map, Parcel, Receptor, ReceptorGeometry, SQUARE_METRES_PER_ACRE,
-    Substation,
+    Community, FiberLine, LargeLoad, Line, Map, Parcel, QueueStatus, Receptor, ReceptorGeometry,
+    SQUARE_METRES_PER_ACRE, Substation,
 };
 use super::validate::read_layer;
 use super::{FieldMap, LayerError};
 
 /// The optional network layer of a map folder.
 pub const LINES_FILE: &str = "lines.geojson";
+
+/// The optional layer of large loads, connected and queued.
+pub const LOADS_FILE: &str = "loads.geojson";
 
 /// The five layer files every map folder has.
 pub const LAYER_FILES: [&str; 5] = [
@@ -30,14 +34,32 @@ pub const LAYER_FILES: [&str; 5] = [
     "communities.geojson",
 ];
 
-/// Reads and validates the five layers of a map folder, and its lines where it has them.
+/// Reads and validates the five layers of a map folder, and its lines, load profiles and large
+/// loads where it has them.
 pub fn load_map(folder: &Path) -> Result<Map, LayerError> {
     check_imported(folder)?;
     let plain = FieldMap::default();
-    let substations = read_substations(&folder.join(LAYER_FILES[0]), &plain)?;
+    let substations_path = folder.join(LAYER_FILES[0]);
+    let mut substations = read_substations(&substations_path, &plain)?;
     let lines_path = folder.join(LINES_FILE);
     let lines = if lines_path.exists() {
         read_lines(&lines_path, &plain, &substations)?
+    } else {
+        Vec::new()
+    };
+    let profiles_path = folder.join(PROFILES_FILE);
+    let profiles = if profiles_path.exists() {
+        let profiles = read_profiles(&profiles_path, &substations_path, &substations)?;
+        for (k, column) in profiles.columns.iter().enumerate() {
+            substations[column.substation].profile = Some(k);
+        }
+        Some(profiles)
+    } else {
+        None
+    };
+    let loads_path = folder.join(LOADS_FILE);
+    let loads = if loads_path.exists() {
+        read_loads(&loads_path, &plain, &substations)?
     } else {
         Vec::new()
     };
@@ -48,6 +70,8 @@ pub fn load_map(folder: &Path) -> Result<Map, LayerError> {
         receptors: read_receptors(&folder.join(LAYER_FILES[3]), &plain)?,
         communities: read_communities(&folder.join(LAYER_FILES[4]), &plain)?,
         lines,
+        profiles,
+        loads,
     })
 }
 
@@ -96,6 +120,9 @@ pub fn read_substations(path: &Path, map: &FieldMap) -> Result<Vec<Substation>, 
                 upgrade_mw: f.optional_number_at_least("upgrade_mw", 0.0)?,
                 upgrade_usd: f.optional_number_at_least("upgrade_usd", 0.0)?,
                 supply_share: f.optional_number_at_least("supply_share", 0.0)?,
+                profile: None,
+                queued_mw: 0.0,
+                hosting: None,
             })
         },
     )
@@ -306,4 +333,52 @@ pub fn read_lines(
         });
     }
     Ok(lines)
+}
+
+/// Reads `loads.geojson` over the map's `substations`; gives the large loads, each at its
+/// substation's index.
+pub fn read_loads(
+    path: &Path,
+    map: &FieldMap,
+    substations: &[Substation],
+) -> Result<Vec<LargeLoad>, LayerError> {
+    let by_id: HashMap<&str, usize> = substations
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i))
+        .collect();
+    read_layer(
+        path,
+        &Layer::Loads.property_names(),
+        map,
+        Layer::Loads.shapes(),
+        |f, shape| {
+            let Shape::Point(point) = shape else {
+                return Err(f.error("geometry", "expected a Point"));
+            };
+            let id = f.text("substation")?;
+            let substation = by_id.get(id.as_str()).copied().ok_or_else(|| {
+                let message = format!("no substation has id \"{id}\" in substations.geojson");
+                f.error("substation", message)
+            })?;
+            let mw = f.number("mw")?;
+            if mw <= 0.0 {
+                return Err(f.error("mw", format!("must be > 0, got {mw}")));
+            }
+            let word = f.text("status")?;
+            let status = QueueStatus::from_name(&word).ok_or_else(|| {
+                let names = QueueStatus::names();
+                f.error("status", format!("\"{word}\" is not one of {names}"))
+            })?;
+            Ok(LargeLoad {
+                id: f.id.clone(),
+                name: f.optional_text("name")?,
+                point,
+                substation,
+                mw,
+                status,
+                in_service_year: f.optional_number("in_service_year")?,
+            })
+        },
+    )
 }

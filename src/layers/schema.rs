@@ -16,6 +16,8 @@ pub enum Layer {
     Communities,
     /// The optional transmission network (`lines.geojson`).
     Lines,
+    /// The optional large loads, connected and queued (`loads.geojson`).
+    Loads,
 }
 
 /// The type a contract property is written as.
@@ -65,6 +67,13 @@ const LINE: &[Property] = &[
     prop("base_flow_mw", Kind::Number, false),
     prop("emergency_rating_mw", Kind::Number, false),
 ];
+const LOAD: &[Property] = &[
+    prop("substation", Kind::Text, true),
+    prop("mw", Kind::Number, true),
+    prop("status", Kind::Text, true),
+    prop("name", Kind::Text, false),
+    prop("in_service_year", Kind::Number, false),
+];
 const FIBER: &[Property] = &[prop("kind", Kind::Text, false)];
 const PARCEL: &[Property] = &[
     prop("zoning", Kind::Text, true),
@@ -92,19 +101,21 @@ impl Layer {
         Layer::Communities,
     ];
 
-    /// Every layer, in the contract's order: the required five, then the optional lines.
-    pub const ALL: [Layer; 6] = [
+    /// Every layer, in the contract's order: the required five, then the optional lines and
+    /// large loads.
+    pub const ALL: [Layer; 7] = [
         Layer::Substations,
         Layer::Fiber,
         Layer::Parcels,
         Layer::Receptors,
         Layer::Communities,
         Layer::Lines,
+        Layer::Loads,
     ];
 
     /// Whether a map may leave this layer out.
     pub fn optional(self) -> bool {
-        self == Layer::Lines
+        matches!(self, Layer::Lines | Layer::Loads)
     }
 
     /// The layer's name, as in the recipe (`[[substations]]`).
@@ -116,6 +127,7 @@ impl Layer {
             Layer::Receptors => "receptors",
             Layer::Communities => "communities",
             Layer::Lines => "lines",
+            Layer::Loads => "loads",
         }
     }
 
@@ -123,6 +135,7 @@ impl Layer {
     pub fn file(self) -> &'static str {
         match self {
             Layer::Lines => crate::layers::LINES_FILE,
+            Layer::Loads => crate::layers::LOADS_FILE,
             required => crate::layers::LAYER_FILES[required as usize],
         }
     }
@@ -136,6 +149,7 @@ impl Layer {
             Layer::Receptors => RECEPTOR,
             Layer::Communities => COMMUNITY,
             Layer::Lines => LINE,
+            Layer::Loads => LOAD,
         }
     }
 
@@ -157,7 +171,7 @@ impl Layer {
     /// The kinds of geometry the layer takes: points, lines, areas.
     pub fn shapes(self) -> Accepts {
         let (point, lines, areas) = match self {
-            Layer::Substations => (true, false, false),
+            Layer::Substations | Layer::Loads => (true, false, false),
             Layer::Fiber => (true, true, false),
             Layer::Parcels | Layer::Communities => (false, false, true),
             Layer::Receptors => (true, false, true),

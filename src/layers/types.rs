@@ -1,6 +1,6 @@
 //! The domain types of the five layers, as the readers give them: [`Substation`],
-//! [`FiberLine`], [`Parcel`], [`Receptor`], [`Community`] and the optional [`Line`]s, all of
-//! them in a [`Map`]; and the
+//! [`FiberLine`], [`Parcel`], [`Receptor`], [`Community`] and the optional [`Line`]s,
+//! [`LoadProfiles`] and [`LargeLoad`]s, all of them in a [`Map`]; and the
 //! units they are measured in. Coordinates are WGS84 longitude/latitude.
 
 use geo::{MultiLineString, MultiPolygon, Point};
@@ -23,6 +23,111 @@ pub struct Substation {
     pub upgrade_usd: f64,
     /// Share of new load supplied here (imports and generation), on maps with lines.
     pub supply_share: f64,
+    /// Its column in [`Map::profiles`], where `load_profiles.csv` has one.
+    pub profile: Option<usize>,
+    /// MW of the large loads the scenario counts here (`loads.geojson`, `queue_statuses`):
+    /// 0 as read, set for a scenario by [`crate::hosting::apply`].
+    pub queued_mw: f64,
+    /// With a profile: its hosting capacities for the scenario (None as read, set by
+    /// [`crate::hosting::apply`]).
+    pub hosting: Option<Hosting>,
+}
+
+/// A profiled substation's room over time for a scenario (DESIGN.md, "Headroom over time and
+/// the queue"): the most new load `L*` that meets the curtailment budget, without and with its
+/// upgrade ([`crate::hosting`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hosting {
+    /// `max_h load(h)`, MW.
+    pub peak_load_mw: f64,
+    /// `L*` without the upgrade, MW (at least the firm room).
+    pub load_mw: f64,
+    /// `L*` with the upgrade, MW (at least `load_mw + upgrade_mw`).
+    pub upgraded_load_mw: f64,
+}
+
+/// `load_profiles.csv`: the existing load of some substations, hour by hour.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LoadProfiles {
+    /// By row: the hour's label (an index or a timestamp; unique).
+    pub hours: Vec<String>,
+    /// By row: the hours of the year the row stands for (> 0; 1 without a `weight` column).
+    pub weights: Vec<f64>,
+    /// One per profiled substation, in the file's column order.
+    pub columns: Vec<ProfileColumn>,
+}
+
+/// One substation's column of `load_profiles.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProfileColumn {
+    /// Index in [`Map::substations`].
+    pub substation: usize,
+    /// By row: the existing load, MW (finite, ≥ 0).
+    pub load_mw: Vec<f64>,
+    /// The rows by load, highest first (ties in row order): the order in which the room for
+    /// new load rises.
+    pub by_load: Vec<u32>,
+}
+
+/// The status of a large load (`loads.geojson`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum QueueStatus {
+    Operating,
+    Construction,
+    Signed,
+    Study,
+    Withdrawn,
+}
+
+impl QueueStatus {
+    /// Every status, in the contract's order.
+    pub const ALL: [QueueStatus; 5] = [
+        QueueStatus::Operating,
+        QueueStatus::Construction,
+        QueueStatus::Signed,
+        QueueStatus::Study,
+        QueueStatus::Withdrawn,
+    ];
+
+    /// The status as `loads.geojson` and `queue_statuses` spell it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            QueueStatus::Operating => "operating",
+            QueueStatus::Construction => "construction",
+            QueueStatus::Signed => "signed",
+            QueueStatus::Study => "study",
+            QueueStatus::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// The status spelled `name`, if the contract names it.
+    pub fn from_name(name: &str) -> Option<QueueStatus> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
+    /// The words the contract accepts, for messages.
+    pub fn names() -> String {
+        Self::ALL.map(QueueStatus::as_str).join(", ")
+    }
+}
+
+impl std::fmt::Display for QueueStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A large load connected or in the interconnection queue (`loads.geojson`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LargeLoad {
+    pub id: String,
+    pub name: Option<String>,
+    pub point: Point,
+    /// Index of its substation in [`Map::substations`].
+    pub substation: usize,
+    pub mw: f64,
+    pub status: QueueStatus,
+    pub in_service_year: Option<f64>,
 }
 
 /// A transmission line or transformer between two substations: a branch of the DC power flow.
@@ -146,6 +251,10 @@ pub struct Map {
     pub communities: Vec<Community>,
     /// The optional `lines.geojson`: empty when the map has none (no line limits).
     pub lines: Vec<Line>,
+    /// The optional `load_profiles.csv`.
+    pub profiles: Option<LoadProfiles>,
+    /// The optional `loads.geojson`: empty when the map has none.
+    pub loads: Vec<LargeLoad>,
 }
 
 /// The community id of a parcel that lies in no community polygon.

@@ -215,14 +215,7 @@ fn feed_plan_bounds(scenario: &Scenario, c: &Candidate, plan_usd: f64) -> Vec<f6
 /// The most MW a feed option can carry: its substation's firm capacity with the upgrade, plus
 /// its flexible MW when the scenario lets sites draw on them.
 pub fn feed_capacity_mw(scenario: &Scenario, map: &Map, substation: usize) -> f64 {
-    let s = &map.substations[substation];
-    let firm = crate::costs::available_mw(scenario, s, true);
-    let flexible = if scenario.grid.flexible_share > 0.0 {
-        s.flexible_mw
-    } else {
-        0.0
-    };
-    firm + flexible
+    crate::costs::load_room_mw(scenario, &map.substations[substation], true)
 }
 
 /// `mw_p`: the module multiple at or below the site's size cap, its community's cap and what

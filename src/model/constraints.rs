@@ -206,7 +206,9 @@ pub fn balance(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
 }
 
 /// grid: `Σ_p firm_pb ≤ max_headroom_share·max(0, headroom_b − community_growth_b) +
-/// upgrade_mw_b·upgrade_b` (plus the capacity slack); `Σ_p flex_pb ≤ flexible_mw_b`.
+/// upgrade_mw_b·upgrade_b` (plus the capacity slack); `Σ_p flex_pb ≤ flexible_mw_b`, or with a
+/// load profile `Σ_p (firm_pb + flex_pb) ≤ L*_b + (L*up_b − L*_b)·upgrade_b` (the headroom net
+/// of the counted queue throughout: [`crate::costs::net_headroom_mw`]).
 pub fn grid(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
     let mut firm_by_substation: BTreeMap<usize, Expression> = BTreeMap::new();
     let mut flex_by_substation: BTreeMap<usize, Expression> = BTreeMap::new();
@@ -218,6 +220,7 @@ pub fn grid(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
     }
     let slack_of = |b: usize| capacity_slack(model, b);
     let mut rows = Vec::new();
+    let firm_of = firm_by_substation.clone();
     for (b, firm) in firm_by_substation {
         let mut capacity = Expression::from(input.firm_capacity_mw(b));
         let share = input.scenario.grid.max_headroom_share;
@@ -231,9 +234,46 @@ pub fn grid(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
         rows.push(constraint!(firm <= capacity));
     }
     for (b, flex) in flex_by_substation {
-        rows.push(constraint!(flex <= input.map.substations[b].flexible_mw));
+        let s = &input.map.substations[b];
+        match s.hosting {
+            None => rows.push(constraint!(flex <= s.flexible_mw)),
+            Some(hosting) => {
+                let firm = firm_of.get(&b).cloned().unwrap_or_default();
+                let mut room = hosting_room(model, input, b, hosting);
+                if let Some(slack) = slack_of(b) {
+                    room += slack;
+                }
+                rows.push(constraint!(firm + flex <= room));
+            }
+        }
     }
     rows
+}
+
+/// With a load profile: `L*_b + (L*up_b − L*_b)·upgrade_b` (DESIGN.md, "Headroom over time and
+/// the queue"), and with b's headroom raised by a MW what that MW adds to `L*` in the plan's
+/// (fixed) upgrade state.
+fn hosting_room(
+    model: &SitingModel,
+    input: &ModelInput,
+    b: usize,
+    hosting: crate::layers::Hosting,
+) -> Expression {
+    let mut room = Expression::from(hosting.load_mw);
+    if let Some(upgrade) = model.upgrades.get(&b) {
+        room.add_mul(hosting.upgraded_load_mw - hosting.load_mw, upgrade.var);
+    }
+    if let Some(extra) = model.headroom_extra.get(&b) {
+        let s = &input.map.substations[b];
+        let upgraded = (input.fixed.as_ref()).is_some_and(|f| f.upgraded.contains(&b));
+        let budget = crate::hosting::Budget::of(input.scenario);
+        let at = |extra_mw| {
+            crate::hosting::HourlyRoom::of(input.map, input.scenario, s, extra_mw, upgraded)
+                .map_or(0.0, |r| r.hosting_mw(budget))
+        };
+        room.add_mul(at(1.0) - at(0.0), extra.var);
+    }
+    room
 }
 
 /// With b's headroom raised by a MW (`extra_b` fixed at 1): what that MW adds to a capacity
@@ -247,11 +287,12 @@ fn add_headroom_extra(
 ) {
     let s = &input.map.substations[b];
     if let Some(extra) = model.headroom_extra.get(&b) {
-        let room = |h: f64| (h - s.community_growth_mw).max(0.0);
-        capacity.add_mul(
-            share * (room(s.headroom_mw + 1.0) - room(s.headroom_mw)),
-            extra.var,
-        );
+        let raised = crate::layers::Substation {
+            headroom_mw: s.headroom_mw + 1.0,
+            ..s.clone()
+        };
+        let more_mw = crate::costs::net_headroom_mw(&raised) - crate::costs::net_headroom_mw(s);
+        capacity.add_mul(share * more_mw, extra.var);
     }
 }
 

@@ -254,7 +254,7 @@ impl SitingModel {
                         .map_or(f64::INFINITY, |caps| caps[reach.substation]);
                     let firm_cap_mw = firm_cap_mw.min(load_cap_mw);
                     let firm = self.add(variable().min(0.0).max(c.max_mw.min(firm_cap_mw)));
-                    let flex_cap_mw = (substation.flexible_mw)
+                    let flex_cap_mw = crate::costs::flexible_room_mw(substation, true)
                         .min(flexible_share * c.max_mw)
                         .min(load_cap_mw);
                     let flex =

@@ -170,11 +170,10 @@ impl LoadBounds {
         let n = map.substations.len();
         let mut max_load_mw = vec![0.0; n];
         let mut max_firm_mw = vec![0.0; n];
-        let flexible = scenario.grid.flexible_share > 0.0;
         for &b in reached {
             let s = &map.substations[b];
             max_firm_mw[b] = crate::costs::available_mw(scenario, s, true);
-            max_load_mw[b] = max_firm_mw[b] + if flexible { s.flexible_mw } else { 0.0 };
+            max_load_mw[b] = crate::costs::load_room_mw(scenario, s, true);
         }
         let t = &scenario.target;
         LoadBounds {
@@ -367,10 +366,11 @@ impl FlowRows {
         let row = |line, outage, pre_mw, limit_mw| {
             row(line, outage, pre_mw, limit_mw, grid.harm_factor_cutoff)
         };
+        let before_mw = pre_plan_flows_mw(network, map);
         let normal: Vec<FlowRow> = (map.lines.iter().enumerate())
             .map(|(l, line)| {
                 let limit_mw = grid.max_line_loading * line.rating_mw;
-                row(l, None, line.base_flow_mw, limit_mw)
+                row(l, None, before_mw[l], limit_mw)
             })
             .collect();
         let contingencies: Vec<usize> = if grid.line_contingencies {
@@ -380,11 +380,11 @@ impl FlowRows {
         };
         rows.contingencies = contingencies.len();
         let after_outages = (contingencies.par_iter()).map(|&k| {
-            let base_k = map.lines[k].base_flow_mw;
+            let base_k = before_mw[k];
             (network.outage_factors(k))
                 .map(|(l, lodf)| {
                     let line = &map.lines[l];
-                    let pre_mw = line.base_flow_mw + lodf * base_k;
+                    let pre_mw = before_mw[l] + lodf * base_k;
                     row(l, Some(k), pre_mw, line.emergency_rating_mw)
                 })
                 .collect::<Vec<FlowRow>>()
@@ -522,16 +522,34 @@ pub struct Flows {
     pub firm_mw: Vec<f64>,
 }
 
+/// Each line's flow before the plan, MW: the map's `base_flow_mw` plus what the counted queue
+/// (`queued_mw`, firm) moves, `Σ_b D_lb·queued_mw_b` (DESIGN.md, "Headroom over time and the
+/// queue"; a substation in a part without supply moves nothing). Every row's `pre` starts here.
+pub fn pre_plan_flows_mw(network: &Network, map: &Map) -> Vec<f64> {
+    let queued_mw: Vec<f64> = map.substations.iter().map(|s| s.queued_mw).collect();
+    let change = network.flow_change_mw(&queued_mw);
+    (map.lines.iter().zip(change))
+        .map(|(line, c)| line.base_flow_mw + c)
+        .collect()
+}
+
 impl Flows {
+    /// The flows with a plan's new load (`load_mw`, of which `firm_mw` firm) on top of the
+    /// counted queue.
     pub fn new(network: &Network, map: &Map, load_mw: &[f64], firm_mw: &[f64]) -> Flows {
+        let with_queue = |mw: &[f64]| -> Vec<f64> {
+            (mw.iter().zip(&map.substations))
+                .map(|(mw, s)| mw + s.queued_mw)
+                .collect()
+        };
         let with = |change: Vec<f64>| -> Vec<f64> {
             (map.lines.iter().zip(change))
                 .map(|(line, c)| line.base_flow_mw + c)
                 .collect()
         };
         Flows {
-            normal_mw: with(network.flow_change_mw(load_mw)),
-            firm_mw: with(network.flow_change_mw(firm_mw)),
+            normal_mw: with(network.flow_change_mw(&with_queue(load_mw))),
+            firm_mw: with(network.flow_change_mw(&with_queue(firm_mw))),
         }
     }
 

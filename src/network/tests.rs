@@ -18,6 +18,9 @@ fn substation(id: &str, supply_share: f64) -> Substation {
         upgrade_mw: 0.0,
         upgrade_usd: 0.0,
         supply_share,
+        profile: None,
+        queued_mw: 0.0,
+        hosting: None,
     }
 }
 

@@ -25,11 +25,9 @@ pub(super) fn drop_idle_feeds(
     if scenario.site.min_feeds > 1 || scenario.target.min_site_mw <= 0.0 {
         return 0;
     }
-    let flexible = scenario.grid.flexible_share > 0.0;
     let idle = |b: usize| {
         let s = &map.substations[b];
-        let no_capacity = crate::costs::available_mw(scenario, s, true) <= 0.0
-            && (!flexible || s.flexible_mw <= 0.0);
+        let no_capacity = crate::costs::load_room_mw(scenario, s, true) <= 0.0;
         no_capacity || load_caps_mw.is_some_and(|caps| caps[b] <= 0.0)
     };
     drop_feeds_to(candidates, idle)

@@ -101,6 +101,14 @@ pub struct Grid {
     /// row the factor is the post-outage one). 0.05 by default (DESIGN.md, "Harm cutoff",
     /// revision of 2026-12-07); 0.0 is the strict reading, where every substation counts.
     pub harm_factor_cutoff: f64,
+    /// With `load_profiles.csv`: the share of a new load's annual energy that may be curtailed
+    /// at a profiled substation, in percent (0 ≤ x < 100; DESIGN.md, "Headroom over time and
+    /// the queue").
+    pub max_curtailment_pct: f64,
+    /// With `load_profiles.csv`: the most hours (by weight) a new load may be curtailed in.
+    pub max_curtailment_hours: f64,
+    /// The statuses of `loads.geojson` whose loads take headroom before the plan.
+    pub queue_statuses: Vec<String>,
 }
 
 /// `grid.harm_factor_cutoff`'s default (DESIGN.md, "Harm cutoff", revision of 2026-12-07):
@@ -117,7 +125,19 @@ impl Default for Grid {
             max_line_loading: 1.0,
             line_contingencies: true,
             harm_factor_cutoff: DEFAULT_HARM_FACTOR_CUTOFF,
+            max_curtailment_pct: 0.0,
+            max_curtailment_hours: 8760.0,
+            queue_statuses: vec!["construction".into(), "signed".into()],
         }
+    }
+}
+
+impl Grid {
+    /// The queue statuses this scenario counts (its `queue_statuses`, validated on load).
+    pub fn counted_statuses(&self) -> Vec<crate::layers::QueueStatus> {
+        (self.queue_statuses.iter())
+            .filter_map(|word| crate::layers::QueueStatus::from_name(word))
+            .collect()
     }
 }
 
@@ -485,6 +505,27 @@ impl Scenario {
         )?;
         finite_at_least("grid.max_line_loading", g.max_line_loading, 0.0)?;
         share("grid.harm_factor_cutoff", g.harm_factor_cutoff)?;
+        if !(0.0..100.0).contains(&g.max_curtailment_pct) {
+            return Err(self.invalid(
+                "grid.max_curtailment_pct",
+                format!(
+                    "must be a percentage from 0 up to (not including) 100, got {}",
+                    g.max_curtailment_pct
+                ),
+            ));
+        }
+        finite_at_least("grid.max_curtailment_hours", g.max_curtailment_hours, 0.0)?;
+        for word in &g.queue_statuses {
+            if crate::layers::QueueStatus::from_name(word).is_none() {
+                return Err(self.invalid(
+                    "grid.queue_statuses",
+                    format!(
+                        "\"{word}\" is not one of {}",
+                        crate::layers::QueueStatus::names()
+                    ),
+                ));
+            }
+        }
         let c = &self.community;
         for (kind, metres) in &c.setback_m {
             if !(metres.is_finite() && *metres >= 0.0) {

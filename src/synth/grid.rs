@@ -462,6 +462,9 @@ pub(super) fn buses(layout: &Layout, subs: &[Drawn], supply_share: &[f64]) -> Ve
             upgrade_mw: 0.0,
             upgrade_usd: 0.0,
             supply_share: supply_share[k],
+            profile: None,
+            queued_mw: 0.0,
+            hosting: None,
         })
         .collect()
 }
