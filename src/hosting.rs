@@ -259,3 +259,17 @@ pub fn hosting_rows(map: &Map, scenario: &Scenario) -> Vec<HostingRow> {
         })
         .collect()
 }
+
+/// What a plan's `load_mw` at substation `b` is curtailed, in the plan's upgrade state (zero
+/// without a profile).
+pub fn plan_curtailment(
+    map: &Map,
+    scenario: &Scenario,
+    b: usize,
+    load_mw: f64,
+    upgraded: bool,
+) -> Curtailment {
+    let s = &map.substations[b];
+    HourlyRoom::of(map, scenario, s, 0.0, upgraded)
+        .map_or(Curtailment::default(), |room| room.curtailment(load_mw))
+}

@@ -81,6 +81,13 @@ pub struct Summary {
     /// not make them worse.
     #[serde(default)]
     pub preexisting_violations: usize,
+    /// MW of the large loads the scenario counts (`loads.geojson`, `queue_statuses`).
+    #[serde(default)]
+    pub queued_mw: f64,
+    /// What the plan's new load is curtailed at the profiled substations, MWh (by the
+    /// profile's weights, no rescaling; 0 without `load_profiles.csv`).
+    #[serde(default)]
+    pub curtailment_mwh: f64,
     /// The highest `loading` of any line with the plan (None without lines).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worst_line_loading: Option<f64>,
@@ -180,6 +187,8 @@ impl Summary {
                 .map(|&l| map.lines[l].id.clone())
                 .collect(),
             preexisting_violations: grid.preexisting_violations,
+            queued_mw: mw(map.substations.iter().map(|s| s.queued_mw).sum()),
+            curtailment_mwh: mw(curtailment_mwh(optimized)),
             worst_line_loading: grid.worst_loading().map(|x| round_to(x, 4)),
             worst_outage_loading: grid.worst_outage_loading().map(|x| round_to(x, 4)),
             message,
@@ -201,6 +210,20 @@ impl Summary {
     pub fn total_seconds(&self) -> f64 {
         seconds(self.seconds.values().sum())
     }
+}
+
+/// The plan's curtailment over every profiled substation, MWh.
+fn curtailment_mwh(optimized: &Optimized) -> f64 {
+    let (map, scenario) = (&optimized.prepared.map, &optimized.prepared.scenario);
+    let plan = &optimized.plan;
+    (map.substations.iter().enumerate())
+        .filter(|(_, s)| s.hosting.is_some())
+        .map(|(b, _)| {
+            let (firm_mw, flexible_mw) = plan.used_mw(b);
+            let upgraded = plan.upgraded.contains(&b);
+            crate::hosting::plan_curtailment(map, scenario, b, firm_mw + flexible_mw, upgraded).mwh
+        })
+        .sum()
 }
 
 fn headroom(optimized: &Optimized) -> Headroom {

@@ -101,6 +101,7 @@ pub const EMPTY_COLUMNS: [(LayerKind, &[(&str, Kind)]); 6] = {
                 ("used_flexible_mw", R),
                 ("upgraded", B),
                 ("utilization", R),
+                ("queued_mw", R),
             ],
         ),
         (

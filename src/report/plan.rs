@@ -31,9 +31,34 @@ pub const OUTPUT_FILES: [&str; 5] = [
     "summary.json",
 ];
 
-/// The files `optimize` writes where they apply: the lines (maps with lines), the page and
-/// the GeoPackage (`--gpkg`).
-pub const OPTIONAL_OUTPUT_FILES: [&str; 3] = [LINES_OUTPUT, "report.html", "plan.gpkg"];
+/// The files `optimize` writes where they apply: the lines (maps with lines), the hosting
+/// capacities (maps with `load_profiles.csv`), the page and the GeoPackage (`--gpkg`).
+pub const OPTIONAL_OUTPUT_FILES: [&str; 4] =
+    [LINES_OUTPUT, HOSTING_OUTPUT, "report.html", "plan.gpkg"];
+
+/// The hosting capacities' table, written where the map has load profiles.
+pub const HOSTING_OUTPUT: &str = "hosting.csv";
+
+/// `hosting.csv`: one row per profiled substation, `L*` at the contract's budgets
+/// ([`crate::hosting::hosting_rows`]), MW to the kilowatt.
+pub fn write_hosting(path: &Path, map: &Map, scenario: &Scenario) -> Result<(), WriteError> {
+    let rows = crate::hosting::hosting_rows(map, scenario);
+    crate::files::write_atomically(path, |w| {
+        let mut writer = csv::Writer::from_writer(w);
+        for row in rows {
+            let row = crate::hosting::HostingRow {
+                firm_mw: mw(row.firm_mw),
+                mw_at_0_25_pct: mw(row.mw_at_0_25_pct),
+                mw_at_0_5_pct: mw(row.mw_at_0_5_pct),
+                mw_at_1_pct: mw(row.mw_at_1_pct),
+                mw_at_5_pct: mw(row.mw_at_5_pct),
+                ..row
+            };
+            writer.serialize(&row).map_err(std::io::Error::other)?;
+        }
+        writer.flush()
+    })
+}
 
 /// Writes every output file; `seconds` gains the report stage before the summary is written.
 pub fn write_all(
@@ -58,6 +83,9 @@ pub fn write_all(
     )?;
     if !map.lines.is_empty() {
         write_lines(&out.join(LINES_OUTPUT), map, &grid)?;
+    }
+    if map.profiles.is_some() {
+        write_hosting(&out.join(HOSTING_OUTPUT), map, scenario)?;
     }
     write_excluded(
         &out.join("excluded.geojson"),
@@ -224,7 +252,18 @@ pub fn substation_features<'a>(
             "used_flexible_mw": mw(used_flexible_mw),
             "upgraded": upgraded,
             "utilization": round_to(utilization, 4),
+            "queued_mw": mw(s.queued_mw),
         });
+        if let Some(hosting) = s.hosting {
+            let load_mw = used_firm_mw + used_flexible_mw;
+            let c = crate::hosting::plan_curtailment(map, scenario, b, load_mw, upgraded);
+            let hosting_mw = costs::hosting_mw(s, upgraded).unwrap_or(0.0);
+            props["peak_load_mw"] = json!(mw(hosting.peak_load_mw));
+            props["flexible_room_mw"] = json!(mw((hosting_mw - available_mw).max(0.0)));
+            props["curtailment_mwh"] = json!(mw(c.mwh));
+            props["curtailment_hours"] = json!(mw(c.hours));
+            props["curtailment_pct"] = json!(round_to(c.pct, 4));
+        }
         if costs::n_minus_one(scenario) {
             let emergency_mw = costs::emergency_mw(scenario, s, upgraded);
             let pickup_mw = grid.worst_pickup_mw.get(&b).copied().unwrap_or(0.0);
