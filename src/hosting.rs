@@ -40,6 +40,9 @@ use crate::scenario::Scenario;
 /// The curtailment budgets `hosting.csv` reports `L*` at, in percent of the annual energy.
 pub const HOSTING_BUDGETS_PCT: [f64; 4] = [0.25, 0.5, 1.0, 5.0];
 
+/// Relative slack on sums of weights compared with the hours cap (rounding of the sum's order).
+const WEIGHT_TOLERANCE: f64 = 1e-12;
+
 /// A curtailment budget: the energy share (percent) and the hours (by weight) a new load may
 /// be curtailed.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -138,7 +141,9 @@ impl<'a> HourlyRoom<'a> {
         while let Some((a, w, wa)) = groups.next() {
             cum_w += w;
             cum_wa += wa;
-            if hours_end.is_infinite() && cum_w > budget.hours {
+            // The weights are summed in another order than the user's total: a cap equal to
+            // that total must not bind by rounding.
+            if hours_end.is_infinite() && cum_w > budget.hours + WEIGHT_TOLERANCE * total_weight {
                 hours_end = a;
             }
             let slope = cum_w - q * total_weight;

@@ -65,15 +65,11 @@ pub fn read_profiles(
     let mut hours = Vec::with_capacity(records.len());
     let mut weights = Vec::with_capacity(records.len());
     let mut seen: HashSet<&str> = HashSet::with_capacity(records.len());
-    let mut columns: Vec<ProfileColumn> = (layout.substations.iter())
-        .map(|&(_, b)| ProfileColumn {
-            substation: b,
-            load_mw: Vec::with_capacity(records.len()),
-            by_load: Vec::new(),
-        })
+    let mut loads: Vec<Vec<f64>> = (layout.substations.iter())
+        .map(|_| Vec::with_capacity(records.len()))
         .collect();
     for (r, (record, row)) in records.iter().zip(rows).enumerate() {
-        let (weight, loads) = row?;
+        let (weight, row_loads) = row?;
         let hour = record.get(0).unwrap_or_default();
         if !seen.insert(hour) {
             let message = format!("the hour \"{hour}\" is given twice");
@@ -81,25 +77,18 @@ pub fn read_profiles(
         }
         hours.push(hour.to_string());
         weights.push(weight);
-        for (column, mw) in columns.iter_mut().zip(loads) {
-            column.load_mw.push(mw);
+        for (column, mw) in loads.iter_mut().zip(row_loads) {
+            column.push(mw);
         }
     }
-    columns
-        .par_iter_mut()
-        .for_each(|c| c.by_load = by_load(&c.load_mw));
+    let columns: Vec<ProfileColumn> = (layout.substations.par_iter().zip(loads))
+        .map(|(&(_, b), load_mw)| ProfileColumn::new(b, load_mw))
+        .collect();
     Ok(LoadProfiles {
         hours,
         weights,
         columns,
     })
-}
-
-/// The rows by load, highest first, ties in row order.
-fn by_load(load_mw: &[f64]) -> Vec<u32> {
-    let mut order: Vec<u32> = (0..load_mw.len() as u32).collect();
-    order.sort_by(|&a, &b| load_mw[b as usize].total_cmp(&load_mw[a as usize]));
-    order
 }
 
 /// Where the header puts the weight and each substation's column.

@@ -57,6 +57,35 @@ pub struct LoadProfiles {
     pub columns: Vec<ProfileColumn>,
 }
 
+impl LoadProfiles {
+    /// Profiles over rows `hours` weighted by `weights`, one column per (substation index, load
+    /// by row): each column's hours are ordered by load here.
+    pub fn new(hours: Vec<String>, weights: Vec<f64>, columns: Vec<(usize, Vec<f64>)>) -> Self {
+        let columns = columns
+            .into_iter()
+            .map(|(substation, load_mw)| ProfileColumn::new(substation, load_mw))
+            .collect();
+        LoadProfiles {
+            hours,
+            weights,
+            columns,
+        }
+    }
+}
+
+impl ProfileColumn {
+    /// A column with its hours ordered by load, highest first (ties in row order).
+    pub fn new(substation: usize, load_mw: Vec<f64>) -> ProfileColumn {
+        let mut by_load: Vec<u32> = (0..load_mw.len() as u32).collect();
+        by_load.sort_by(|&a, &b| load_mw[b as usize].total_cmp(&load_mw[a as usize]));
+        ProfileColumn {
+            substation,
+            load_mw,
+            by_load,
+        }
+    }
+}
+
 /// One substation's column of `load_profiles.csv`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProfileColumn {
