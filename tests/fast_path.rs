@@ -8,6 +8,8 @@
 //! - `n1`: `min_feeds = 2` (N-1 substation outages, an emergency share below and above 1);
 //! - `lines`: a network of lines that limits new load (normal limits, line outages, flows over
 //!   their limit before any new load);
+//! - `time`: hourly load profiles with a curtailment budget and a queue of large loads
+//!   (DESIGN.md, "Headroom over time and the queue"), with lines or N-1 feeds now and then;
 //! - `infeasible`: targets beyond what the region holds (both must say infeasible);
 //! - `mixed`: everything at once.
 //!
@@ -36,9 +38,10 @@ enum Stress {
     Lines,
     Infeasible,
     Mixed,
+    Time,
 }
 
-const STRESSES: [Stress; 8] = [
+const STRESSES: [Stress; 9] = [
     Stress::Ties,
     Stress::Shared,
     Stress::Communities,
@@ -47,6 +50,7 @@ const STRESSES: [Stress; 8] = [
     Stress::Lines,
     Stress::Infeasible,
     Stress::Mixed,
+    Stress::Time,
 ];
 
 fn r5(v: f64) -> f64 {
@@ -113,7 +117,20 @@ fn write_instance(dir: &Path, seed: u64, stress: Stress) -> std::path::PathBuf {
     let mut rng = Rng(seed);
     let map = dir.join("map");
     std::fs::create_dir_all(&map).unwrap();
-    let pick_stress = |s: Stress| stress == s || stress == Stress::Mixed;
+    let time = stress == Stress::Time;
+    // A time instance has lines or N-1 feeds now and then (drawn only for it, so that the
+    // other stresses' instances are what they were).
+    let (time_lines, time_n1) = if time {
+        (rng.chance(0.4), rng.chance(0.3))
+    } else {
+        (false, false)
+    };
+    let pick_stress = |s: Stress| {
+        stress == s
+            || stress == Stress::Mixed
+            || (s == Stress::Lines && time_lines)
+            || (s == Stress::N1 && time_n1)
+    };
 
     let parcels = rng.int(12, 40);
     let tie_price = rng.pick(&[0, 100_000]);
@@ -173,7 +190,10 @@ fn write_instance(dir: &Path, seed: u64, stress: Stress) -> std::path::PathBuf {
         points.push((lon, lat));
         features.push(feature(point(lon, lat), props));
     }
-    write_layer(&map, "substations", features);
+    write_layer(&map, "substations", features.clone());
+    if time {
+        write_time_layers(&mut rng, &map, &features);
+    }
     if pick_stress(Stress::Lines) {
         write_layer(&map, "lines", lines(&mut rng, &points));
     }
@@ -267,9 +287,69 @@ mip_gap = 0.0
             0.0
         },
     );
+    let scenario = if time {
+        let statuses = rng.pick(&[
+            "[\"construction\", \"signed\"]",
+            "[\"construction\", \"signed\", \"study\"]",
+            "[]",
+        ]);
+        let keys = format!(
+            "[grid]\nmax_curtailment_pct = {}\nmax_curtailment_hours = {}\nqueue_statuses = {statuses}\n",
+            rng.pick(&[0.0, 0.5, 1.0, 5.0, 20.0]),
+            rng.pick(&[8760.0, 8760.0, 6.0, 30.0]),
+        );
+        let flexible = format!("flexible_share = {}", rng.pick(&[0.25, 0.5, 1.0]));
+        scenario
+            .replace("[grid]\n", &keys)
+            .replace("flexible_share = 0.25", &flexible)
+            .replace("flexible_share = 0\n", &format!("{flexible}\n"))
+    } else {
+        scenario
+    };
     let path = dir.join("scenario.toml");
     std::fs::write(&path, scenario).unwrap();
     path
+}
+
+/// `load_profiles.csv` (24 weighted hours) for some substations without `flexible_mw`, and a
+/// few large loads in `loads.geojson`.
+fn write_time_layers(rng: &mut Rng, map: &Path, substations: &[Value]) {
+    let ids: Vec<(String, bool)> = (substations.iter())
+        .map(|f| {
+            let p = &f["properties"];
+            let flexible = p["flexible_mw"].as_f64().unwrap_or(0.0) > 0.0;
+            (p["id"].as_str().unwrap().to_string(), flexible)
+        })
+        .collect();
+    let profiled: Vec<&String> = (ids.iter())
+        .filter(|(_, flexible)| !flexible && rng.chance(0.8))
+        .map(|(id, _)| id)
+        .collect();
+    let mut csv = String::from("hour,weight");
+    for id in &profiled {
+        csv += &format!(",{id}");
+    }
+    csv.push('\n');
+    for h in 0..24 {
+        csv += &format!("2025-07-01T{h:02}:00,{}", rng.pick(&[1.0, 2.0, 365.0]));
+        for _ in &profiled {
+            csv += &format!(",{}", rng.pick(&[0.0, 20.0, 40.0, 80.0, 120.0, 200.0]));
+        }
+        csv.push('\n');
+    }
+    std::fs::write(map.join("load_profiles.csv"), csv).unwrap();
+    let loads: Vec<Value> = (0..rng.int(0, 3))
+        .map(|k| {
+            let (id, _) = &ids[rng.int(0, ids.len() - 1)];
+            feature(
+                point(-100.0, 40.0),
+                json!({"id": format!("Q{k}"), "substation": id,
+                       "mw": rng.pick(&[10, 25, 50, 100]),
+                       "status": rng.pick(&["operating", "construction", "signed", "study"])}),
+            )
+        })
+        .collect();
+    write_layer(map, "loads", loads);
 }
 
 /// Solves an instance both ways and compares them; returns the fast path's outcome, or None
@@ -375,4 +455,51 @@ fn an_n1_region_short_of_capacity_is_proven_infeasible() {
     let fast = optimizer::optimize(&region, &|_| {}).expect("the fast path runs");
     assert_eq!(fast.outcome, SolverOutcome::Infeasible, "{:?}", fast.report);
     assert!(fast.report.insecure_feed_options > 0, "{:?}", fast.report);
+}
+
+/// Profiles, budgets and queues on fixed seeds: the fast path finds the plain program's optimum,
+/// and the sample has plans that host more than a substation's firm room there (the budget at
+/// work) and plans whose curtailment the outputs' rule confirms within the budget.
+#[test]
+fn time_stress_on_fixed_seeds() {
+    let mut optimal = 0;
+    let mut beyond_firm = 0;
+    for seed in 0..16u64 {
+        let seed = seed * 104_729 + 3;
+        let dir = tempfile::tempdir().unwrap();
+        let scenario = write_instance(dir.path(), seed, Stress::Time);
+        compare(seed, Stress::Time).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        let prepared = pipeline::prepare(&scenario).expect("the instance prepares");
+        let region = prepared.region();
+        if region.candidates.is_empty() {
+            continue;
+        }
+        let fast = optimizer::optimize(&region, &|_| {}).expect("the fast path runs");
+        if fast.outcome != SolverOutcome::Optimal {
+            continue;
+        }
+        optimal += 1;
+        let (map, s) = (&prepared.map, &prepared.scenario);
+        for (b, sub) in map.substations.iter().enumerate() {
+            let Some(_) = sub.hosting else { continue };
+            let upgraded = fast.plan.upgraded.contains(&b);
+            let (firm, flex) = fast.plan.used_mw(b);
+            let firm_room = gridsite::costs::available_mw(s, sub, upgraded);
+            if firm + flex > firm_room + 1e-6 {
+                beyond_firm += 1;
+                let c = gridsite::hosting::plan_curtailment(map, s, b, firm + flex, upgraded);
+                assert!(
+                    c.pct <= s.grid.max_curtailment_pct + 1e-6,
+                    "seed {seed}: substation {b} curtailed {} % > budget",
+                    c.pct
+                );
+                assert!(c.hours <= s.grid.max_curtailment_hours + 1e-6);
+            }
+        }
+    }
+    assert!(optimal >= 8, "{optimal} optimal of 16");
+    assert!(
+        beyond_firm >= 2,
+        "{beyond_firm} substations beyond their firm room"
+    );
 }

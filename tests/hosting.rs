@@ -433,3 +433,455 @@ fn a_profiled_substation_with_flexible_mw_names_both_files() {
         "{error}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The program with profiles and a queue: against enumeration, and against the rules it must
+// reduce to.
+
+fn feature(geometry: Value, properties: Value) -> Value {
+    json!({"type": "Feature", "geometry": geometry, "properties": properties})
+}
+
+fn r5(v: f64) -> f64 {
+    (v * 1e5).round() / 1e5
+}
+
+fn rect(lon0: f64, lat0: f64, lon1: f64, lat1: f64) -> Value {
+    json!({"type": "Polygon", "coordinates": [[[lon0, lat0], [lon1, lat0], [lon1, lat1], [lon0, lat1], [lon0, lat0]]]})
+}
+
+fn point(lon: f64, lat: f64) -> Value {
+    json!({"type": "Point", "coordinates": [lon, lat]})
+}
+
+/// A small region: its layers as GeoJSON values, its profiles as CSV, and the scenario.
+#[derive(Clone)]
+struct Region {
+    parcels: Vec<Value>,
+    substations: Vec<Value>,
+    lines: Vec<Value>,
+    loads: Vec<Value>,
+    profiles: Option<String>,
+    scenario: String,
+}
+
+/// What a random region has.
+#[derive(Clone, Copy)]
+struct Shape {
+    lines: bool,
+    n1: bool,
+    /// Every substation without `flexible_mw` gets a flat profile (else random ones, on some).
+    flat: bool,
+    queue: bool,
+    flexible_share: f64,
+}
+
+fn random_region(rng: &mut Rng, shape: Shape) -> Region {
+    let parcels = (0..rng.int(3, 6))
+        .map(|i| {
+            let (w, h) = (rng.range(0.002, 0.005), rng.range(0.002, 0.005));
+            let lon = r5(rng.range(-100.1, -99.9 - w));
+            let lat = r5(rng.range(39.95, 40.05 - h));
+            feature(
+                rect(lon, lat, r5(lon + w), r5(lat + h)),
+                json!({"id": format!("P{i}"), "zoning": "industrial",
+                       "land_usd_per_acre": rng.pick(&[0, 50_000, 200_000])}),
+            )
+        })
+        .collect();
+    let n = rng.int(2, 3);
+    let mut substations = Vec::new();
+    let mut profiled = Vec::new();
+    for b in 0..n {
+        let flexible = !shape.flat && rng.chance(0.25);
+        let mut props = json!({
+            "id": format!("S{b}"), "voltage_kv": 230,
+            "headroom_mw": rng.pick(&[40, 80, 120, 200]),
+            "community_growth_mw": rng.pick(&[0, 0, 20]),
+            "supply_share": if b == 0 { 1.0 } else { 0.0 },
+        });
+        if flexible {
+            props["flexible_mw"] = json!(rng.pick(&[30, 60]));
+        } else if shape.flat || rng.chance(0.8) {
+            profiled.push(b);
+        }
+        if rng.chance(0.4) {
+            props["upgrade_mw"] = json!(rng.pick(&[50, 100]));
+            props["upgrade_usd"] = json!(rng.pick(&[5_000_000, 25_000_000]));
+        }
+        let (lon, lat) = (r5(rng.range(-100.05, -99.95)), r5(rng.range(39.97, 40.03)));
+        substations.push(feature(point(lon, lat), props));
+    }
+    let mut lines = Vec::new();
+    if shape.lines {
+        let at = |b: usize| substations[b]["geometry"]["coordinates"].clone();
+        for b in 1..n {
+            let a = rng.int(0, b - 1);
+            lines.push(feature(
+                json!({"type": "LineString", "coordinates": [at(a), at(b)]}),
+                json!({"id": format!("L{b}"), "from": format!("S{a}"), "to": format!("S{b}"),
+                       "x_pu": rng.pick(&[0.01, 0.05]),
+                       "rating_mw": rng.pick(&[100, 200, 400]),
+                       "base_flow_mw": rng.pick(&[0, 40, -60])}),
+            ));
+        }
+        // A loop, so that some outages are contingencies.
+        lines.push(feature(
+            json!({"type": "LineString", "coordinates": [at(0), at(n - 1)]}),
+            json!({"id": "L0", "from": "S0", "to": format!("S{}", n - 1), "x_pu": 0.02,
+                   "rating_mw": rng.pick(&[150, 300]), "base_flow_mw": 10}),
+        ));
+    }
+    let hours = rng.int(4, 12);
+    let profiles = (!profiled.is_empty()).then(|| {
+        let mut csv = String::from("hour,weight");
+        for b in &profiled {
+            csv += &format!(",S{b}");
+        }
+        csv.push('\n');
+        let flat_mw: Vec<f64> = profiled.iter().map(|_| rng.pick(&[0.0, 50.0])).collect();
+        for h in 0..hours {
+            csv += &format!("h{h},{}", rng.pick(&[1.0, 1.0, 3.0, 730.0]));
+            for k in 0..profiled.len() {
+                let mw = if shape.flat {
+                    flat_mw[k]
+                } else {
+                    rng.pick(&[0.0, 30.0, 60.0, 100.0, 180.0])
+                };
+                csv += &format!(",{mw}");
+            }
+            csv.push('\n');
+        }
+        csv
+    });
+    let loads = if shape.queue {
+        (0..rng.int(1, 3))
+            .map(|k| {
+                feature(
+                    point(-100.0, 40.0),
+                    json!({"id": format!("Q{k}"), "substation": format!("S{}", rng.int(0, n - 1)),
+                           "mw": rng.pick(&[10, 30, 60]),
+                           "status": rng.pick(&["construction", "signed", "study", "withdrawn"])}),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let scenario = format!(
+        r#"name = "time"
+map = "map"
+
+[target]
+total_mw = {total}
+module_mw = 50
+min_site_mw = 50
+max_site_mw = 150
+max_sites = {max_sites}
+
+[site]
+acres_per_mw = 0.02
+max_fiber_km = 50.0
+max_feed_km = 50.0
+min_feeds = {min_feeds}
+max_feeds = 2
+min_spacing_km = 0.0
+
+[grid]
+max_headroom_share = {share}
+flexible_share = {flexible_share}
+max_curtailment_pct = {pct}
+max_curtailment_hours = {cap_hours}
+queue_statuses = {statuses}
+line_contingencies = {contingencies}
+
+[costs]
+site_fixed_usd = {fixed}
+flexible_usd_per_mw = 0
+
+[solver]
+mip_gap = 0.0
+"#,
+        total = rng.pick(&[100, 150, 200, 300]),
+        max_sites = rng.int(1, 3),
+        min_feeds = if shape.n1 { 2 } else { 1 },
+        share = rng.pick(&[0.8, 1.0]),
+        flexible_share = shape.flexible_share,
+        pct = if shape.flat {
+            0.0
+        } else {
+            rng.pick(&[0.0, 0.5, 2.0, 10.0, 40.0])
+        },
+        cap_hours = rng.pick(&[8760.0, 8760.0, 2.0, 800.0]),
+        statuses = rng.pick(&["[\"construction\", \"signed\"]", "[\"study\"]", "[]"]),
+        contingencies = rng.chance(0.6),
+        fixed = rng.pick(&[5_000_000, 20_000_000]),
+    );
+    let fiber = feature(
+        json!({"type": "LineString", "coordinates": [[-100.2, 40.0], [-99.8, 40.0]]}),
+        json!({"id": "F0"}),
+    );
+    let _ = fiber;
+    Region {
+        parcels,
+        substations,
+        lines,
+        loads,
+        profiles,
+        scenario,
+    }
+}
+
+impl Region {
+    /// Writes the region into `dir`; gives the scenario's path.
+    fn write(&self, dir: &Path) -> PathBuf {
+        let map = dir.join("map");
+        std::fs::create_dir_all(&map).unwrap();
+        let layer = |name: &str, features: &[Value]| {
+            let text = json!({"type": "FeatureCollection", "features": features}).to_string();
+            std::fs::write(map.join(format!("{name}.geojson")), text).unwrap();
+        };
+        layer("parcels", &self.parcels);
+        layer("substations", &self.substations);
+        layer(
+            "fiber",
+            &[feature(
+                json!({"type": "LineString", "coordinates": [[-100.2, 40.0], [-99.8, 40.0]]}),
+                json!({"id": "F0"}),
+            )],
+        );
+        layer("receptors", &[]);
+        layer("communities", &[]);
+        if !self.lines.is_empty() {
+            layer("lines", &self.lines);
+        }
+        if !self.loads.is_empty() {
+            layer("loads", &self.loads);
+        }
+        if let Some(csv) = &self.profiles {
+            std::fs::write(map.join("load_profiles.csv"), csv).unwrap();
+        }
+        let path = dir.join("scenario.toml");
+        std::fs::write(&path, &self.scenario).unwrap();
+        path
+    }
+}
+
+/// The proven optimum of a region (None: infeasible), by the fast path; it must agree with
+/// the plain program.
+fn optimum(region: &Region) -> Option<f64> {
+    use gridsite::solve::SolverOutcome;
+    let dir = tempfile::tempdir().unwrap();
+    let prepared = gridsite::pipeline::prepare(&region.write(dir.path())).unwrap();
+    let r = prepared.region();
+    if r.candidates.is_empty() {
+        return None;
+    }
+    let fast = gridsite::optimizer::optimize(&r, &|_| {}).unwrap();
+    let (plain, plain_plan, _) = gridsite::optimizer::solve_plain(&r, &|_| {}).unwrap();
+    assert_eq!(fast.outcome, plain, "fast path and plain program");
+    match fast.outcome {
+        SolverOutcome::Optimal => {
+            let (f, p) = (fast.plan.objective_usd(), plain_plan.objective_usd());
+            assert!((f - p).abs() <= 1e-6 * p.max(1.0), "fast {f} vs plain {p}");
+            Some(f)
+        }
+        SolverOutcome::Infeasible => None,
+        other => panic!("no proof: {other:?}"),
+    }
+}
+
+fn same(a: Option<f64>, b: Option<f64>) -> bool {
+    match (a, b) {
+        (Some(x), Some(y)) => (x - y).abs() <= 1e-6 * x.max(1.0),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+/// A flat profile with no budget is the old rule with `flexible_mw = 0`: the same optimum as
+/// the region without `load_profiles.csv`. (With N-1 feeds or line outages the two differ in
+/// principle: flexible MW are curtailed in outages, so the profile's flexible MW could be worth
+/// more than firm ones there; the equality is checked where outages do not read the split, and
+/// with `flexible_share = 0` everywhere.)
+#[test]
+fn a_flat_profile_equals_the_old_rule_without_flexible_mw() {
+    let mut rng = Rng(77);
+    let mut plans = 0;
+    for case in 0..24 {
+        let secure = case % 2 == 1;
+        let shape = Shape {
+            lines: secure,
+            n1: secure && rng.chance(0.5),
+            flat: true,
+            queue: rng.chance(0.5),
+            flexible_share: if secure {
+                0.0
+            } else {
+                rng.pick(&[0.0, 0.5, 1.0])
+            },
+        };
+        let region = random_region(&mut rng, shape);
+        let without = Region {
+            profiles: None,
+            ..region.clone()
+        };
+        let (a, b) = (optimum(&region), optimum(&without));
+        assert!(same(a, b), "case {case}: flat profile {a:?} vs none {b:?}");
+        plans += usize::from(a.is_some());
+    }
+    assert!(plans >= 8, "{plans} cases with a plan");
+}
+
+/// A queue is headroom taken and flow moved before the plan: the region with counted loads
+/// has the optimum of the region without them whose headroom is lower by the counted MW and
+/// whose lines already carry those MW's flows (computed here by a DC power flow).
+#[test]
+fn a_counted_queue_is_headroom_and_flow_taken_before_the_plan() {
+    let mut rng = Rng(1312);
+    let (mut plans, mut changed) = (0, 0);
+    for case in 0..24 {
+        let shape = Shape {
+            lines: case % 3 != 0,
+            n1: case % 4 == 1,
+            flat: false,
+            queue: true,
+            flexible_share: rng.pick(&[0.0, 0.5]),
+        };
+        let mut region = random_region(&mut rng, shape);
+        // Count every status, so that each load is taken.
+        region.scenario = region.scenario.replace(
+            &region.scenario[region.scenario.find("queue_statuses").unwrap()..]
+                .lines()
+                .next()
+                .unwrap()
+                .to_string(),
+            "queue_statuses = [\"construction\", \"signed\", \"study\", \"withdrawn\"]",
+        );
+        let n = region.substations.len();
+        let mut queued = vec![0.0; n];
+        for load in &region.loads {
+            let id = load["properties"]["substation"].as_str().unwrap();
+            let b: usize = id[1..].parse().unwrap();
+            queued[b] += load["properties"]["mw"].as_f64().unwrap();
+        }
+        let mut moved = region.clone();
+        moved.loads.clear();
+        for (b, s) in moved.substations.iter_mut().enumerate() {
+            let h = s["properties"]["headroom_mw"].as_f64().unwrap();
+            s["properties"]["headroom_mw"] = json!(h - queued[b]);
+        }
+        // Negative headroom is bad input: keep to regions where the queue fits.
+        if moved
+            .substations
+            .iter()
+            .any(|s| s["properties"]["headroom_mw"].as_f64().unwrap() < 0.0)
+        {
+            continue;
+        }
+        let flows = dc_flows(&region, &queued);
+        for (l, line) in moved.lines.iter_mut().enumerate() {
+            let base = line["properties"]["base_flow_mw"].as_f64().unwrap();
+            line["properties"]["base_flow_mw"] = json!(base + flows[l]);
+        }
+        let no_queue = Region {
+            loads: Vec::new(),
+            ..region.clone()
+        };
+        let (a, b) = (optimum(&region), optimum(&moved));
+        assert!(same(a, b), "case {case}: queue {a:?} vs moved {b:?}");
+        plans += usize::from(a.is_some());
+        changed += usize::from(!same(a, optimum(&no_queue)));
+    }
+    assert!(plans >= 6, "{plans} cases with a plan");
+    assert!(
+        changed >= 4,
+        "the queue changed the optimum in {changed} cases"
+    );
+}
+
+/// Flows of the DC power flow for new load `load_mw` by substation, supplied by the
+/// substations with `supply_share` (here S0 alone, the reference bus): `B θ = −load`.
+fn dc_flows(region: &Region, load_mw: &[f64]) -> Vec<f64> {
+    let n = region.substations.len();
+    if region.lines.is_empty() {
+        return Vec::new();
+    }
+    let index = |v: &Value| -> usize { v.as_str().unwrap()[1..].parse().unwrap() };
+    let mut b = nalgebra::DMatrix::<f64>::zeros(n - 1, n - 1);
+    let ends: Vec<(usize, usize, f64)> = (region.lines.iter())
+        .map(|l| {
+            let p = &l["properties"];
+            (
+                index(&p["from"]),
+                index(&p["to"]),
+                p["x_pu"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    for &(i, j, x) in &ends {
+        for (a, c) in [(i, j), (j, i)] {
+            if a > 0 {
+                b[(a - 1, a - 1)] += 1.0 / x;
+                if c > 0 {
+                    b[(a - 1, c - 1)] -= 1.0 / x;
+                }
+            }
+        }
+    }
+    let injection = nalgebra::DVector::from_iterator(n - 1, (1..n).map(|k| -load_mw[k]));
+    let theta = b.lu().solve(&injection).unwrap();
+    let at = |k: usize| if k == 0 { 0.0 } else { theta[k - 1] };
+    ends.iter().map(|&(i, j, x)| (at(i) - at(j)) / x).collect()
+}
+
+/// Loads whose statuses the scenario does not count, or none at all, change nothing: the same
+/// files, byte for byte, but for the stage times and the `queued_mw` the substations report.
+#[test]
+fn a_queue_that_counts_nothing_changes_nothing() {
+    let mut rng = Rng(4242);
+    for case in 0..6 {
+        let shape = Shape {
+            lines: case % 2 == 0,
+            n1: false,
+            flat: false,
+            queue: true,
+            flexible_share: 0.5,
+        };
+        let mut region = random_region(&mut rng, shape);
+        let start = region.scenario.find("queue_statuses").unwrap();
+        let line = region.scenario[start..].lines().next().unwrap().to_string();
+        region.scenario = region
+            .scenario
+            .replace(&line, "queue_statuses = [\"operating\"]");
+        let none = Region {
+            loads: Vec::new(),
+            ..region.clone()
+        };
+        let outputs = |region: &Region| {
+            let dir = tempfile::tempdir().unwrap();
+            let scenario = region.write(dir.path());
+            let out = dir.path().join("out");
+            gridsite::pipeline::optimize(&scenario, &out, &|_| {}).unwrap();
+            let mut files = std::collections::BTreeMap::new();
+            for name in [
+                "sites.geojson",
+                "feeds.geojson",
+                "substations.geojson",
+                "hosting.csv",
+            ] {
+                if let Ok(text) = std::fs::read_to_string(out.join(name)) {
+                    files.insert(name, text);
+                }
+            }
+            let mut summary: Value =
+                serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap())
+                    .unwrap();
+            summary["seconds"] = Value::Null;
+            summary["search"]["seconds"] = Value::Null;
+            files.insert("summary.json", summary.to_string());
+            files
+        };
+        assert_eq!(outputs(&region), outputs(&none), "case {case}");
+    }
+}
