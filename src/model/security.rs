@@ -160,6 +160,9 @@ pub struct LoadBounds {
     pub max_load_mw: Vec<f64>,
     /// By substation: the most firm new load, MW.
     pub max_firm_mw: Vec<f64>,
+    /// By substation: the most flexible new load, MW (`flexible_mw`, or `L*` with a load
+    /// profile, where a load may be all flexible; 0 when sites draw no flexible MW).
+    pub max_flexible_mw: Vec<f64>,
     /// The most new load of a plan in all, MW.
     pub total_max_mw: f64,
 }
@@ -170,15 +173,21 @@ impl LoadBounds {
         let n = map.substations.len();
         let mut max_load_mw = vec![0.0; n];
         let mut max_firm_mw = vec![0.0; n];
+        let mut max_flexible_mw = vec![0.0; n];
+        let flexible = scenario.grid.flexible_share > 0.0;
         for &b in reached {
             let s = &map.substations[b];
             max_firm_mw[b] = crate::costs::available_mw(scenario, s, true);
             max_load_mw[b] = crate::costs::load_room_mw(scenario, s, true);
+            if flexible {
+                max_flexible_mw[b] = crate::costs::flexible_room_mw(s, true);
+            }
         }
         let t = &scenario.target;
         LoadBounds {
             max_load_mw,
             max_firm_mw,
+            max_flexible_mw,
             total_max_mw: t.max_sites as f64 * t.max_site_mw,
         }
     }
@@ -204,9 +213,6 @@ impl LoadBounds {
             .filter(|&b| self.max_load_mw[b] > 0.0 && network.moves_flows(b))
             .collect();
         let factors = DenseFactors::new(network, &loaded);
-        let flexible_mw: Vec<f64> = (0..self.max_load_mw.len())
-            .map(|b| (self.max_load_mw[b] - self.max_firm_mw[b]).max(0.0))
-            .collect();
         let mut terms = Vec::new();
         for _ in 0..TIGHTEN_PASSES {
             let mut changed = false;
@@ -237,7 +243,8 @@ impl LoadBounds {
             }
             for &b in &loaded {
                 self.max_firm_mw[b] = self.max_firm_mw[b].min(self.max_load_mw[b]);
-                self.max_load_mw[b] = self.max_load_mw[b].min(self.max_firm_mw[b] + flexible_mw[b]);
+                let most_mw = self.max_firm_mw[b] + self.max_flexible_mw[b];
+                self.max_load_mw[b] = self.max_load_mw[b].min(most_mw);
             }
             if !changed {
                 break;
