@@ -1,4 +1,5 @@
-//! `gridsite synth --seed N --parcels P --substations S --out DIR`: the six layers of a synthetic map.
+//! `gridsite synth --seed N --parcels P --substations S [--profiles] --out DIR`: the six layers
+//! of a synthetic map (with `--profiles`, also `load_profiles.csv` and `loads.geojson`).
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -39,6 +40,11 @@ pub struct SynthArgs {
     /// (`--substations`, `--receptors`, `--fiber-segments` and the centre are then drawn too).
     #[arg(long)]
     family: bool,
+    /// Also write `load_profiles.csv` (a year of hourly existing load for each substation
+    /// without `flexible_mw`) and `loads.geojson` (a queue of large loads); the other layers
+    /// keep their bytes.
+    #[arg(long, conflicts_with = "family")]
+    profiles: bool,
     /// The map folder to write (with `--family`, the folder of the map and its scenario).
     #[arg(long)]
     out: PathBuf,
@@ -71,6 +77,7 @@ pub fn run(args: SynthArgs) -> anyhow::Result<ExitCode> {
     } else {
         Profile::Suburban
     };
+    config.profiles = args.profiles;
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::new(0);
         bar.set_style(
@@ -103,5 +110,12 @@ pub fn run(args: SynthArgs) -> anyhow::Result<ExitCode> {
         summary.communities,
         summary.bytes_written as f64 / 1e6
     );
+    if config.profiles {
+        say!(
+            "  with load_profiles.csv ({} substations, 8760 hours) and loads.geojson ({} large loads)",
+            summary.load_profiles,
+            summary.loads
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

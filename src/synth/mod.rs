@@ -11,6 +11,12 @@
 //! written to `<file>.tmp` and renamed into place, so readers never see half a
 //! file.
 //!
+//! With [`SynthConfig::profiles`] (`gridsite synth --profiles`) two optional files follow:
+//! `load_profiles.csv`, each substation's hourly existing load for a year (those without
+//! `flexible_mw`), and `loads.geojson`, a queue of large loads (DESIGN.md, "Headroom over time
+//! and the queue"). They draw from streams of their own and are written last, so the six
+//! layers keep their bytes.
+//!
 //! The same config always gives byte-identical files. Every layer draws from
 //! its own seeded stream (a salt each), so the network (its own stream) leaves
 //! the other five layers' bytes as they were before it existed, apart from the
@@ -40,6 +46,8 @@
 //!   a zone and a lot count so the parcels add up exactly.
 //! - `parcels`, `substations`, `fiber`, `receptors`, `communities`: one layer
 //!   each, drawn from the layout and streamed to a writer.
+//! - `profiles`, `loads`: the optional `load_profiles.csv` and `loads.geojson`, drawn over
+//!   the substations as written.
 //! - `grid`: the transmission network over the drawn substations (a meshed
 //!   230/500 kV backbone, radial and double-circuit spurs, reactances and
 //!   ratings by voltage class, supply substations, today's DC power flow);
@@ -55,8 +63,10 @@ mod fiber;
 mod grid;
 mod land;
 mod layout;
+mod loads;
 mod noise;
 mod parcels;
+mod profiles;
 mod receptors;
 mod substations;
 #[cfg(test)]
@@ -73,6 +83,7 @@ use communities::write_communities;
 use fiber::write_fiber;
 use grid::{plan_grid, write_lines};
 use layout::Layout;
+use loads::write_loads;
 use parcels::write_parcels;
 use receptors::{ReceptorPlan, write_receptors};
 use substations::{draw_substations, write_substations};
@@ -110,6 +121,8 @@ pub struct SynthConfig {
     pub center_lat: f64,
     /// Region shape.
     pub profile: Profile,
+    /// Also write `load_profiles.csv` and `loads.geojson` (default false).
+    pub profiles: bool,
 }
 
 impl SynthConfig {
@@ -124,6 +137,7 @@ impl SynthConfig {
             center_lon: -121.30,
             center_lat: 38.59,
             profile: Profile::Suburban,
+            profiles: false,
         }
     }
 
@@ -151,7 +165,12 @@ pub struct SynthSummary {
     pub communities: usize,
     /// Features in `lines.geojson` (about 1.5 a substation).
     pub lines: usize,
-    /// Total size of the six files.
+    /// Substation columns in `load_profiles.csv` (0 without [`SynthConfig::profiles`]).
+    pub load_profiles: usize,
+    /// Features in `loads.geojson` (about `substations / 5`; 0 without
+    /// [`SynthConfig::profiles`]).
+    pub loads: usize,
+    /// Total size of the files written.
     pub bytes_written: u64,
 }
 
@@ -180,7 +199,8 @@ pub enum SynthError {
     },
 }
 
-/// Writes the six layers into `out_dir` (created if missing).
+/// Writes the six layers into `out_dir` (created if missing), and with
+/// [`SynthConfig::profiles`] `load_profiles.csv` and `loads.geojson` after them.
 ///
 /// `progress(layer, done, total)` is called when a layer starts and ends, and
 /// every 100,000 parcels.
@@ -205,6 +225,11 @@ pub fn generate(
     })?;
     bytes += b;
     drop(grid);
+    let positions: Vec<(f64, f64)> = if config.profiles {
+        drawn.iter().map(|s| s.p).collect()
+    } else {
+        Vec::new()
+    };
     drop(drawn);
     let (fiber_segments, b) = write_layer(out_dir, "fiber.geojson", |w| {
         write_fiber(&layout, config.fiber_count(), w, progress)
@@ -222,6 +247,18 @@ pub fn generate(
         write_communities(&layout, config.parcels, w, progress)
     })?;
     bytes += b;
+    let (mut load_profiles, mut loads) = (0, 0);
+    if config.profiles {
+        let subs = profiles::read_back(out_dir)?;
+        let (columns, b) = profiles::write_profiles(layout.seed, &subs, out_dir, progress)?;
+        load_profiles = columns;
+        bytes += b;
+        let (features, b) = write_layer(out_dir, crate::layers::LOADS_FILE, |w| {
+            write_loads(&layout, &positions, &subs, w, progress)
+        })?;
+        loads = features;
+        bytes += b;
+    }
 
     Ok(SynthSummary {
         parcels,
@@ -230,6 +267,8 @@ pub fn generate(
         fiber_segments,
         communities,
         lines,
+        load_profiles,
+        loads,
         bytes_written: bytes,
     })
 }
@@ -274,6 +313,8 @@ const SALT_RECEPTORS: u64 = 0x12;
 const SALT_NAMES: u64 = 0x13;
 // 0x14: `land`'s sample.
 const SALT_LINES: u64 = 0x15;
+const SALT_PROFILES: u64 = 0x16;
+const SALT_LOADS: u64 = 0x17;
 
 // ---------------------------------------------------------------------------
 // Validation

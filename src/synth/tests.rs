@@ -339,6 +339,11 @@ fn num(f: &Value, key: &str) -> f64 {
 fn every_property_written_is_in_the_layer_schema() {
     use crate::layers::schema::Layer;
     for (cfg, name) in small_configs() {
+        // With the queue, so that `loads.geojson` is written and checked too.
+        let cfg = SynthConfig {
+            profiles: true,
+            ..cfg
+        };
         let (dir, _) = run(&cfg, &format!("{name}-schema"));
         for layer in Layer::ALL {
             let known = layer.property_names();
