@@ -7,8 +7,14 @@
 //! `summary.json` and its features' properties from [`output_layers`], the GeoJSON files' own
 //! source; every figure cell carries its exact value in `data-value`.
 //!
+//! On a map with `load_profiles.csv`, the page also has, for each substation of the plan with a
+//! profile, its load-duration curve and its MW-against-curtailment curve ([`hosting`]); on a
+//! map with `loads.geojson`, the large loads as a layer of the map and a table. Pages of maps
+//! without them are unchanged, byte for byte.
+//!
 //! Takes the result of `optimize`; gives the page's bytes (deterministic: no clock, no random).
 
+pub mod hosting;
 pub mod map;
 pub mod palette;
 pub mod tables;
@@ -24,11 +30,16 @@ use self::map::{DrawnLayer, Frame, MAX_DRAWN_PARCELS};
 use super::layers::{LayerKind, output_layers};
 use crate::files::{WriteError, write_atomically};
 use crate::grid::GridReport;
+use crate::layers::QueueStatus;
 use crate::outcome::Optimized;
 use crate::summary::Summary;
 
 const SCRIPT: &str = include_str!("page.js");
 const STYLE: &str = include_str!("page.css");
+/// The style of the hosting charts, only on pages that have them.
+const HOSTING_STYLE: &str = include_str!("hosting.css");
+/// The style of the large loads, only on pages that have them.
+const LOADS_STYLE: &str = include_str!("loads.css");
 
 /// The page's file name, beside the GeoJSON files.
 pub const REPORT_FILE: &str = "report.html";
@@ -62,6 +73,8 @@ pub fn plan_page(
 ) -> String {
     let basemap = options.basemap.as_deref();
     let drawn = draw(optimized, grid);
+    let charts = hosting::charted_substations(optimized);
+    let loads = load_properties(optimized);
     let properties: serde_json::Map<String, serde_json::Value> = (drawn.layers.iter())
         .map(|(name, _, layer)| (name.to_string(), json!(layer.properties)))
         .collect();
@@ -85,6 +98,12 @@ pub fn plan_page(
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) }
                 style { (PreEscaped(STYLE)) }
+                @if !charts.is_empty() {
+                    style { (PreEscaped(HOSTING_STYLE)) }
+                }
+                @if !loads.is_empty() {
+                    style { (PreEscaped(LOADS_STYLE)) }
+                }
             }
             body {
                 header {
@@ -93,7 +112,7 @@ pub fn plan_page(
                 }
                 main {
                     section #map-section {
-                        (map_panel(&drawn))
+                        (map_panel(&drawn, optimized))
                     }
                     section #tables {
                         (tables::summary_table(summary))
@@ -101,10 +120,16 @@ pub fn plan_page(
                         (tables::explained_parcels(&options.explanations))
                         (tables::feature_table("Sites", "sites", &features_of(optimized, grid, LayerKind::Sites), "parcel_id"))
                         (tables::feature_table("Substations", "substations", &features_of(optimized, grid, LayerKind::Substations), "id"))
+                        @if !loads.is_empty() {
+                            (tables::large_loads(&loads))
+                        }
                         @if !optimized.prepared.map.lines.is_empty() {
                             (tables::busiest_lines(&features_of(optimized, grid, LayerKind::Lines)))
                         }
                         (tables::exclusions(&optimized.prepared.screening.counts_by_reason(), optimized.prepared.screening.exclusions.len()))
+                    }
+                    @if let Some(section) = hosting::section(&charts) {
+                        (section)
                     }
                 }
                 footer {
@@ -133,7 +158,7 @@ fn features_of(optimized: &Optimized, grid: &GridReport, kind: LayerKind) -> Vec
 }
 
 /// The map with its toolbar, layer switches and legend.
-fn map_panel(drawn: &DrawnMap) -> Markup {
+fn map_panel(drawn: &DrawnMap, optimized: &Optimized) -> Markup {
     let (w, h) = (
         drawn.frame.width_m.round() as i64,
         drawn.frame.height_m.round() as i64,
@@ -161,14 +186,20 @@ fn map_panel(drawn: &DrawnMap) -> Markup {
             div #scale-bar { div #scale-line {} span #scale-text {} }
             div #tooltip hidden {}
         }
-        (legend())
+        (legend(optimized))
         div #details { p.hint { "Hover over a feature to see its properties; click to keep them here." } }
     }
 }
 
 /// The legend: the same colours the map uses.
-fn legend() -> Markup {
+fn legend(optimized: &Optimized) -> Markup {
     let ramp = |share: f64| palette::ramp_colour(share);
+    let map = &optimized.prepared.map;
+    let counted = optimized.prepared.scenario.grid.counted_statuses();
+    let counted_words: Vec<&str> = counted.iter().map(|s| s.as_str()).collect();
+    let statuses: Vec<QueueStatus> = (QueueStatus::ALL.into_iter())
+        .filter(|s| map.loads.iter().any(|l| l.status == *s))
+        .collect();
     html! {
         div #legend {
             div.legend-group {
@@ -194,6 +225,26 @@ fn legend() -> Markup {
                 strong { "Communities" }
                 span.swatch.outline {} "outline"
             }
+            @if !map.loads.is_empty() {
+                div.legend-group #legend-loads {
+                    strong { "Large loads by status" }
+                    @for status in &statuses {
+                        @let colour = palette::load_status_colour(*status);
+                        @if counted.contains(status) {
+                            span.swatch.dot style=(format!("background:{colour}")) {} (status.as_str())
+                        } @else {
+                            span.swatch.hollow style=(format!("border-color:{colour}")) {} (status.as_str())
+                        }
+                    }
+                    span.hint {
+                        @if counted_words.is_empty() {
+                            "filled: counted (the scenario counts no status); hollow: not counted"
+                        } @else {
+                            "filled: counted (" (counted_words.join(", ")) "); hollow: not counted"
+                        }
+                    }
+                }
+            }
         }
     }
 }
@@ -213,6 +264,11 @@ fn draw(optimized: &Optimized, grid: &GridReport) -> DrawnMap {
             map.communities
                 .iter()
                 .filter_map(|c| map::rect_of(&c.shape)),
+        )
+        .chain(
+            map.loads
+                .iter()
+                .map(|l| geo::BoundingRect::bounding_rect(&l.point)),
         );
     let frame = Frame::around(rects);
     let mut layers = Vec::new();
@@ -239,6 +295,9 @@ fn draw(optimized: &Optimized, grid: &GridReport) -> DrawnMap {
         "Substations",
         draw_substations(&frame, optimized, substations),
     ));
+    if !map.loads.is_empty() {
+        layers.push(("loads", "Large loads", draw_loads(&frame, optimized)));
+    }
     layers.push(("sites", "Sites", draw_sites(&frame, optimized, sites)));
     DrawnMap {
         frame,
@@ -385,6 +444,64 @@ fn draw_substations(
             &format!(
                 "class=\"f substation\" data-layer=\"substations\" data-i=\"{i}\" data-id=\"{id}\" fill=\"{}\"",
                 palette::ramp_colour(utilization)
+            ),
+        ));
+    }
+    layer
+}
+
+/// The properties of each large load (`loads.geojson`), for the map's popups and the table:
+/// empty on a map without loads.
+fn load_properties(optimized: &Optimized) -> Vec<JsonObject> {
+    let map = &optimized.prepared.map;
+    let counted = optimized.prepared.scenario.grid.counted_statuses();
+    (map.loads.iter())
+        .map(|l| {
+            let mut props = JsonObject::new();
+            props.insert("id".into(), json!(l.id));
+            if let Some(name) = &l.name {
+                props.insert("name".into(), json!(name));
+            }
+            props.insert(
+                "substation_id".into(),
+                json!(map.substations[l.substation].id),
+            );
+            props.insert("mw".into(), json!(l.mw));
+            props.insert("status".into(), json!(l.status.as_str()));
+            props.insert("counted".into(), json!(counted.contains(&l.status)));
+            if let Some(year) = l.in_service_year {
+                props.insert("in_service_year".into(), json!(year));
+            }
+            props
+        })
+        .collect()
+}
+
+/// The large loads: a marker each, sized by MW and coloured by status, filled when the
+/// scenario counts its status and hollow (dashed) when it does not.
+fn draw_loads(frame: &Frame, optimized: &Optimized) -> DrawnLayer {
+    let map = &optimized.prepared.map;
+    let largest_mw = (map.loads.iter()).map(|l| l.mw).fold(1.0, f64::max);
+    let mut layer = DrawnLayer::default();
+    for (l, props) in map.loads.iter().zip(load_properties(optimized)) {
+        let counted = props.get("counted").and_then(|v| v.as_bool()) == Some(true);
+        let colour = palette::load_status_colour(l.status);
+        let paint = if counted {
+            format!("fill=\"{colour}\"")
+        } else {
+            format!("stroke=\"{colour}\"")
+        };
+        let i = layer.properties.len();
+        layer.properties.push(props);
+        layer.svg.push_str(&map::marker(
+            frame,
+            l.point,
+            3.0 + 5.0 * (l.mw.max(0.0) / largest_mw).sqrt(),
+            &format!(
+                "class=\"f load {}\" data-layer=\"loads\" data-i=\"{i}\" data-id=\"{}\" data-status=\"{}\" {paint}",
+                if counted { "counted" } else { "uncounted" },
+                map::attr(&l.id),
+                l.status.as_str()
             ),
         ));
     }

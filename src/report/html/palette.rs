@@ -69,6 +69,19 @@ pub const FEED_COLOUR: &str = "#1f78b4";
 /// Communities' outline.
 pub const COMMUNITY_COLOUR: &str = "#555555";
 
+/// A large load's colour by its status (`loads.geojson`; ColorBrewer Dark2 without its purple,
+/// which the sites use). Counted statuses are drawn filled, the others hollow.
+pub fn load_status_colour(status: crate::layers::QueueStatus) -> &'static str {
+    use crate::layers::QueueStatus;
+    match status {
+        QueueStatus::Operating => "#666666",
+        QueueStatus::Construction => "#d95f02",
+        QueueStatus::Signed => "#e7298a",
+        QueueStatus::Study => "#1b9e77",
+        QueueStatus::Withdrawn => "#a6761d",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,5 +100,15 @@ mod tests {
         assert_eq!(reason_group("setback:school"), "setback");
         assert_eq!(reason_colour("setback:home"), reason_colour("setback"));
         assert_ne!(reason_colour("water"), reason_colour("fiber"));
+    }
+
+    #[test]
+    fn every_load_status_has_its_own_colour() {
+        let colours: std::collections::BTreeSet<&str> = (crate::layers::QueueStatus::ALL)
+            .into_iter()
+            .map(load_status_colour)
+            .collect();
+        assert_eq!(colours.len(), crate::layers::QueueStatus::ALL.len());
+        assert!(!colours.contains(SITE_COLOUR));
     }
 }

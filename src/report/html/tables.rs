@@ -240,6 +240,36 @@ pub fn feature_table(title: &str, layer: &str, features: &[Feature], id_key: &st
     }
 }
 
+/// The large loads of `loads.geojson` (their properties as the map's layer shows them): id,
+/// substation, MW, status, and whether the scenario counts it (`queue_statuses`).
+pub fn large_loads(loads: &[geojson::JsonObject]) -> Markup {
+    const KEYS: [&str; 5] = ["id", "substation_id", "mw", "status", "counted"];
+    let queued: f64 = (loads.iter())
+        .filter(|l| l.get("counted").and_then(Value::as_bool) == Some(true))
+        .filter_map(|l| l.get("mw").and_then(Value::as_f64))
+        .sum();
+    html! {
+        h2 { "Large loads (" (loads.len()) ")" }
+        p.hint {
+            "Connected or in the interconnection queue (loads.geojson). Counted loads take their MW from their substation's headroom in every hour: "
+            (figure(queued, 1)) " MW in all."
+        }
+        div.table-scroll {
+            table.features data-layer="loads" {
+                thead { tr { @for k in KEYS { th { (k) } } } }
+                tbody {
+                    @for l in loads {
+                        tr data-id=(l.get("id").and_then(Value::as_str).unwrap_or_default())
+                            class=(if l.get("counted").and_then(Value::as_bool) == Some(true) { "counted" } else { "uncounted" }) {
+                            @for k in KEYS { (cell(k, l.get(k))) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The most loaded lines with the plan.
 pub fn busiest_lines(features: &[Feature]) -> Markup {
     let mut ranked: Vec<&Feature> = features.iter().collect();
