@@ -278,3 +278,38 @@ pub fn plan_curtailment(
     HourlyRoom::of(map, scenario, s, 0.0, upgraded)
         .map_or(Curtailment::default(), |room| room.curtailment(load_mw))
 }
+
+/// What a map says about time and the queue, as `gridsite check` reports it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Overview {
+    /// Substations with a column in `load_profiles.csv`.
+    pub profiled_substations: usize,
+    /// Rows of `load_profiles.csv`, and the hours they stand for (Σ weight).
+    pub profile_rows: usize,
+    pub profile_hours: f64,
+    /// Large loads by status (the contract's order): count and MW.
+    pub loads_by_status: Vec<(crate::layers::QueueStatus, usize, f64)>,
+    /// MW of the loads the scenario counts.
+    pub queued_mw: f64,
+}
+
+impl Overview {
+    /// The overview of a map prepared for a scenario ([`apply`] done).
+    pub fn of(map: &Map) -> Overview {
+        let mut overview = Overview::default();
+        if let Some(p) = &map.profiles {
+            overview.profiled_substations = p.columns.len();
+            overview.profile_rows = p.hours.len();
+            overview.profile_hours = p.weights.iter().sum();
+        }
+        for status in crate::layers::QueueStatus::ALL {
+            let of_status = map.loads.iter().filter(|l| l.status == status);
+            let (count, mw) = of_status.fold((0, 0.0), |(n, mw), l| (n + 1, mw + l.mw));
+            if count > 0 {
+                overview.loads_by_status.push((status, count, mw));
+            }
+        }
+        overview.queued_mw = map.substations.iter().map(|s| s.queued_mw).sum();
+        overview
+    }
+}

@@ -49,12 +49,18 @@ pub fn prepare_scenario(scenario: Scenario, mut seconds: StageSeconds) -> Result
     })
 }
 
-/// `gridsite check`: prepares the region and writes `excluded.geojson` and `candidates.geojson`.
+/// `gridsite check`: prepares the region and writes `excluded.geojson` and `candidates.geojson`
+/// (and `hosting.csv` where the map has load profiles).
 pub fn check(scenario_path: &Path, out: &Path) -> Result<Prepared, Error> {
     let mut prepared = prepare(scenario_path)?;
     let mut seconds = std::mem::take(&mut prepared.seconds);
     seconds.time("report", || {
-        crate::report::screening::write_screening(out, &prepared.map, &prepared.screening)
+        crate::report::screening::write_screening(out, &prepared.map, &prepared.screening)?;
+        if prepared.map.profiles.is_some() {
+            let path = out.join(crate::report::plan::HOSTING_OUTPUT);
+            crate::report::plan::write_hosting(&path, &prepared.map, &prepared.scenario)?;
+        }
+        Ok::<_, crate::files::WriteError>(())
     })?;
     prepared.seconds = seconds;
     Ok(prepared)

@@ -43,6 +43,12 @@ pub struct ComparisonRow {
     /// The highest line loading after a line outage (`|flow|/emergency rating`).
     #[serde(default)]
     pub worst_outage_loading: Option<f64>,
+    /// MW of the large loads the scenario counts (`loads.geojson`).
+    #[serde(default)]
+    pub queued_mw: Option<f64>,
+    /// What the plan's new load is curtailed at profiled substations, MWh a year.
+    #[serde(default)]
+    pub curtailment_mwh: Option<f64>,
     /// The solver's relative gap.
     pub gap: Option<f64>,
     /// The proven lower bound on every plan's cost (`search.bound_usd`): with `feasible`, how
@@ -78,6 +84,8 @@ impl ComparisonRow {
             headroom_used_share: Some(summary.headroom.used_share),
             worst_line_loading: summary.worst_line_loading,
             worst_outage_loading: summary.worst_outage_loading,
+            queued_mw: Some(summary.queued_mw),
+            curtailment_mwh: Some(summary.curtailment_mwh),
             gap: summary.gap,
             bound_usd: summary.search.bound_usd.map(|usd| round_to(usd, 0)),
             seconds: Some(summary.total_seconds()),
@@ -103,6 +111,8 @@ impl ComparisonRow {
             headroom_used_share: None,
             worst_line_loading: None,
             worst_outage_loading: None,
+            queued_mw: None,
+            curtailment_mwh: None,
             gap: None,
             bound_usd: None,
             seconds: None,
@@ -153,7 +163,7 @@ pub fn write_comparison(out: &Path, rows: &[ComparisonRow]) -> Result<(), BatchE
 }
 
 /// The CSV columns, in order.
-pub const CSV_COLUMNS: [&str; 17] = [
+pub const CSV_COLUMNS: [&str; 19] = [
     "scenario",
     "status",
     "total_mw",
@@ -166,6 +176,8 @@ pub const CSV_COLUMNS: [&str; 17] = [
     "headroom_used_share",
     "worst_line_loading",
     "worst_outage_loading",
+    "queued_mw",
+    "curtailment_mwh",
     "gap",
     "bound_usd",
     "seconds",
@@ -193,6 +205,8 @@ fn write_csv(path: &Path, rows: &[ComparisonRow]) -> Result<(), WriteError> {
                 cell(r.headroom_used_share),
                 cell(r.worst_line_loading),
                 cell(r.worst_outage_loading),
+                cell(r.queued_mw),
+                cell(r.curtailment_mwh),
                 cell(r.gap),
                 cell(r.bound_usd),
                 cell(r.seconds),
@@ -221,6 +235,8 @@ pub fn markdown(rows: &[ComparisonRow]) -> String {
         "headroom used",
         "worst line loading",
         "worst outage loading",
+        "queued MW",
+        "curtailed MWh",
         "gap",
         "bound (M USD)",
         "seconds",
@@ -249,6 +265,8 @@ pub fn markdown(rows: &[ComparisonRow]) -> String {
             percent(r.headroom_used_share, 1),
             percent(r.worst_line_loading, 1),
             percent(r.worst_outage_loading, 1),
+            fixed(r.queued_mw, 1.0, 1),
+            fixed(r.curtailment_mwh, 1.0, 0),
             percent(r.gap, 3),
             fixed(r.bound_usd, 1e6, 1),
             fixed(r.seconds, 1.0, 1),
