@@ -8,6 +8,8 @@
 //! - [`layers`]: the five map layers, read and validated into domain types.
 //! - [`scenario`]: the scenario file (targets, filters, costs, solver settings) and its keys.
 //! - [`costs`]: the contract's cost and capacity rules, each written once.
+//! - [`hosting`]: headroom over time and the queue: each substation's counted queue and its
+//!   exact hosting capacity under a curtailment budget, from its hourly load.
 //! - [`index`]: a local metric frame and R-trees over substations, fiber, receptors, parcels.
 //! - [`network`]: the DC power-flow twin of the map's lines (load and outage factors).
 //! - [`candidates`]: hard filters; every parcel is a candidate or has a reason.

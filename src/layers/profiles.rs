@@ -37,45 +37,63 @@ pub fn read_profiles(
         message,
     };
     let file_error = |message: String| error(None, "file", message);
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| file_error(format!("cannot read: {e}")))?;
-    let headers: Vec<String> = (reader.headers())
-        .map_err(|e| file_error(format!("cannot read the header row: {e}")))?
-        .iter()
-        .map(str::to_string)
-        .collect();
+    let text =
+        std::fs::read_to_string(path).map_err(|e| file_error(format!("cannot read: {e}")))?;
+    // A table without quotes (what SCADA exports and `gridsite synth` write) is split here,
+    // its rows in parallel; one with quotes goes through the csv crate.
+    let quoted = text.contains('"');
+    let records: Vec<csv::StringRecord> = if quoted {
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_bytes())
+            .records()
+            .enumerate()
+            .map(|(r, record)| {
+                record.map_err(|e| error(Some((r, String::new())), "file", e.to_string()))
+            })
+            .collect::<Result<_, _>>()?
+    } else {
+        Vec::new()
+    };
+    let lines: Vec<&str> = if quoted {
+        Vec::new()
+    } else {
+        (text.lines()).filter(|l| !l.trim().is_empty()).collect()
+    };
+    let count = if quoted { records.len() } else { lines.len() };
+    let fields = |k: usize| -> Vec<&str> {
+        if quoted {
+            records[k].iter().map(str::trim).collect()
+        } else {
+            lines[k].split(',').map(str::trim).collect()
+        }
+    };
+    if count == 0 {
+        return Err(file_error("is empty: a header row is needed".into()));
+    }
+    let headers: Vec<String> = fields(0).into_iter().map(str::to_string).collect();
     let layout = Layout::of(&headers, substations, substations_path, &error)?;
-    let records: Vec<csv::StringRecord> = reader
-        .records()
-        .enumerate()
-        .map(|(r, record)| {
-            record.map_err(|e| error(Some((r + 1, String::new())), "file", e.to_string()))
-        })
-        .collect::<Result<_, _>>()?;
-    if records.is_empty() {
+    if count == 1 {
         return Err(file_error(
             "has no hours: one row per hour is needed".into(),
         ));
     }
-    let rows: Vec<Result<(f64, Vec<f64>), LayerError>> = (records.par_iter().enumerate())
-        .map(|(r, record)| layout.row(r + 1, record, &headers, &error))
+    let rows: Vec<Result<Row, LayerError>> = ((1..count).into_par_iter())
+        .map(|r| layout.row(r, &fields(r), &headers, &error))
         .collect();
-    let mut hours = Vec::with_capacity(records.len());
-    let mut weights = Vec::with_capacity(records.len());
-    let mut seen: HashSet<&str> = HashSet::with_capacity(records.len());
+    let mut hours = Vec::with_capacity(count - 1);
+    let mut weights = Vec::with_capacity(count - 1);
+    let mut seen: HashSet<String> = HashSet::with_capacity(count - 1);
     let mut loads: Vec<Vec<f64>> = (layout.substations.iter())
-        .map(|_| Vec::with_capacity(records.len()))
+        .map(|_| Vec::with_capacity(count - 1))
         .collect();
-    for (r, (record, row)) in records.iter().zip(rows).enumerate() {
-        let (weight, row_loads) = row?;
-        let hour = record.get(0).unwrap_or_default();
-        if !seen.insert(hour) {
+    for (r, row) in rows.into_iter().enumerate() {
+        let (hour, weight, row_loads) = row?;
+        if !seen.insert(hour.clone()) {
             let message = format!("the hour \"{hour}\" is given twice");
-            return Err(error(Some((r + 1, hour.to_string())), HOUR, message));
+            return Err(error(Some((r + 1, hour)), HOUR, message));
         }
-        hours.push(hour.to_string());
+        hours.push(hour);
         weights.push(weight);
         for (column, mw) in loads.iter_mut().zip(row_loads) {
             column.push(mw);
@@ -97,6 +115,9 @@ struct Layout {
     /// (position in the record, substation index), in file order.
     substations: Vec<(usize, usize)>,
 }
+
+/// A row read: its hour, weight and loads in the layout's column order.
+type Row = (String, f64, Vec<f64>);
 
 type MakeError<'a> = dyn Fn(Option<(usize, String)>, &str, String) -> LayerError + 'a;
 
@@ -151,22 +172,31 @@ impl Layout {
         Ok(layout)
     }
 
-    /// One row's weight and loads (in the layout's column order).
+    /// One row's hour, weight and loads (in the layout's column order); `row` counts from 1
+    /// after the header.
     fn row(
         &self,
         row: usize,
-        record: &csv::StringRecord,
+        fields: &[&str],
         headers: &[String],
         error: &MakeError,
-    ) -> Result<(f64, Vec<f64>), LayerError> {
-        let hour = record.get(0).unwrap_or_default();
+    ) -> Result<Row, LayerError> {
+        let hour = fields.first().copied().unwrap_or_default();
         let at = || Some((row, hour.to_string()));
+        if fields.len() != headers.len() {
+            let message = format!(
+                "the row has {} values, the header {} columns",
+                fields.len(),
+                headers.len()
+            );
+            return Err(error(at(), "file", message));
+        }
         if hour.is_empty() {
             return Err(error(at(), HOUR, "the hour label is missing".into()));
         }
         let cell = |k: usize| -> Result<f64, LayerError> {
             let column = headers[k].as_str();
-            let text = record.get(k).unwrap_or_default();
+            let text = fields[k];
             if text.is_empty() {
                 return Err(error(at(), column, "the value is missing".into()));
             }
@@ -197,6 +227,6 @@ impl Layout {
                 Ok(mw)
             })
             .collect::<Result<Vec<f64>, LayerError>>()?;
-        Ok((weight, loads))
+        Ok((hour.to_string(), weight, loads))
     }
 }

@@ -76,8 +76,15 @@ impl LoadProfiles {
 impl ProfileColumn {
     /// A column with its hours ordered by load, highest first (ties in row order).
     pub fn new(substation: usize, load_mw: Vec<f64>) -> ProfileColumn {
-        let mut by_load: Vec<u32> = (0..load_mw.len() as u32).collect();
-        by_load.sort_by(|&a, &b| load_mw[b as usize].total_cmp(&load_mw[a as usize]));
+        // Loads are finite and ≥ 0 (the reader's rule), whose bits order as the numbers do:
+        // sorting (complemented bits, row) pairs of integers is several times faster than
+        // comparing floats through the index, and gives the same order (ties by row).
+        let key = |mw: f64| !(mw.max(0.0) + 0.0).to_bits();
+        let mut keyed: Vec<(u64, u32)> = (load_mw.iter().enumerate())
+            .map(|(r, &mw)| (key(mw), r as u32))
+            .collect();
+        keyed.sort_unstable();
+        let by_load: Vec<u32> = keyed.into_iter().map(|(_, r)| r).collect();
         ProfileColumn {
             substation,
             load_mw,
