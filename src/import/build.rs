@@ -86,6 +86,14 @@ pub fn check_source(ctx: &Context, layer: Layer, source: &LayerSource) -> Result
             });
         }
     }
+    if layer != Layer::Loads && !source.substation_prefix.is_empty() {
+        return Err(ImportError::Rule {
+            recipe: ctx.recipe(),
+            message: format!(
+                "[[{layer}]] substation_prefix: only [[loads]] name a substation (set id_prefix)"
+            ),
+        });
+    }
     for property in layer.properties().iter().filter(|p| p.required) {
         let given = source.fields.contains_key(property.name)
             || source.constants.contains_key(property.name)
@@ -196,6 +204,12 @@ impl Mapper<'_> {
         if self.derives_headroom() {
             rules.push("headroom_mw from voltage_kv by headroom_by_voltage".to_string());
         }
+        if !s.substation_prefix.is_empty() {
+            rules.push(format!(
+                "substation ids prefixed with {:?}",
+                s.substation_prefix
+            ));
+        }
         rules
     }
 
@@ -223,6 +237,12 @@ impl Mapper<'_> {
         if self.derives_headroom() {
             let headroom_mw = self.headroom_mw(&feature, &properties)?;
             properties.insert("headroom_mw".into(), number(headroom_mw));
+        }
+        if let (Layer::Loads, Some(Value::String(substation))) =
+            (self.layer, properties.get_mut("substation"))
+        {
+            // As an id is read: trimmed, after the substations' prefix.
+            *substation = format!("{}{}", self.source.substation_prefix, substation.trim());
         }
         Ok(Built {
             id,

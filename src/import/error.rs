@@ -121,6 +121,11 @@ pub enum ImportError {
     /// or rating that is not > 0, a voltage with no line class.
     #[error("{0}")]
     Network(Box<NetworkProblem>),
+    /// A profile source table (`[profiles] source`) that cannot become `load_profiles.csv`:
+    /// a column the recipe names that the file lacks, a column mapped to no imported
+    /// substation, a missing or non-numeric cell, a duplicate hour.
+    #[error("{0}")]
+    Profiles(Box<TableProblem>),
     /// A recipe whose parts do not fit together (a rule, the generator's settings).
     #[error("{}: {message}", recipe.display())]
     Rule { recipe: PathBuf, message: String },
@@ -194,5 +199,49 @@ impl std::fmt::Display for NetworkProblem {
             self.property,
             self.problem
         )
+    }
+}
+
+/// A cell, a column or the whole of a profile source table that cannot be used.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableProblem {
+    pub recipe: PathBuf,
+    /// The source table, resolved against the recipe's folder.
+    pub file: PathBuf,
+    /// The data row, counted from 1 after the header, with its line in the file and its hour
+    /// label; `None` for the header (line 1) or the file as a whole.
+    pub row: Option<TableRow>,
+    /// The source column at fault, as the file names it; `None` for the file as a whole.
+    pub column: Option<String>,
+    pub problem: String,
+}
+
+/// Where a data row of a source table is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableRow {
+    /// From 1 after the header, as `load_profiles.csv`'s reader counts.
+    pub row: usize,
+    /// The line in the file (the header is line 1).
+    pub line: u64,
+    pub hour: String,
+}
+
+impl std::fmt::Display for TableProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: profiles: {}",
+            self.recipe.display(),
+            self.file.display()
+        )?;
+        match (&self.row, &self.column) {
+            (Some(r), _) => write!(f, ": row {} (line {}, hour {:?})", r.row, r.line, r.hour)?,
+            (None, Some(_)) => write!(f, ": header (line 1)")?,
+            (None, None) => {}
+        }
+        if let Some(column) = &self.column {
+            write!(f, ": column {column:?}")?;
+        }
+        write!(f, ": {}", self.problem)
     }
 }

@@ -7,8 +7,10 @@
 //! each layer's sources read ([`source_file`]), filtered ([`filter`]), clipped to the boundary
 //! and mapped onto the contract's properties ([`build`], [`convert`]) → synthetic land inside
 //! the boundary where no source has it ([`land`]) → ids checked unique, features sorted by id
-//! → written to a staging folder, validated with [`layers::load_map`], then renamed into
-//! place. On any error nothing is written.
+//! → the hourly profiles read from a source table or generated ([`profiles`]) → written to a
+//! staging folder, validated with [`layers::load_map`], then renamed into place. On any error
+//! nothing is written. The optional queue of large loads (`[[loads]]`, `loads.geojson`) is a
+//! layer like the others.
 
 pub mod boundary;
 pub mod build;
@@ -17,6 +19,7 @@ pub mod error;
 pub mod filter;
 pub mod land;
 pub mod network;
+pub mod profiles;
 pub mod recipe;
 pub mod source_file;
 
@@ -33,6 +36,7 @@ use serde_json::{Value, json};
 use crate::files;
 use boundary::Boundary;
 use build::{Built, Context, SourceCount};
+use profiles::{Profiles, ProfilesSummary};
 use recipe::GenerateSpec;
 
 use crate::layers::{self, ReceptorKind};
@@ -69,6 +73,8 @@ pub struct ImportSummary {
     pub name: String,
     pub out: PathBuf,
     pub layers: Vec<LayerSummary>,
+    /// `load_profiles.csv`, where the recipe has `[profiles]`.
+    pub profiles: Option<ProfilesSummary>,
     pub seconds: f64,
 }
 
@@ -94,6 +100,9 @@ pub fn import(recipe_path: &Path, out: &Path) -> Result<ImportSummary, ImportErr
     };
     let mut built: Vec<(LayerSummary, Vec<Built>)> = Vec::new();
     for (layer, sources) in recipe.layers() {
+        if layer.optional() && sources.is_empty() {
+            continue;
+        }
         let mut features = Vec::new();
         let mut counts = Vec::new();
         for source in sources {
@@ -126,15 +135,25 @@ pub fn import(recipe_path: &Path, out: &Path) -> Result<ImportSummary, ImportErr
     for (summary, features) in &mut built {
         sort_and_check_ids(recipe_path, summary.layer, features)?;
     }
+    let profiles = match &recipe.profiles {
+        Some(spec) => {
+            let substations = built.iter().find(|(s, _)| s.layer == Layer::Substations);
+            let substations = substations.map_or(&[][..], |(_, f)| f.as_slice());
+            let prepared = profiles::prepare(recipe_path, folder, spec, substations)?;
+            Some((spec, prepared))
+        }
+        None => None,
+    };
     let mut metadata = metadata(&recipe, recipe_path, &boundary, &built);
     if let (Some(network), Some(object)) = (network, metadata.as_object_mut()) {
         object.insert("network".into(), network);
     }
-    write_map(recipe_path, out, &built, &metadata)?;
+    let profiles = write_map(recipe_path, out, &built, &metadata, profiles)?;
     Ok(ImportSummary {
         name: recipe.name,
         out: out.to_path_buf(),
         layers: built.into_iter().map(|(summary, _)| summary).collect(),
+        profiles,
         seconds: started.elapsed().as_secs_f64(),
     })
 }
@@ -193,6 +212,9 @@ fn check_rules(path: &Path, recipe: &Recipe) -> Result<(), ImportError> {
     }
     if let Some(network) = &recipe.network {
         check_network_rules(path, network)?;
+    }
+    if let Some(spec) = &recipe.profiles {
+        profiles::check_rules(path, spec)?;
     }
     if recipe.parcels.is_empty() && generate.is_none_or(|g| g.parcels == 0) {
         return Err(rule_error(
@@ -454,24 +476,26 @@ fn metadata(
     })
 }
 
-/// Writes the layers and `map.json` to a staging folder in `out`, validates the map there
-/// with the contract's readers, then renames each file into `out`. On an error the staging
-/// folder is removed and `out` keeps whatever it held.
+/// Writes the layers, the profiles and `map.json` to a staging folder in `out`, validates the
+/// map there with the contract's readers, then renames each file into `out`. On an error the
+/// staging folder is removed and `out` keeps whatever it held.
 fn write_map(
     recipe_path: &Path,
     out: &Path,
     built: &[(LayerSummary, Vec<Built>)],
     metadata: &Value,
-) -> Result<(), ImportError> {
+    profiles: Option<(&recipe::ProfilesSpec, Profiles)>,
+) -> Result<Option<ProfilesSummary>, ImportError> {
     let out_existed = out.exists();
     // One staging folder per import, so two imports into one folder never share it.
     static IMPORTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = IMPORTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let staging = out.join(format!(".gridsite-import-{}-{n}.tmp", std::process::id()));
-    let result = stage(recipe_path, &staging, built, metadata).and_then(|()| {
+    let result = stage(recipe_path, &staging, built, metadata, profiles).and_then(|summary| {
         let mut names: Vec<&str> = built.iter().map(|(s, _)| s.layer.file()).collect();
+        names.extend(summary.as_ref().map(|_| layers::PROFILES_FILE));
         names.push(METADATA_FILE);
-        for name in names {
+        for name in &names {
             std::fs::rename(staging.join(name), out.join(name)).map_err(|source| {
                 ImportError::Write(crate::files::WriteError {
                     path: out.join(name),
@@ -479,17 +503,24 @@ fn write_map(
                 })
             })?;
         }
-        // A map whose recipe has no network keeps no lines from an earlier import.
-        let lines = out.join(layers::LINES_FILE);
-        if !built.iter().any(|(s, _)| s.layer == Layer::Lines) && lines.exists() {
-            std::fs::remove_file(&lines).map_err(|source| {
-                ImportError::Write(crate::files::WriteError {
-                    path: lines,
-                    source,
-                })
-            })?;
+        // A map whose recipe has no network, queue or profiles keeps none from an earlier
+        // import.
+        for optional in [
+            layers::LINES_FILE,
+            layers::LOADS_FILE,
+            layers::PROFILES_FILE,
+        ] {
+            let stale = out.join(optional);
+            if !names.contains(&optional) && stale.exists() {
+                std::fs::remove_file(&stale).map_err(|source| {
+                    ImportError::Write(crate::files::WriteError {
+                        path: stale,
+                        source,
+                    })
+                })?;
+            }
         }
-        Ok(())
+        Ok(summary)
     });
     let _ = std::fs::remove_dir_all(&staging);
     if result.is_err() && !out_existed {
@@ -510,6 +541,13 @@ fn invalid_feature_message(
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default();
+    if file == layers::PROFILES_FILE {
+        let table = layers::LayerError {
+            path: PathBuf::from(file),
+            ..error.clone()
+        };
+        return format!("profiles: {table}");
+    }
     let layer = built.iter().find(|(s, _)| s.layer.file() == file);
     let origin = match (&error.feature, layer) {
         (Some((_, id)), Some((_, features))) => features
@@ -532,7 +570,8 @@ fn stage(
     staging: &Path,
     built: &[(LayerSummary, Vec<Built>)],
     metadata: &Value,
-) -> Result<(), ImportError> {
+    profiles: Option<(&recipe::ProfilesSpec, Profiles)>,
+) -> Result<Option<ProfilesSummary>, ImportError> {
     let _ = std::fs::remove_dir_all(staging);
     for (summary, features) in built {
         let path = staging.join(summary.layer.file());
@@ -541,10 +580,22 @@ fn stage(
             .map(|f| files::feature(&f.geometry, f.properties.clone()));
         files::write_feature_collection(&path, geojson)?;
     }
-    layers::load_map(staging).map_err(|source| ImportError::Invalid {
+    if let Some((_, profiles)) = &profiles {
+        profiles.write(recipe_path, staging)?;
+    }
+    let map = layers::load_map(staging).map_err(|source| ImportError::Invalid {
         recipe: recipe_path.to_path_buf(),
         message: invalid_feature_message(&source, built),
     })?;
-    files::write_json(&staging.join(METADATA_FILE), metadata)?;
-    Ok(())
+    let mut metadata = metadata.clone();
+    let summary = match (&profiles, &map.profiles, metadata.as_object_mut()) {
+        (Some((spec, profiles)), Some(read), Some(object)) => {
+            let (summary, entry) = profiles.describe(spec, read, map.substations.len());
+            object.insert("profiles".into(), entry);
+            Some(summary)
+        }
+        _ => None,
+    };
+    files::write_json(&staging.join(METADATA_FILE), &metadata)?;
+    Ok(summary)
 }

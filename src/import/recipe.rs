@@ -32,6 +32,21 @@
 //! fields = { id = "OBJECTID", voltage_kv = "Highest_kV" }  # contract property = source field
 //! constants = { community_growth_mw = 0 }                  # contract property = value
 //! leading_number = ["voltage_kv"]  # read "110kV to 161kV" as 110
+//!
+//! [[loads]]                        # the queue of large loads (optional)
+//! source = { path = "queue.csv", format = "csv", x_field = "lon", y_field = "lat" }
+//! id_prefix = "q-"
+//! substation_prefix = "cec-"       # the substations' id_prefix, before each `substation`
+//! fields = { id = "QUEUE_ID", substation = "POI_SUB", mw = "MW", status = "STATUS" }
+//!
+//! [profiles]                       # load_profiles.csv (optional): a source table ...
+//! source = { path = "scada.csv" }
+//! hour = "timestamp"               # the column of hour labels, kept as written
+//! id_prefix = "cec-"               # every other column names a substation: prefix + column
+//! columns = { "FEEDER 12" = "cec-123" }   # ... or explicitly
+//! skip = ["TOTAL"]
+//! scale = 0.001                    # kW -> MW
+//! # ... or generated:  generate = { seed = 916 }
 //! ```
 
 use std::collections::BTreeMap;
@@ -69,6 +84,14 @@ pub struct Recipe {
     pub receptors: Vec<LayerSource>,
     #[serde(default)]
     pub communities: Vec<LayerSource>,
+    /// The optional queue of large loads (`loads.geojson`): connected, under construction,
+    /// signed, in study or withdrawn; `substation_prefix` maps their substation references.
+    #[serde(default)]
+    pub loads: Vec<LayerSource>,
+    /// The optional hourly load of the substations (`load_profiles.csv`): from a source table
+    /// or generated; see [`ProfilesSpec`].
+    #[serde(default)]
+    pub profiles: Option<ProfilesSpec>,
     /// The transmission network (`lines.geojson`, substations' `supply_share`); see
     /// [`NetworkSpec`].
     #[serde(default)]
@@ -241,6 +264,64 @@ pub struct LayerSource {
     /// Contract properties read as the number a text starts with ("110kV to 161kV" → 110).
     #[serde(default)]
     pub leading_number: Vec<String>,
+    /// `[[loads]]` only: prefixed to each load's `substation` value, as the substations' own
+    /// `id_prefix` is to their ids (`"cec-"`), so a queue naming a station by the source's id
+    /// finds it in the map.
+    #[serde(default)]
+    pub substation_prefix: String,
+}
+
+/// `[profiles]`: where `load_profiles.csv` comes from. Either a source table (`source`, `hour`,
+/// optional `weight`, `columns`, `id_prefix`, `skip`, `scale`) or `generate = { seed = N }`
+/// (see [`crate::import::profiles`]).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfilesSpec {
+    /// The source table: one row per hour, one column per substation (a SCADA export).
+    #[serde(default)]
+    pub source: Option<TableSource>,
+    /// The source's column of hour labels (kept as written).
+    #[serde(default)]
+    pub hour: Option<String>,
+    /// The source's column of row weights (the hours a row stands for), if any.
+    #[serde(default)]
+    pub weight: Option<String>,
+    /// Source column = substation id of the map, for columns not named by `id_prefix`.
+    #[serde(default)]
+    pub columns: BTreeMap<String, String>,
+    /// Every other column names a substation as `id_prefix` + the column's name (default
+    /// empty: the column's name is the id).
+    #[serde(default)]
+    pub id_prefix: String,
+    /// Source columns to leave out (totals, quality flags).
+    #[serde(default)]
+    pub skip: Vec<String>,
+    /// MW per unit of the source's values (0.001 for kW); default 1.
+    #[serde(default)]
+    pub scale: Option<f64>,
+    /// Generated profiles instead of a source.
+    #[serde(default)]
+    pub generate: Option<GenerateProfiles>,
+}
+
+/// `[profiles] generate = { seed = N }`: the synth generator's profiles.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenerateProfiles {
+    pub seed: u64,
+}
+
+/// A source table (CSV): its path, relative to the recipe, and its delimiter.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableSource {
+    pub path: PathBuf,
+    /// Only `"csv"` (the default).
+    #[serde(default)]
+    pub format: Option<String>,
+    /// One character; default `","`.
+    #[serde(default)]
+    pub delimiter: Option<String>,
 }
 
 /// A recipe that cannot be read.
@@ -269,8 +350,9 @@ impl Recipe {
         })
     }
 
-    /// The layers' sources by layer name, in the contract's file order.
-    pub fn layers(&self) -> [(super::Layer, &[LayerSource]); 5] {
+    /// The layers' sources by layer name, in the contract's file order (the five required
+    /// layers, then the optional large loads).
+    pub fn layers(&self) -> [(super::Layer, &[LayerSource]); 6] {
         use super::Layer;
         [
             (Layer::Substations, &self.substations),
@@ -278,6 +360,7 @@ impl Recipe {
             (Layer::Parcels, &self.parcels),
             (Layer::Receptors, &self.receptors),
             (Layer::Communities, &self.communities),
+            (Layer::Loads, &self.loads),
         ]
     }
 }

@@ -78,6 +78,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 pub use land::{Land, LandConfig, LandParcel};
+pub use profiles::write_generated_profiles;
 
 use communities::write_communities;
 use fiber::write_fiber;

@@ -128,6 +128,19 @@ pub(super) fn write_profiles(
     Ok((columns.len(), bytes))
 }
 
+/// Writes `load_profiles.csv` into `out_dir` as [`write_profiles`] does (`gridsite synth
+/// --profiles`): the same model and bytes for one `seed` and one list of `substations` (each
+/// one's `id`, `headroom_mw`, `community_growth_mw` and `flexible_mw` as read; a column for each
+/// without `flexible_mw`, in their order). For `gridsite import`'s `[profiles] generate`, which
+/// draws them over a real region's imported substations. Returns (columns, bytes).
+pub fn write_generated_profiles(
+    seed: u64,
+    substations: &[Substation],
+    out_dir: &Path,
+) -> Result<(usize, u64), SynthError> {
+    write_profiles(seed, substations, out_dir, &mut |_, _, _| {})
+}
+
 /// `2025-MM-DDTHH:00` of hour `h` of the year.
 fn push_label(buf: &mut Vec<u8>, h: usize) {
     let (month, day) = month_day(h / 24);
