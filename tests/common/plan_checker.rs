@@ -241,6 +241,11 @@ pub struct Substation {
     pub community_growth_mw: f64,
     pub upgrade_mw: f64,
     pub upgrade_usd: f64,
+    /// MW of the large loads the scenario counts here (`loads.geojson`), set by
+    /// [`Map::count_queue`].
+    pub queued_mw: f64,
+    /// Its existing load by row of `load_profiles.csv`, where it has a column.
+    pub profile: Option<Vec<f64>>,
 }
 
 #[derive(Debug, Clone)]
@@ -269,6 +274,10 @@ pub struct Map {
     pub communities: Vec<Community>,
     /// Each fiber feature as polylines; a Point is a one-point line.
     pub fiber: Vec<Vec<Vec<Pt>>>,
+    /// `loads.geojson`: (substation id, MW, status).
+    pub loads: Vec<(String, f64, String)>,
+    /// `load_profiles.csv`'s row weights (empty without the file).
+    pub weights: Vec<f64>,
 }
 
 impl Map {
@@ -283,8 +292,54 @@ impl Map {
                 community_growth_mw: num_or(&p, "community_growth_mw", 0.0),
                 upgrade_mw: num_or(&p, "upgrade_mw", 0.0),
                 upgrade_usd: num_or(&p, "upgrade_usd", 0.0),
+                queued_mw: 0.0,
+                profile: None,
             })
-            .collect();
+            .collect::<Vec<Substation>>();
+        let mut substations = substations;
+        let mut weights = Vec::new();
+        let profiles = folder.join("load_profiles.csv");
+        if profiles.exists() {
+            // A plain table: `hour`, optional `weight`, then substation columns.
+            let text = std::fs::read_to_string(&profiles).unwrap();
+            let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+            let header: Vec<String> = (lines.next().unwrap().split(','))
+                .map(|h| h.trim().to_string())
+                .collect();
+            let rows: Vec<Vec<f64>> = lines
+                .map(|l| {
+                    (l.split(',').skip(1))
+                        .map(|v| v.trim().parse::<f64>().unwrap())
+                        .collect()
+                })
+                .collect();
+            let weighted = header.get(1).is_some_and(|h| h == "weight");
+            weights = rows
+                .iter()
+                .map(|r| if weighted { r[0] } else { 1.0 })
+                .collect();
+            for (k, id) in header.iter().enumerate().skip(if weighted { 2 } else { 1 }) {
+                let s = substations
+                    .iter_mut()
+                    .find(|s| &s.id == id)
+                    .expect("profiled id");
+                s.profile = Some(rows.iter().map(|r| r[k - 1]).collect());
+            }
+        }
+        let loads_path = folder.join("loads.geojson");
+        let loads = if loads_path.exists() {
+            (read_features(&loads_path).into_iter())
+                .map(|(_, p)| {
+                    (
+                        p["substation"].as_str().unwrap().to_string(),
+                        num_or(&p, "mw", f64::NAN),
+                        p["status"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         let parcels = read_features(&folder.join("parcels.geojson"))
             .into_iter()
             .map(|(g, p)| {
@@ -329,7 +384,86 @@ impl Map {
             parcels,
             communities,
             fiber,
+            loads,
+            weights,
         }
+    }
+
+    /// Sets each substation's `queued_mw`: the loads whose status the scenario counts.
+    pub fn count_queue(&mut self, scenario: &Scenario) {
+        for s in &mut self.substations {
+            s.queued_mw = (self.loads.iter())
+                .filter(|(id, _, status)| id == &s.id && scenario.queue_statuses.contains(status))
+                .map(|(_, mw, _)| mw)
+                .sum();
+        }
+    }
+
+    /// The room for new load at each row of a profiled substation (DESIGN.md, "Headroom over
+    /// time and the queue"): `share·max(0, headroom − growth − queued + peak − load) + upgrade`.
+    pub fn hourly_room(&self, scenario: &Scenario, s: &Substation, upgraded: bool) -> Vec<f64> {
+        let load = s.profile.as_ref().expect("a profiled substation");
+        let peak = load.iter().copied().fold(0.0, f64::max);
+        let up = if upgraded { s.upgrade_mw } else { 0.0 };
+        (load.iter())
+            .map(|l| {
+                let room = s.headroom_mw - s.community_growth_mw - s.queued_mw + peak - l;
+                scenario.max_headroom_share * room.max(0.0) + up
+            })
+            .collect()
+    }
+
+    /// A new load's curtailment at a profiled substation: (MWh, hours, % of its energy).
+    pub fn curtailment(&self, room: &[f64], load_mw: f64) -> (f64, f64, f64) {
+        let mut mwh = 0.0;
+        let mut hours = 0.0;
+        for (a, w) in room.iter().zip(&self.weights) {
+            if load_mw > *a {
+                mwh += w * (load_mw - a);
+                hours += w;
+            }
+        }
+        let total: f64 = self.weights.iter().sum();
+        let pct = if load_mw > 0.0 {
+            100.0 * mwh / (load_mw * total)
+        } else {
+            0.0
+        };
+        (mwh, hours, pct)
+    }
+
+    /// Whether a new load of `load_mw` passes the energy and hours tests (with a hair of
+    /// slack for the outputs' rounding).
+    pub fn hostable(&self, scenario: &Scenario, room: &[f64], load_mw: f64) -> bool {
+        self.passes(scenario, room, load_mw - 1e-6, 1e-6)
+    }
+
+    /// The two tests at `load_mw`, the energy test with `slack_mwh` per hour of the year.
+    fn passes(&self, scenario: &Scenario, room: &[f64], load_mw: f64, slack_mwh: f64) -> bool {
+        let (mwh, hours, _) = self.curtailment(room, load_mw);
+        let total: f64 = self.weights.iter().sum();
+        mwh <= scenario.max_curtailment_pct / 100.0 * load_mw * total + slack_mwh * total
+            && hours <= scenario.max_curtailment_hours + 1e-9 * total
+    }
+
+    /// `L*`, by bisection on the two tests without slack (the allowed loads are an interval
+    /// from 0).
+    pub fn hosting_mw(&self, scenario: &Scenario, room: &[f64]) -> f64 {
+        let (mut lo, mut hi) = (0.0_f64, 1.0_f64);
+        let hostable = |mw: f64| self.passes(scenario, room, mw, 0.0);
+        while hostable(hi) {
+            lo = hi;
+            hi *= 2.0;
+        }
+        for _ in 0..80 {
+            let mid = 0.5 * (lo + hi);
+            if hostable(mid) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
     }
 
     /// Great-circle km from a point to the nearest point of any fiber geometry.
@@ -402,6 +536,9 @@ pub struct Scenario {
     pub flexible_usd_per_mw: f64,
     pub time_limit_s: f64,
     pub mip_gap: f64,
+    pub max_curtailment_pct: f64,
+    pub max_curtailment_hours: f64,
+    pub queue_statuses: Vec<String>,
 }
 
 impl Scenario {
@@ -453,12 +590,21 @@ impl Scenario {
             flexible_usd_per_mw: num("costs", "flexible_usd_per_mw", 0.0),
             time_limit_s: num("solver", "time_limit_s", 60.0),
             mip_gap: num("solver", "mip_gap", 0.001),
+            max_curtailment_pct: num("grid", "max_curtailment_pct", 0.0),
+            max_curtailment_hours: num("grid", "max_curtailment_hours", 8760.0),
+            queue_statuses: match get("grid", "queue_statuses") {
+                Some(toml::Value::Array(a)) => {
+                    a.iter().map(|v| v.as_str().unwrap().to_string()).collect()
+                }
+                _ => vec!["construction".into(), "signed".into()],
+            },
         }
     }
 
-    /// `max_headroom_share·max(0, headroom − growth)`: firm MW open to AI factories, no upgrade.
+    /// `max_headroom_share·max(0, headroom − growth − queued)`: firm MW open to AI factories,
+    /// no upgrade.
     pub fn firm_capacity_mw(&self, s: &Substation) -> f64 {
-        self.max_headroom_share * (s.headroom_mw - s.community_growth_mw).max(0.0)
+        self.max_headroom_share * (s.headroom_mw - s.community_growth_mw - s.queued_mw).max(0.0)
     }
 
     /// `min(max_site_mw, acres/acres_per_mw)`.
@@ -611,7 +757,8 @@ const EXCLUSION_REASONS: [&str; 6] = ["zoning", "burden", "water", "fiber", "no_
 /// panics listing every fault.
 pub fn check_plan(out: &Path, scenario_path: &Path) -> Checked {
     let scenario = Scenario::load(scenario_path);
-    let map = Map::load(&scenario.map);
+    let mut map = Map::load(&scenario.map);
+    map.count_queue(&scenario);
     let mut faults: Vec<String> = Vec::new();
     macro_rules! fault {
         ($($arg:tt)*) => { faults.push(format!($($arg)*)) };
@@ -801,7 +948,8 @@ pub fn check_plan(out: &Path, scenario_path: &Path) -> Checked {
                 f.firm_mw + f.flexible_mw
             );
         }
-        if f.flexible_mw > 1e-6 && (scenario.flexible_share <= 0.0 || sub.flexible_mw <= 0.0) {
+        let flexible_room = sub.flexible_mw > 0.0 || sub.profile.is_some();
+        if f.flexible_mw > 1e-6 && (scenario.flexible_share <= 0.0 || !flexible_room) {
             fault!("{label}: flexible MW {} where none may flow", f.flexible_mw);
         }
         feeds.push(f);
@@ -1098,11 +1246,39 @@ pub fn check_plan(out: &Path, scenario_path: &Path) -> Checked {
         if used_firm > available + tol {
             fault!("{label}: firm {used_firm} MW > available {available} MW");
         }
-        if used_flex > s.flexible_mw + tol {
+        if !close(num_or(p, "queued_mw", f64::NAN), s.queued_mw, 1e-3) {
+            fault!(
+                "{label}: queued_mw differs from the counted loads ({})",
+                s.queued_mw
+            );
+        }
+        if s.profile.is_none() && used_flex > s.flexible_mw + tol {
             fault!(
                 "{label}: flexible {used_flex} MW > flexible_mw {}",
                 s.flexible_mw
             );
+        }
+        if s.profile.is_some() {
+            let room = map.hourly_room(&scenario, s, is_upgraded);
+            let load_mw = used_firm + used_flex;
+            if load_mw > 0.0 && !map.hostable(&scenario, &room, load_mw - tol) {
+                fault!("{label}: a new load of {load_mw} MW breaks the curtailment budget");
+            }
+            let (mwh, hours, pct) = map.curtailment(&room, load_mw);
+            let peak = (s.profile.iter().flatten()).copied().fold(0.0, f64::max);
+            let flexible_room = (map.hosting_mw(&scenario, &room) - available).max(0.0);
+            for (key, want, tol) in [
+                ("peak_load_mw", peak, 1e-3),
+                ("flexible_room_mw", flexible_room, 1e-3),
+                ("curtailment_mwh", mwh, 1e-3 + 1e-6 * mwh),
+                ("curtailment_hours", hours, 1e-3),
+                ("curtailment_pct", pct, 1e-4),
+            ] {
+                let got = num_or(p, key, f64::NAN);
+                if !close(got, want, tol) {
+                    fault!("{label}: {key} {got} != {want}");
+                }
+            }
         }
     }
     for s in &map.substations {
