@@ -897,3 +897,57 @@ fn a_queue_that_counts_nothing_changes_nothing() {
         assert_eq!(outputs(&region), outputs(&none), "case {case}");
     }
 }
+
+/// One more MW of headroom shifts every hour and counts net of the queue: on one profiled
+/// substation (headroom 100 MW, share 0.8, a 250 MW peak in one hour of a thousand), a 150 MW
+/// site draws 80 firm MW and 70 flexible MW at 1,000 USD each, so a MW more of headroom is
+/// 0.8 MW more firm room and worth 800 USD; with a counted queue of 120 MW the net headroom is
+/// below zero (no firm room), one MW more leaves it there, and the value is 0.
+#[test]
+fn headroom_values_follow_the_profile_and_the_queue() {
+    let value = |queue: bool| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut region = Region {
+            parcels: vec![feature(
+                rect(-100.0, 40.0, -99.99, 40.01),
+                json!({"id": "P0", "zoning": "industrial", "land_usd_per_acre": 0}),
+            )],
+            substations: vec![feature(
+                point(-99.995, 40.02),
+                json!({"id": "S0", "voltage_kv": 230, "headroom_mw": 100}),
+            )],
+            lines: Vec::new(),
+            loads: Vec::new(),
+            profiles: Some("hour,weight,S0\npeak,1,250\nrest,999,0\n".into()),
+            scenario: "name = \"v\"\nmap = \"map\"\n[target]\ntotal_mw = 150\nmodule_mw = 50\n\
+                       min_site_mw = 50\nmax_site_mw = 150\n[site]\nacres_per_mw = 0.01\n\
+                       max_fiber_km = 50.0\nmax_feed_km = 50.0\n[grid]\nflexible_share = 1.0\n\
+                       max_curtailment_pct = 0.5\n[costs]\nflexible_usd_per_mw = 1000\n\
+                       [solver]\nmip_gap = 0.0\n"
+                .into(),
+        };
+        if queue {
+            region.loads.push(feature(
+                point(-99.995, 40.02),
+                json!({"id": "Q0", "substation": "S0", "mw": 120, "status": "signed"}),
+            ));
+        }
+        let scenario = region.write(dir.path());
+        let out = dir.path().join("out");
+        let optimized = gridsite::pipeline::optimize(&scenario, &out, &|_| {}).unwrap();
+        assert_eq!(optimized.status, gridsite::pipeline::Status::Optimal);
+        let layer: Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join("substations.geojson")).unwrap(),
+        )
+        .unwrap();
+        let p = &layer["features"][0]["properties"];
+        let flexible = p["used_flexible_mw"].as_f64().unwrap();
+        (p["headroom_value_usd_per_mw"].as_f64().unwrap(), flexible)
+    };
+    let (free, flexible) = value(false);
+    assert!((flexible - 70.0).abs() < 1e-6, "{flexible}");
+    assert!((free - 800.0).abs() < 1e-3, "{free}");
+    let (queued, flexible) = value(true);
+    assert!((flexible - 150.0).abs() < 1e-6, "{flexible}");
+    assert_eq!(queued, 0.0);
+}
