@@ -951,3 +951,49 @@ fn headroom_values_follow_the_profile_and_the_queue() {
     assert!((flexible - 150.0).abs() < 1e-6, "{flexible}");
     assert_eq!(queued, 0.0);
 }
+
+/// `gridsite check` on the shipped flexible scenario reports the profiles and the queue and
+/// writes `hosting.csv` with a row per profiled substation.
+#[test]
+fn check_reports_profiles_and_the_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = assert_cmd::Command::cargo_bin("gridsite")
+        .unwrap()
+        .args(["check", "scenarios/suburban-flexible.toml", "--out"])
+        .arg(dir.path())
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    for part in [
+        "profiled substations",
+        "| 31 ",
+        "8760 (8760)",
+        "large loads: construction",
+        "queued MW counted (construction, signed)",
+        "285.9",
+        "hosting.csv",
+    ] {
+        assert!(text.contains(part), "{part:?} not in:\n{text}");
+    }
+    let csv = std::fs::read_to_string(dir.path().join("hosting.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("substation_id,firm_mw,mw_at_0_25_pct,mw_at_0_5_pct,mw_at_1_pct,mw_at_5_pct")
+    );
+    let rows: Vec<Vec<f64>> = lines
+        .map(|l| l.split(',').skip(1).map(|v| v.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len(), 31);
+    for r in &rows {
+        // L* grows with the budget and is never below the firm room.
+        assert!(r.windows(2).all(|w| w[0] <= w[1] + 1e-9), "{r:?}");
+    }
+    assert!(
+        rows.iter().any(|r| r[2] > r[0] + 1.0),
+        "a 0.5 % budget buys MW somewhere"
+    );
+}
