@@ -100,13 +100,34 @@ fn shows_every_scenario_and_the_status_of_those_without_a_plan() {
     assert!(svg.contains("M USD per MW"));
 }
 
+/// Set in the child process of [`the_same_rows_give_the_same_bytes_in_another_process`].
+const CHILD: &str = "GRIDSITE_CHART_CHILD";
+
+/// The chart of the same rows drawn by another process (this test binary run again, with its
+/// own hash seeds and allocations) has the same bytes: a second call in one process could not
+/// see per-process randomness.
 #[test]
-fn the_same_rows_give_the_same_bytes() {
-    let rows = batch();
-    assert_eq!(
-        comparison_svg(&rows).unwrap(),
-        comparison_svg(&rows).unwrap()
-    );
+fn the_same_rows_give_the_same_bytes_in_another_process() {
+    let svg = comparison_svg(&batch()).unwrap();
+    if std::env::var_os(CHILD).is_some() {
+        print!("<<<{svg}>>>");
+        return;
+    }
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "the_same_rows_give_the_same_bytes_in_another_process",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD, "1")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let start = stdout.find("<<<").expect("the child drew the chart") + 3;
+    let end = stdout.rfind(">>>").expect("the child's chart ends");
+    assert_eq!(&stdout[start..end], svg);
 }
 
 #[test]

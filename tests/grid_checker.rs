@@ -273,6 +273,7 @@ fn n1_a_secure_plan_passes_and_a_weak_second_feed_fails() {
         &[("P", "S1", 50.0, 0.0), ("P", "S3", 50.0, 0.0)],
         &[],
     );
+    write_summary(&out, json!({"status": "optimal", "counts": {"lines": 0}}));
     let faults = check_grid(&map, &scenario, &out);
     // The emergency fields are not written here: only those faults.
     assert!(
@@ -414,6 +415,33 @@ fn lines_a_secure_plan_passes_with_its_files() {
     ] {
         assert_one_fault_contains(&faults, needle);
     }
+}
+
+/// A summary that is missing, or lacks a key a map with lines needs, is a fault, not a pass.
+#[test]
+fn a_missing_summary_or_key_is_a_fault() {
+    let dir = tempfile::tempdir().unwrap();
+    let (subs, lines) = triangle([(200.0, 200.0); 3], [0.0; 3]);
+    let map = write_map(dir.path(), &subs, &lines);
+    let scenario = write_scenario(dir.path(), "");
+    let out = write_out(dir.path(), &subs, &[("P1", "C", 90.0, 0.0)], &[]);
+    write_lines_out(
+        &out,
+        &[
+            ("AB", "A", "B", 200.0, 0.0, 30.0, Some(("AC", 0.45))),
+            ("BC", "B", "C", 200.0, 0.0, 30.0, Some(("AC", 0.45))),
+            ("AC", "A", "C", 200.0, 0.0, 60.0, Some(("BC", 0.45))),
+        ],
+    );
+    let _ = std::fs::remove_file(out.join("summary.json"));
+    assert_one_fault_contains(&check_grid(&map, &scenario, &out), "summary.json missing");
+    write_summary(
+        &out,
+        json!({"status": "optimal", "counts": {"contingencies": 3}, "radial_lines": []}),
+    );
+    let faults = check_grid(&map, &scenario, &out);
+    assert_one_fault_contains(&faults, "counts.lines missing");
+    assert_one_fault_contains(&faults, "preexisting_violations missing");
 }
 
 #[test]

@@ -123,7 +123,14 @@ fn load(page: &Path) -> Loaded {
         .filter(|l| l.contains(":CONSOLE"))
         .map(str::to_string)
         .collect();
-    let log = std::fs::read_to_string(&net_log).unwrap_or_default();
+    // The log must exist and be Chromium's (it opens with its constants): without it, "no
+    // request" would be nothing seen, not nothing sent.
+    let log = std::fs::read_to_string(&net_log).expect("chromium wrote its net log");
+    assert!(
+        log.contains("\"constants\"") && log.contains("\"events\""),
+        "not a net log: {}",
+        &log[..log.len().min(200)]
+    );
     let requests = requested_urls(&log)
         .into_iter()
         .filter(|u| !BROWSER_HOSTS.iter().any(|h| u.contains(h)))

@@ -931,6 +931,7 @@ fn summary_faults(
     let mut faults = Vec::new();
     let path = out.join("summary.json");
     if !path.exists() {
+        faults.push(format!("{} missing", path.display()));
         return faults;
     }
     let summary: Value =
@@ -938,10 +939,12 @@ fn summary_faults(
             .expect("summary.json is JSON");
     let counts = &summary["counts"];
     let n_lines = map.lines.len() as u64;
-    if let Some(got) = counts.get("lines").and_then(Value::as_u64)
-        && got != n_lines
-    {
-        faults.push(format!("summary counts.lines {got} != {n_lines}"));
+    match counts.get("lines").and_then(Value::as_u64) {
+        None => faults.push("summary counts.lines missing".into()),
+        Some(got) if got != n_lines => {
+            faults.push(format!("summary counts.lines {got} != {n_lines}"))
+        }
+        Some(_) => {}
     }
     if map.lines.is_empty() {
         return faults;
@@ -949,9 +952,6 @@ fn summary_faults(
     let Some(flows) = flows else {
         return faults;
     };
-    if counts.get("lines").is_none() {
-        faults.push("summary counts.lines missing for a map with lines".into());
-    }
     let contingencies = flows.radial.iter().filter(|r| !**r).count() as u64;
     match counts.get("contingencies").and_then(Value::as_u64) {
         None => faults.push("summary counts.contingencies missing for a map with lines".into()),
@@ -985,7 +985,11 @@ fn summary_faults(
             }
         }
     }
-    if let Some(got) = field("preexisting_violations").and_then(Value::as_u64) {
+    let preexisting = field("preexisting_violations").and_then(Value::as_u64);
+    if preexisting.is_none() {
+        faults.push("summary preexisting_violations missing for a map with lines".into());
+    }
+    if let Some(got) = preexisting {
         let want = (flows.preexisting_normal + flows.preexisting_outage_pairs) as u64;
         if got != want {
             faults.push(format!(
