@@ -1,4 +1,4 @@
-//! Speed of headroom over time (DESIGN.md, "Headroom over time and the queue"): reading a
+//! Speed of headroom over time (docs/profiles-and-queue.md, "Headroom over time and the queue"): reading a
 //! `load_profiles.csv` of 1,000 substations × 8,760 hours and computing every substation's
 //! hosting capacity `L*` (with and without its upgrade) for a scenario with a curtailment
 //! budget. Issue 22 asks for both within 0.5 s.

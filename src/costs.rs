@@ -1,4 +1,4 @@
-//! The contract's cost and capacity rules (`DESIGN.md`, "The model"), each written once.
+//! The contract's cost and capacity rules (`docs/contract.md`, "The model"), each written once.
 //!
 //! Takes a scenario and map features; gives USD and MW. Screening, the model and its bounds,
 //! the plan read back from a solution, the summary and the diagnosis all ask here, so that a

@@ -1,6 +1,6 @@
 //! The plan's grid-security figures, as the outputs report them: each line's flow and loading
 //! with the plan, its worst outage, the rows broken before any new load, and each
-//! substation's emergency capacity and worst pickup (DESIGN.md, "Grid security", "Outputs").
+//! substation's emergency capacity and worst pickup (docs/grid-security.md, "Grid security", "Outputs").
 //!
 //! Takes the map, its [`Network`], the scenario and a [`Plan`]; gives a [`GridReport`]. The
 //! flows are the rows' own figures ([`crate::model::security`]), so what the files say is what

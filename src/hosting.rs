@@ -1,4 +1,4 @@
-//! Headroom over time and the queue (DESIGN.md, "Headroom over time and the queue", revision of
+//! Headroom over time and the queue (docs/profiles-and-queue.md, "Headroom over time and the queue", revision of
 //! 2026-12-07): what a substation can host once its hourly load and the large loads already
 //! counted are known.
 //!

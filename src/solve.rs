@@ -79,7 +79,7 @@ pub struct Limits {
 /// What a solve is for, and so which of HiGHS's settings suit it.
 ///
 /// These only steer the search: every emphasis proves the same optimum to the same gap. The
-/// choices were measured on the shipped scenarios and checked on the test family (README,
+/// choices were measured on the shipped scenarios and checked on the test family (docs/contract.md,
 /// "Solver settings"); on coastal-800mw they take the solve from about 1.5 s to about 0.7 s.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Emphasis {

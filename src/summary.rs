@@ -1,7 +1,7 @@
 //! `summary.json`, typed: what `optimize` writes, what `batch` keeps in memory to build its
 //! comparison rows, and what `compare` reads back from a result folder.
 //!
-//! Takes an [`Optimized`] region; gives a [`Summary`] with the contract's keys (`DESIGN.md`,
+//! Takes an [`Optimized`] region; gives a [`Summary`] with the contract's keys (`docs/contract.md`,
 //! "Output"), figures rounded as written (USD to the dollar, MW and km to 3 decimals, shares
 //! to 4, the gap to 6, seconds to 3). The keys are written in alphabetical order.
 

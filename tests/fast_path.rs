@@ -9,7 +9,7 @@
 //! - `lines`: a network of lines that limits new load (normal limits, line outages, flows over
 //!   their limit before any new load);
 //! - `time`: hourly load profiles with a curtailment budget and a queue of large loads
-//!   (DESIGN.md, "Headroom over time and the queue"), with lines or N-1 feeds now and then;
+//!   (docs/profiles-and-queue.md, "Headroom over time and the queue"), with lines or N-1 feeds now and then;
 //! - `infeasible`: targets beyond what the region holds (both must say infeasible);
 //! - `mixed`: everything at once.
 //!

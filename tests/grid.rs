@@ -1,4 +1,4 @@
-//! Grid security end to end (DESIGN.md, "Grid security", contract revision of 2026-11-30):
+//! Grid security end to end (docs/grid-security.md, "Grid security", contract revision of 2026-11-30):
 //! tiny maps whose optimum is computed by hand, run through `gridsite optimize`, each plan
 //! checked by the independent plan checker and the independent grid checker.
 //!
@@ -463,7 +463,7 @@ fn d_a_preexisting_overload_may_be_relieved_not_worsened() {
     );
 }
 
-/// `grid.harm_factor_cutoff` (0.05 by default, DESIGN.md's revision of 2026-12-07; 0.0 is the
+/// `grid.harm_factor_cutoff` (0.05 by default, docs/contract.md's revision of 2026-12-07; 0.0 is the
 /// strict reading). A (40.00°, supply 0.97) and B (40.10°, supply 0.03), L1 from B to A already
 /// at 120 MW over its 100 MW rating. A MW of new load at A comes 0.97 from A itself and 0.03
 /// from B, over L1: factor +0.03 (worsens L1). A MW at B comes 0.97 from A, against L1's flow:

@@ -1,4 +1,4 @@
-//! Headroom over time and the queue (DESIGN.md, "Headroom over time and the queue"): the
+//! Headroom over time and the queue (docs/profiles-and-queue.md, "Headroom over time and the queue"): the
 //! hosting capacity `L*` against the tests' own definitions, checked on a fine sweep of loads
 //! (random profiles, weights, upgrades, ties, hours caps); the plan's curtailment recomputed
 //! here; and every bad input the contract names.

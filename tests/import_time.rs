@@ -1,4 +1,4 @@
-//! `gridsite import` of the map's time and queue files (DESIGN.md, "Headroom over time and the
+//! `gridsite import` of the map's time and queue files (docs/profiles-and-queue.md, "Headroom over time and the
 //! queue"): `[profiles]` from a source table (a SCADA export in kW, columns mapped by the
 //! substations' id prefix and explicitly) or generated, and `[[loads]]` from any source the
 //! importer reads. Small recipes in temporary folders, as `tests/import.rs` writes them; every

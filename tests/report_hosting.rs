@@ -1,4 +1,4 @@
-//! `report.html` on a map with `load_profiles.csv` and `loads.geojson` (DESIGN.md, "Headroom
+//! `report.html` on a map with `load_profiles.csv` and `loads.geojson` (docs/profiles-and-queue.md, "Headroom
 //! over time and the queue"): for each substation of the plan with a profile, a load-duration
 //! chart and a MW-against-curtailment chart whose figures are those of `substations.geojson`
 //! and `hosting.csv`; the large loads on the map and in a table, counted as the scenario says;

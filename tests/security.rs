@@ -104,7 +104,7 @@ fn a_search_after_another_reuses_what_it_learned_of_the_grid_and_agrees_with_a_c
 }
 
 /// `--alternatives 3 --within 0.5` on `suburban-community-first`: the second-best plan lies
-/// 0.12 % above the optimum, the third 2.03 % (README, "Alternatives"): one alternative, and
+/// 0.12 % above the optimum, the third 2.03 % (docs/contract.md, "Alternatives"): one alternative, and
 /// the reason names the limit.
 #[test]
 fn alternatives_stop_at_the_within_limit_and_say_so() {

@@ -1,4 +1,4 @@
-//! The contract's validation cases (DESIGN.md, "Bad input gets a clear error naming the file, the
+//! The contract's validation cases (docs/contract.md, "Bad input gets a clear error naming the file, the
 //! feature (index and `id`) and the property, and nothing is written"): each bad input, read
 //! through the library's readers, gives an error that names the file, the feature and the
 //! property; through the binary, exit status 1, one clear message on stderr, and no output.

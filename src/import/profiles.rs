@@ -1,4 +1,4 @@
-//! `[profiles]`: the map's `load_profiles.csv` (DESIGN.md, "Headroom over time and the queue"),
+//! `[profiles]`: the map's `load_profiles.csv` (docs/profiles-and-queue.md, "Headroom over time and the queue"),
 //! from a source table or generated.
 //!
 //! - **A source table** (a SCADA export, CSV): `source = { path = "…" }` (optional `delimiter`),

@@ -1,4 +1,4 @@
-//! The reader of `load_profiles.csv` (DESIGN.md, "Headroom over time and the queue"): one row
+//! The reader of `load_profiles.csv` (docs/profiles-and-queue.md, "Headroom over time and the queue"): one row
 //! per hour, `hour` (a unique label), an optional `weight` (> 0, the hours of the year the row
 //! stands for), then one column per profiled substation, named by its `id`, holding its existing
 //! load in MW.

@@ -1,4 +1,4 @@
-//! The contract's layer schema, written once (DESIGN.md, "Map layers"): each layer's file,
+//! The contract's layer schema, written once (docs/contract.md, "Map layers"): each layer's file,
 //! its properties with their types, and the geometries it accepts. The readers take their
 //! property lists and geometries from here; the importer maps sources onto it.
 

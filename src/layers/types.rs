@@ -33,7 +33,7 @@ pub struct Substation {
     pub hosting: Option<Hosting>,
 }
 
-/// A profiled substation's room over time for a scenario (DESIGN.md, "Headroom over time and
+/// A profiled substation's room over time for a scenario (docs/profiles-and-queue.md, "Headroom over time and
 /// the queue"): the most new load `L*` that meets the curtailment budget, without and with its
 /// upgrade ([`crate::hosting`]).
 #[derive(Debug, Clone, Copy, PartialEq)]

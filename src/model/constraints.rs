@@ -250,7 +250,7 @@ pub fn grid(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
     rows
 }
 
-/// With a load profile: `L*_b + (L*up_b − L*_b)·upgrade_b` (DESIGN.md, "Headroom over time and
+/// With a load profile: `L*_b + (L*up_b − L*_b)·upgrade_b` (docs/profiles-and-queue.md, "Headroom over time and
 /// the queue"), and with b's headroom raised by a MW what that MW adds to `L*` in the plan's
 /// (fixed) upgrade state.
 fn hosting_room(
@@ -344,7 +344,7 @@ pub fn community(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
     rows
 }
 
-/// N-1 (with `min_feeds ≥ 2`; DESIGN.md, "Grid security"): for each site p and feed option k,
+/// N-1 (with `min_feeds ≥ 2`; docs/grid-security.md, "Grid security"): for each site p and feed option k,
 /// `Σ_b pickup_pkb = firm_pk` and `pickup_pkb ≤ max_site_mw·feed_pb`; for each pair of
 /// substations k ≠ b, `Σ_p firm_pb + Σ_p pickup_pkb ≤ emergency_headroom_share·max(0,
 /// headroom_b − growth_b) + upgrade_mw_b·upgrade_b` (plus the capacity slack).
@@ -450,7 +450,7 @@ fn capacity_slack(model: &SitingModel, b: usize) -> Option<good_lp::Variable> {
     })
 }
 
-/// Line limits (maps with lines; DESIGN.md, "Grid security"): `L_b = Σ_p (firm_pb + flex_pb)`
+/// Line limits (maps with lines; docs/grid-security.md, "Grid security"): `L_b = Σ_p (firm_pb + flex_pb)`
 /// and `F_b = Σ_p firm_pb` for the substations whose load moves flows, and for each line row
 /// the program holds, `lo − pre ≤ Σ_b c_b·X_b ≤ hi − pre` ([`super::security`]; X is L for a
 /// normal row, F after an outage), with the row's slack in the diagnosis's relaxation.

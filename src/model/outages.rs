@@ -1,4 +1,4 @@
-//! N-1 substation outages (DESIGN.md, "Grid security", with `min_feeds ≥ 2`): whether a plan
+//! N-1 substation outages (docs/grid-security.md, "Grid security", with `min_feeds ≥ 2`): whether a plan
 //! survives the outage of each substation, and a re-dispatch that shows it.
 //!
 //! While substation k is out, each site p it feeds moves its firm MW from k (`firm_pk`) onto

@@ -1,4 +1,4 @@
-//! The line rows of "Grid security" (DESIGN.md): which rows exist, their limits under the
+//! The line rows of "Grid security" (docs/grid-security.md): which rows exist, their limits under the
 //! "do no harm" rule, which of them no plan can reach, and which a plan breaks.
 //!
 //! Takes a [`Network`], the map's lines and the scenario; gives [`FlowRows`], the catalogue the
@@ -14,7 +14,7 @@
 //! (`L_b`: the plan's new load at b, firm and flexible; `F_b`: its firm part.) "Do no harm"
 //! ([`do_no_harm`]) turns the limit and `pre` into the interval: `[−limit, limit]` where
 //! `|pre| ≤ limit`, else from the limit on the far side up to `pre`. With
-//! `grid.harm_factor_cutoff` above 0 (0.05 by default, DESIGN.md "Harm cutoff"), a row
+//! `grid.harm_factor_cutoff` above 0 (0.05 by default, docs/grid-security.md "Harm cutoff"), a row
 //! broken before any new load counts only the substations whose coefficient is at least the
 //! cutoff in size ([`FlowRow::coefficient`], [`FlowRow::post_mw`]); everything below holds
 //! for the rows so stated.
@@ -530,7 +530,7 @@ pub struct Flows {
 }
 
 /// Each line's flow before the plan, MW: the map's `base_flow_mw` plus what the counted queue
-/// (`queued_mw`, firm) moves, `Σ_b D_lb·queued_mw_b` (DESIGN.md, "Headroom over time and the
+/// (`queued_mw`, firm) moves, `Σ_b D_lb·queued_mw_b` (docs/profiles-and-queue.md, "Headroom over time and the
 /// queue"; a substation in a part without supply moves nothing). Every row's `pre` starts here.
 pub fn pre_plan_flows_mw(network: &Network, map: &Map) -> Vec<f64> {
     let queued_mw: Vec<f64> = map.substations.iter().map(|s| s.queued_mw).collect();

@@ -1,4 +1,4 @@
-//! The DC power-flow twin of a map's transmission network (DESIGN.md, "Grid security").
+//! The DC power-flow twin of a map's transmission network (docs/grid-security.md, "Grid security").
 //!
 //! Takes the substations and the lines of a [`crate::layers::Map`]; gives a [`Network`]: its
 //! connected parts, which substations can take new load, how a MW of new load at a substation

@@ -56,8 +56,8 @@ const USER_VERSION: i32 = 10300;
 
 const GEOMETRY_COLUMN: &str = "geom";
 
-/// The columns of a layer without features: the properties the contract (DESIGN.md,
-/// "Output"; `lines.geojson` and `candidates.geojson` in the README) names for it.
+/// The columns of a layer without features: the properties the contract (docs/contract.md,
+/// "Output"; `lines.geojson` and `candidates.geojson` in docs/contract.md) names for it.
 pub const EMPTY_COLUMNS: [(LayerKind, &[(&str, Kind)]); 6] = {
     use Kind::{Boolean as B, Json as J, Real as R, Text as T};
     [

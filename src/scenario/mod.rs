@@ -98,11 +98,11 @@ pub struct Grid {
     /// With lines, on a limit broken before any new load ("do no harm"): a substation whose new
     /// load moves that flow by less than this many MW per MW counts neither as worsening nor as
     /// relieving it (a distribution-factor cutoff, as interconnection studies use; on an outage
-    /// row the factor is the post-outage one). 0.05 by default (DESIGN.md, "Harm cutoff",
+    /// row the factor is the post-outage one). 0.05 by default (docs/grid-security.md, "Harm cutoff",
     /// revision of 2026-12-07); 0.0 is the strict reading, where every substation counts.
     pub harm_factor_cutoff: f64,
     /// With `load_profiles.csv`: the share of a new load's annual energy that may be curtailed
-    /// at a profiled substation, in percent (0 ≤ x < 100; DESIGN.md, "Headroom over time and
+    /// at a profiled substation, in percent (0 ≤ x < 100; docs/profiles-and-queue.md, "Headroom over time and
     /// the queue").
     pub max_curtailment_pct: f64,
     /// With `load_profiles.csv`: the most hours (by weight) a new load may be curtailed in.
@@ -111,7 +111,7 @@ pub struct Grid {
     pub queue_statuses: Vec<String>,
 }
 
-/// `grid.harm_factor_cutoff`'s default (DESIGN.md, "Harm cutoff", revision of 2026-12-07):
+/// `grid.harm_factor_cutoff`'s default (docs/grid-security.md, "Harm cutoff", revision of 2026-12-07):
 /// inside the range interconnection studies use (MISO attributes an overload at 20 %, 10 % in
 /// parts of its footprint; PJM's cost allocation ignores factors under 1 %).
 pub const DEFAULT_HARM_FACTOR_CUTOFF: f64 = 0.05;

@@ -1,4 +1,4 @@
-//! The queue of large loads: `loads.geojson` (DESIGN.md, "Headroom over time and the queue"),
+//! The queue of large loads: `loads.geojson` (docs/profiles-and-queue.md, "Headroom over time and the queue"),
 //! written by `gridsite synth --profiles`.
 //!
 //! Takes the [`Layout`], the substations' local positions (as drawn) and the substations as

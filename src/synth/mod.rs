@@ -13,7 +13,7 @@
 //!
 //! With [`SynthConfig::profiles`] (`gridsite synth --profiles`) two optional files follow:
 //! `load_profiles.csv`, each substation's hourly existing load for a year (those without
-//! `flexible_mw`), and `loads.geojson`, a queue of large loads (DESIGN.md, "Headroom over time
+//! `flexible_mw`), and `loads.geojson`, a queue of large loads (docs/profiles-and-queue.md, "Headroom over time
 //! and the queue"). They draw from streams of their own and are written last, so the six
 //! layers keep their bytes.
 //!

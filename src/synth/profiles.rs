@@ -1,4 +1,4 @@
-//! The hourly existing load of the substations: `load_profiles.csv` (DESIGN.md, "Headroom over
+//! The hourly existing load of the substations: `load_profiles.csv` (docs/profiles-and-queue.md, "Headroom over
 //! time and the queue"), written by `gridsite synth --profiles`.
 //!
 //! Takes the seed and the substations as written (read back from `substations.geojson`, so the

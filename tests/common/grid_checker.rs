@@ -1,4 +1,4 @@
-//! An independent checker of grid security (DESIGN.md, "Grid security", contract revision of
+//! An independent checker of grid security (docs/grid-security.md, "Grid security", contract revision of
 //! 2026-11-30) on the files `gridsite optimize` writes.
 //!
 //! It reads the raw map layers (`substations.geojson`, `lines.geojson` if any) and the scenario
@@ -163,7 +163,7 @@ impl GridScenario {
                 None => true,
                 Some(other) => panic!("grid.line_contingencies: not a boolean: {other}"),
             },
-            // The contract's default (DESIGN.md, "Harm cutoff", revision of 2026-12-07).
+            // The contract's default (docs/grid-security.md, "Harm cutoff", revision of 2026-12-07).
             harm_factor_cutoff: num("grid", "harm_factor_cutoff", 0.05),
         }
     }

@@ -1,4 +1,4 @@
-//! An independent checker of the files `gridsite optimize` writes, against DESIGN.md.
+//! An independent checker of the files `gridsite optimize` writes, against docs/contract.md.
 //!
 //! It reads the raw map layers (GeoJSON) and the scenario (TOML) itself, recomputes every figure
 //! the contract defines (site points, acres, great-circle distances, communities, capacities,
@@ -399,7 +399,7 @@ impl Map {
         }
     }
 
-    /// The room for new load at each row of a profiled substation (DESIGN.md, "Headroom over
+    /// The room for new load at each row of a profiled substation (docs/profiles-and-queue.md, "Headroom over
     /// time and the queue"): `share·max(0, headroom − growth − queued + peak − load) + upgrade`.
     pub fn hourly_room(&self, scenario: &Scenario, s: &Substation, upgraded: bool) -> Vec<f64> {
         let load = s.profile.as_ref().expect("a profiled substation");

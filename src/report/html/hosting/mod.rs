@@ -1,4 +1,4 @@
-//! The page's hosting charts (DESIGN.md, "Headroom over time and the queue"): for each
+//! The page's hosting charts (docs/profiles-and-queue.md, "Headroom over time and the queue"): for each
 //! substation of the plan that has a load profile, two small SVG charts drawn here with
 //! `plotters` (SVG backend, no font backend, like the batch's `comparison.svg`):
 //!
