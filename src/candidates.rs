@@ -431,3 +431,43 @@ pub fn size_filter(parcel: &Parcel, scenario: &Scenario) -> Result<f64, String> 
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::{max_site_mw, size_filter};
+    use crate::layers::Parcel;
+    use crate::scenario::Scenario;
+
+    fn parcel(acres: f64) -> Parcel {
+        Parcel {
+            id: "P".into(),
+            zoning: "industrial".into(),
+            land_usd_per_acre: 0.0,
+            brownfield: false,
+            water_stress: 0.0,
+            shape: geo::MultiPolygon(vec![]),
+            site_point: geo::Point::new(0.0, 0.0),
+            acres,
+        }
+    }
+
+    /// At the defaults (0.5 acres per MW, 25 MW modules, sites of 50 to 300 MW), worked by
+    /// hand: 30 acres hold 60 MW, two modules (50 MW), enough; 20 acres hold 40 MW, one
+    /// module (25 MW), too small; 1,000 acres stop at the 300 MW cap; exactly 150 acres hold
+    /// 300 MW, twelve modules, despite rounding.
+    #[test]
+    fn site_sizes_of_known_parcels() {
+        let s = Scenario::parse(
+            "name = \"k\"\nmap = \"m\"\n[target]\ntotal_mw = 100\n",
+            Path::new("k.toml"),
+        )
+        .unwrap();
+        assert_eq!(size_filter(&parcel(30.0), &s), Ok(50.0));
+        let small = size_filter(&parcel(20.0), &s).unwrap_err();
+        assert!(small.contains("20.0 acres hold 25 MW"), "{small}");
+        assert_eq!(max_site_mw(1_000.0, &s), 300.0);
+        assert_eq!(max_site_mw(150.0, &s), 300.0);
+    }
+}

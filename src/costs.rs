@@ -115,3 +115,82 @@ pub fn build_usd(scenario: &Scenario, parcel: &Parcel, fiber_km: f64) -> f64 {
 pub fn burdened_residents(community: &crate::layers::Community) -> f64 {
     community.population * community.burden_pct / 100.0
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn scenario() -> Scenario {
+        Scenario::parse(
+            "name = \"k\"\nmap = \"m\"\n[target]\ntotal_mw = 100\n",
+            Path::new("k.toml"),
+        )
+        .unwrap()
+    }
+
+    fn substation(headroom_mw: f64, growth_mw: f64, queued_mw: f64) -> Substation {
+        Substation {
+            id: "S".into(),
+            name: None,
+            point: geo::Point::new(0.0, 0.0),
+            voltage_kv: 115.0,
+            headroom_mw,
+            flexible_mw: 40.0,
+            community_growth_mw: growth_mw,
+            upgrade_mw: 50.0,
+            upgrade_usd: 1.0,
+            supply_share: 0.0,
+            profile: None,
+            queued_mw,
+            hosting: None,
+        }
+    }
+
+    /// The contract's defaults worked by hand: 20 M USD fixed, 100 acres at 50,000 USD,
+    /// 2 km of fiber at 150,000 USD: 25.3 M USD; a 4 km feed at 3 M USD/km: 12 M USD.
+    #[test]
+    fn build_and_feed_costs_at_the_defaults() {
+        let s = scenario();
+        let parcel = Parcel {
+            id: "P".into(),
+            zoning: "industrial".into(),
+            land_usd_per_acre: 50_000.0,
+            brownfield: false,
+            water_stress: 0.0,
+            shape: geo::MultiPolygon(vec![]),
+            site_point: geo::Point::new(0.0, 0.0),
+            acres: 100.0,
+        };
+        assert_eq!(build_usd(&s, &parcel, 2.0), 25_300_000.0);
+        assert_eq!(feed_usd(&s, 4.0), 12_000_000.0);
+        // min(300 MW, 100 acres / 0.5 acres per MW) = 200 MW.
+        assert_eq!(size_cap_mw(&s, 100.0), 200.0);
+    }
+
+    /// Share 0.8 of (200 − 20 − 30) = 120 MW firm; 150 MW in an outage (share 1); with the
+    /// upgrade 50 more; a queue beyond the headroom leaves none; 40 flexible MW on top.
+    #[test]
+    fn capacities_net_of_growth_and_queue() {
+        let s = scenario();
+        let b = substation(200.0, 20.0, 30.0);
+        assert_eq!(firm_capacity_mw(&s, &b), 120.0);
+        assert_eq!(available_mw(&s, &b, true), 170.0);
+        assert_eq!(emergency_mw(&s, &b, false), 150.0);
+        assert_eq!(firm_capacity_mw(&s, &substation(100.0, 20.0, 90.0)), 0.0);
+        assert_eq!(
+            load_room_mw(&s, &b, false),
+            120.0,
+            "no flexible share: firm only"
+        );
+        let flexible = Scenario {
+            grid: crate::scenario::Grid {
+                flexible_share: 0.5,
+                ..s.grid.clone()
+            },
+            ..s
+        };
+        assert_eq!(load_room_mw(&flexible, &b, false), 160.0);
+    }
+}

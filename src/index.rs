@@ -413,3 +413,39 @@ fn distance_m(a: Coord, b: &[f64; 2]) -> f64 {
 fn sort_by_km(found: &mut [(usize, f64)]) {
     found.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
 }
+
+#[cfg(test)]
+mod tests {
+    use geo::{Coord, Point, Rect};
+
+    use super::{LocalFrame, haversine_km};
+
+    /// Sacramento's Capitol to San Francisco's City Hall: 120.048 km on a sphere of the mean
+    /// Earth radius (the haversine formula worked by hand in Python, 120.04825 km).
+    #[test]
+    fn haversine_of_a_known_city_pair() {
+        let capitol = Point::new(-121.4934, 38.5767);
+        let city_hall = Point::new(-122.4193, 37.7793);
+        assert!((haversine_km(capitol, city_hall) - 120.048_25).abs() < 1e-4);
+        assert_eq!(haversine_km(capitol, capitol), 0.0);
+    }
+
+    /// The frame's origin is (0, 0), and 0.01° north along its central meridian is the WGS84
+    /// meridian arc from 38.50° to 38.51°: 1,110.061 m (Simpson's rule over the meridian's
+    /// radius of curvature, by hand).
+    #[test]
+    fn the_local_frame_measures_the_meridian_arc() {
+        let extent = Rect::new(Coord { x: -121.6, y: 38.4 }, Coord { x: -121.4, y: 38.6 });
+        let frame = LocalFrame::centred_on(extent).unwrap();
+        let origin = frame.project(Coord { x: -121.5, y: 38.5 }).unwrap();
+        assert!(origin.x.abs() < 1e-6 && origin.y.abs() < 1e-6, "{origin:?}");
+        let north = frame
+            .project(Coord {
+                x: -121.5,
+                y: 38.51,
+            })
+            .unwrap();
+        assert!(north.x.abs() < 1e-6, "{north:?}");
+        assert!((north.y - 1_110.061).abs() < 0.01, "{north:?}");
+    }
+}
