@@ -125,7 +125,10 @@ fn optimize_prepared(
     } else {
         solve_region(prepared, &mut seconds, on_progress)?
     };
-    crate::report::plan::write_all(out, &optimized, &mut seconds, options)?;
+    let values = seconds.time("values", || {
+        crate::values::of(&optimized.prepared, &optimized.plan)
+    })?;
+    crate::report::plan::write_all(out, &optimized, values, &mut seconds, options)?;
     optimized.prepared.seconds = seconds;
     Ok(optimized)
 }
@@ -148,7 +151,10 @@ pub fn write_solution(
 ) -> Result<Optimized, Error> {
     let mut seconds = std::mem::take(&mut prepared.seconds);
     let mut optimized = Optimized::from_solution(prepared, solution);
-    crate::report::plan::write_all(out, &optimized, &mut seconds, options)?;
+    let values = seconds.time("values", || {
+        crate::values::of(&optimized.prepared, &optimized.plan)
+    })?;
+    crate::report::plan::write_all(out, &optimized, values, &mut seconds, options)?;
     optimized.prepared.seconds = seconds;
     Ok(optimized)
 }

@@ -60,10 +60,12 @@ pub fn write_hosting(path: &Path, map: &Map, scenario: &Scenario) -> Result<(), 
     })
 }
 
-/// Writes every output file; `seconds` gains the report stage before the summary is written.
+/// Writes every output file; `values` are the plan's limit values ([`crate::values`], worked
+/// out before the sink); `seconds` gains the report stage before the summary is written.
 pub fn write_all(
     out: &Path,
     optimized: &Optimized,
+    values: Option<crate::grid::LimitValues>,
     seconds: &mut StageSeconds,
     options: &ReportOptions,
 ) -> Result<(), crate::error::Error> {
@@ -73,7 +75,7 @@ pub fn write_all(
     write_sites(&out.join("sites.geojson"), map, optimized)?;
     write_feeds(&out.join("feeds.geojson"), map, &optimized.plan)?;
     let mut grid = GridReport::of(map, &prepared.network, scenario, &optimized.plan);
-    grid.values = crate::values::of(prepared, &optimized.plan)?;
+    grid.values = values;
     write_substations(
         &out.join("substations.geojson"),
         map,
