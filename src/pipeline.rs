@@ -57,8 +57,8 @@ pub fn check(scenario_path: &Path, out: &Path) -> Result<Prepared, Error> {
     seconds.time("report", || {
         crate::report::screening::write_screening(out, &prepared.map, &prepared.screening)?;
         if prepared.map.profiles.is_some() {
-            let path = out.join(crate::report::plan::HOSTING_OUTPUT);
-            crate::report::plan::write_hosting(&path, &prepared.map, &prepared.scenario)?;
+            let path = out.join(crate::report::outputs::HOSTING_OUTPUT);
+            crate::report::outputs::write_hosting(&path, &prepared.map, &prepared.scenario)?;
         }
         Ok::<_, crate::files::WriteError>(())
     })?;
@@ -128,7 +128,7 @@ fn optimize_prepared(
     let values = seconds.time("values", || {
         crate::values::of(&optimized.prepared, &optimized.plan)
     })?;
-    crate::report::plan::write_all(out, &optimized, values, &mut seconds, options)?;
+    crate::report::outputs::write_all(out, &optimized, values, &mut seconds, options)?;
     optimized.prepared.seconds = seconds;
     Ok(optimized)
 }
@@ -154,7 +154,7 @@ pub fn write_solution(
     let values = seconds.time("values", || {
         crate::values::of(&optimized.prepared, &optimized.plan)
     })?;
-    crate::report::plan::write_all(out, &optimized, values, &mut seconds, options)?;
+    crate::report::outputs::write_all(out, &optimized, values, &mut seconds, options)?;
     optimized.prepared.seconds = seconds;
     Ok(optimized)
 }

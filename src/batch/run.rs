@@ -10,7 +10,7 @@ use super::expand::Job;
 use crate::files::round_to;
 use crate::pipeline::{self, StageSeconds};
 use crate::report::ReportOptions;
-use crate::report::plan::{OPTIONAL_OUTPUT_FILES, OUTPUT_FILES};
+use crate::report::outputs::{OPTIONAL_OUTPUT_FILES, OUTPUT_FILES};
 use crate::summary::Summary;
 
 /// What a batch reports while it runs, for progress displays.

@@ -18,7 +18,7 @@ pub mod convert;
 pub mod error;
 pub mod filter;
 pub mod land;
-pub mod network;
+pub mod lines;
 pub mod profiles;
 pub mod recipe;
 pub mod source_file;
@@ -375,7 +375,7 @@ fn add_network(
             "network: the map has no substations layer to put it on".into(),
         ));
     };
-    let network = network::build(recipe_path, folder, boundary, spec, substations)?;
+    let network = lines::build(recipe_path, folder, boundary, spec, substations)?;
     for substation in substations.iter_mut() {
         if let Some(share) = network.supply.get(&substation.id) {
             substation

@@ -99,7 +99,7 @@ pub struct Recipe {
 }
 
 /// Where a map's transmission network comes from, and the rules that fit it onto the map's
-/// substations (see [`crate::import::network`]).
+/// substations (see [`crate::import::lines`]).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum NetworkSpec {

@@ -3,7 +3,7 @@
 
 use geojson::Feature;
 
-use super::plan::{feed_features, line_features, site_features, substation_features};
+use super::outputs::{feed_features, line_features, site_features, substation_features};
 use super::screening::{candidate_features, excluded_features};
 use crate::grid::GridReport;
 use crate::outcome::Optimized;

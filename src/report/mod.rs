@@ -6,7 +6,7 @@ pub mod gpkg;
 pub mod gpkg_styles;
 pub mod html;
 pub mod layers;
-pub mod plan;
+pub mod outputs;
 pub mod screening;
 
 pub use crate::outcome::ReportOptions;

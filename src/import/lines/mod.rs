@@ -41,7 +41,7 @@ use source::{Bus, read_cats, read_osm};
 
 /// What the network gives the map.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Network {
+pub struct BuiltNetwork {
     /// The lines, one per branch between two different substations.
     pub lines: Vec<Built>,
     /// Buses with no map substation within `bus_km` (headroom 0).
@@ -75,7 +75,7 @@ pub fn build(
     boundary: &Boundary,
     spec: &NetworkSpec,
     substations: &[Built],
-) -> Result<Network, ImportError> {
+) -> Result<BuiltNetwork, ImportError> {
     let source = match spec {
         NetworkSpec::Cats(cats) => read_cats(recipe_path, folder, cats)?,
         NetworkSpec::PypsaOsm(osm) => read_osm(recipe_path, folder, osm, boundary)?,
@@ -260,7 +260,7 @@ pub fn build(
     let buses_read = (source.files.iter())
         .find(|(path, _)| *path == buses_file)
         .map_or(0, |(_, read)| *read);
-    Ok(Network {
+    Ok(BuiltNetwork {
         buses: SourceCount {
             path: buses_file,
             read: buses_read,

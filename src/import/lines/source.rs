@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use geo::{Geometry, Point};
 use serde_json::Value;
 
-use super::super::boundary::Boundary;
-use super::super::error::{ImportError, NetworkProblem};
-use super::super::recipe::{self, CatsNetwork, OsmNetwork};
+use crate::import::boundary::Boundary;
+use crate::import::error::{ImportError, NetworkProblem};
+use crate::import::recipe::{self, CatsNetwork, OsmNetwork};
 use crate::sources::{SourceFeature, SourceSpec};
 
 /// A bus of the source network.
@@ -66,7 +66,7 @@ impl<'a> Reader<'a> {
         spec: &SourceSpec,
         id_field: &'static str,
     ) -> Result<(Self, Vec<SourceFeature>), ImportError> {
-        let features = super::super::source_file::read(recipe, folder, "network", spec)?;
+        let features = crate::import::source_file::read(recipe, folder, "network", spec)?;
         let file = recipe::resolve(spec, folder).path;
         Ok((
             Reader {
