@@ -410,6 +410,29 @@ fn bad_profiles_and_queues_name_the_file_the_row_and_the_column() {
     }
 }
 
+/// A profile exported by a spreadsheet (a byte-order mark, CRLF line ends, quoted labels or
+/// not) reads as the plain one does.
+#[test]
+fn a_spreadsheet_export_reads_like_a_plain_table() {
+    let id = &substation_ids()[0];
+    let plain = format!("hour,weight,{id}\n0,2,10.5\n1,3,20\n");
+    let exported =
+        format!("\u{feff}\"hour\",\"weight\",\"{id}\"\r\n\"0\",2,10.5\r\n\"1\",3,20\r\n");
+    let read = |text: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let scenario = map_with(dir.path(), &[("load_profiles.csv", text.to_string())], "");
+        let prepared = gridsite::pipeline::prepare(&scenario).unwrap();
+        prepared.map.profiles.unwrap()
+    };
+    let unquoted = format!("\u{feff}hour,weight,{id}\r\n0,2,10.5\r\n1,3,20\r\n");
+    let (a, b) = (read(&plain), read(&exported));
+    assert_eq!(a, b);
+    assert_eq!(a, read(&unquoted));
+    assert_eq!(a.hours, ["0", "1"]);
+    assert_eq!(a.weights, [2.0, 3.0]);
+    assert_eq!(a.columns[0].load_mw, [10.5, 20.0]);
+}
+
 /// A substation with a profile may not carry `flexible_mw` too: the error names both files.
 #[test]
 fn a_profiled_substation_with_flexible_mw_names_both_files() {

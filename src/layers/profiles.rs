@@ -39,6 +39,8 @@ pub fn read_profiles(
     let file_error = |message: String| error(None, "file", message);
     let text =
         std::fs::read_to_string(path).map_err(|e| file_error(format!("cannot read: {e}")))?;
+    // Spreadsheet and SCADA exports often open with a byte-order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     // A table without quotes (what SCADA exports and `gridsite synth` write) is split here,
     // its rows in parallel; one with quotes goes through the csv crate.
     let quoted = text.contains('"');
