@@ -21,8 +21,48 @@ pub struct Accepts {
     pub areas: bool,
 }
 
+/// What is wrong with a feature's geometry (the reader reports it as the `geometry` property
+/// of the feature).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum GeometryError {
+    #[error("geometry type `{kind}` is not accepted here (expected {expected})")]
+    NotAccepted { kind: String, expected: String },
+    #[error("coordinates are missing")]
+    Missing,
+    #[error("coordinates are not nested as the geometry type requires")]
+    Nesting,
+    #[error("coordinates are nested too deeply for the geometry type")]
+    TooDeep,
+    #[error("coordinates end early")]
+    EndsEarly,
+    #[error("a coordinate is NaN or not a number")]
+    NotANumber,
+    #[error("a position has fewer than two coordinates")]
+    ShortPosition,
+    #[error("coordinate out of range: longitude {lon}, latitude {lat} (|lon| <= 180, |lat| <= 90)")]
+    OutOfRange { lon: f64, lat: f64 },
+    #[error("a LineString has fewer than two positions")]
+    ShortLine,
+    #[error("empty MultiLineString")]
+    EmptyMultiLineString,
+    #[error("empty polygon: it has no rings")]
+    NoRings,
+    #[error("empty MultiPolygon")]
+    EmptyMultiPolygon,
+    #[error("ring {index} is empty")]
+    EmptyRing { index: usize },
+    #[error("ring {index} is not closed: it starts at ({}, {}) and ends at ({}, {})", start.x, start.y, end.x, end.y)]
+    RingNotClosed {
+        index: usize,
+        start: Coord,
+        end: Coord,
+    },
+    #[error("ring {index} has {positions} positions; a closed ring needs at least 4")]
+    ShortRing { index: usize, positions: usize },
+}
+
 /// Decodes a geometry; the error says what is wrong with it.
-pub fn decode(raw: &RawGeometry, accepts: Accepts) -> Result<Shape, String> {
+pub fn decode(raw: &RawGeometry, accepts: Accepts) -> Result<Shape, GeometryError> {
     let allowed = match raw.kind.as_str() {
         "Point" => accepts.point,
         "LineString" | "MultiLineString" => accepts.lines,
@@ -30,11 +70,10 @@ pub fn decode(raw: &RawGeometry, accepts: Accepts) -> Result<Shape, String> {
         _ => false,
     };
     if !allowed {
-        return Err(format!(
-            "geometry type `{}` is not accepted here (expected {})",
-            raw.kind,
-            expected(accepts)
-        ));
+        return Err(GeometryError::NotAccepted {
+            kind: raw.kind.clone(),
+            expected: expected(accepts),
+        });
     }
     let mut cursor = Cursor {
         tokens: &raw.tokens,
@@ -48,11 +87,11 @@ pub fn decode(raw: &RawGeometry, accepts: Accepts) -> Result<Shape, String> {
         _ => Shape::Areas(MultiPolygon(cursor.list(Cursor::polygon)?)),
     };
     if cursor.at != raw.tokens.len() {
-        return Err("coordinates are nested too deeply for the geometry type".into());
+        return Err(GeometryError::TooDeep);
     }
     match &shape {
-        Shape::Lines(lines) if lines.0.is_empty() => Err("empty MultiLineString".into()),
-        Shape::Areas(areas) if areas.0.is_empty() => Err("empty MultiPolygon".into()),
+        Shape::Lines(lines) if lines.0.is_empty() => Err(GeometryError::EmptyMultiLineString),
+        Shape::Areas(areas) if areas.0.is_empty() => Err(GeometryError::EmptyMultiPolygon),
         _ => Ok(shape),
     }
 }
@@ -87,16 +126,16 @@ impl Cursor<'_> {
         self.tokens.get(self.at).copied()
     }
 
-    fn open(&mut self) -> Result<(), String> {
+    fn open(&mut self) -> Result<(), GeometryError> {
         match self.next() {
             Some(Token::Open) => Ok(()),
-            None => Err("coordinates are missing".into()),
-            _ => Err("coordinates are not nested as the geometry type requires".into()),
+            None => Err(GeometryError::Missing),
+            _ => Err(GeometryError::Nesting),
         }
     }
 
     /// `[lon, lat, ...]`: extra ordinates (altitude) are read past and dropped.
-    fn position(&mut self) -> Result<Coord, String> {
+    fn position(&mut self) -> Result<Coord, GeometryError> {
         self.open()?;
         let mut ordinates = [0.0; 2];
         let mut count = 0;
@@ -110,29 +149,30 @@ impl Cursor<'_> {
                     count += 1;
                 }
                 Some(Token::Num(_)) | Some(Token::NotANumber) => {
-                    return Err("a coordinate is NaN or not a number".into());
+                    return Err(GeometryError::NotANumber);
                 }
-                _ => return Err("coordinates are not nested as the geometry type requires".into()),
+                _ => return Err(GeometryError::Nesting),
             }
         }
         if count < 2 {
-            return Err("a position has fewer than two coordinates".into());
+            return Err(GeometryError::ShortPosition);
         }
         let [lon, lat] = ordinates;
         if lon.abs() > 180.0 || lat.abs() > 90.0 {
-            return Err(format!(
-                "coordinate out of range: longitude {lon}, latitude {lat} (|lon| <= 180, |lat| <= 90)"
-            ));
+            return Err(GeometryError::OutOfRange { lon, lat });
         }
         Ok(Coord { x: lon, y: lat })
     }
 
-    fn list<T>(&mut self, item: fn(&mut Self) -> Result<T, String>) -> Result<Vec<T>, String> {
+    fn list<T>(
+        &mut self,
+        item: fn(&mut Self) -> Result<T, GeometryError>,
+    ) -> Result<Vec<T>, GeometryError> {
         self.open()?;
         let mut items = Vec::new();
         while self.peek() != Some(Token::Close) {
             if self.peek().is_none() {
-                return Err("coordinates end early".into());
+                return Err(GeometryError::EndsEarly);
             }
             items.push(item(self)?);
         }
@@ -140,18 +180,18 @@ impl Cursor<'_> {
         Ok(items)
     }
 
-    fn line(&mut self) -> Result<LineString, String> {
+    fn line(&mut self) -> Result<LineString, GeometryError> {
         let coords = self.list(Cursor::position)?;
         if coords.len() < 2 {
-            return Err("a LineString has fewer than two positions".into());
+            return Err(GeometryError::ShortLine);
         }
         Ok(LineString(coords))
     }
 
-    fn polygon(&mut self) -> Result<Polygon, String> {
+    fn polygon(&mut self) -> Result<Polygon, GeometryError> {
         let mut rings = self.list(Cursor::position_list)?.into_iter().enumerate();
         let Some((_, exterior)) = rings.next() else {
-            return Err("empty polygon: it has no rings".into());
+            return Err(GeometryError::NoRings);
         };
         check_ring(0, &exterior)?;
         let interiors = rings
@@ -160,22 +200,23 @@ impl Cursor<'_> {
         Ok(Polygon::new(LineString(exterior), interiors))
     }
 
-    fn position_list(&mut self) -> Result<Vec<Coord>, String> {
+    fn position_list(&mut self) -> Result<Vec<Coord>, GeometryError> {
         self.list(Cursor::position)
     }
 }
 
-fn check_ring(index: usize, ring: &[Coord]) -> Result<(), String> {
+fn check_ring(index: usize, ring: &[Coord]) -> Result<(), GeometryError> {
     match ring {
-        [] => Err(format!("ring {index} is empty")),
-        [first, .., last] if first != last => Err(format!(
-            "ring {index} is not closed: it starts at ({}, {}) and ends at ({}, {})",
-            first.x, first.y, last.x, last.y
-        )),
-        _ if ring.len() < 4 => Err(format!(
-            "ring {index} has {} positions; a closed ring needs at least 4",
-            ring.len()
-        )),
+        [] => Err(GeometryError::EmptyRing { index }),
+        [first, .., last] if first != last => Err(GeometryError::RingNotClosed {
+            index,
+            start: *first,
+            end: *last,
+        }),
+        _ if ring.len() < 4 => Err(GeometryError::ShortRing {
+            index,
+            positions: ring.len(),
+        }),
         _ => Ok(()),
     }
 }
@@ -214,12 +255,25 @@ mod tests {
     #[test]
     fn rejects_unclosed_empty_and_out_of_range() {
         let e = decode(&raw("Polygon", "[[[0,0],[1,0],[1,1],[0,1]]]"), AREAS).unwrap_err();
-        assert!(e.contains("not closed"), "{e}");
+        assert!(
+            matches!(e, GeometryError::RingNotClosed { index: 0, .. }),
+            "{e}"
+        );
+        assert!(
+            e.to_string()
+                .contains("not closed: it starts at (0, 0) and ends at (0, 1)")
+        );
         let e = decode(&raw("Polygon", "[]"), AREAS).unwrap_err();
-        assert!(e.contains("empty"), "{e}");
+        assert_eq!(e, GeometryError::NoRings);
         let e = decode(&raw("Polygon", "[[[0,0],[181,0],[1,1],[0,0]]]"), AREAS).unwrap_err();
-        assert!(e.contains("out of range"), "{e}");
+        assert_eq!(
+            e,
+            GeometryError::OutOfRange {
+                lon: 181.0,
+                lat: 0.0
+            }
+        );
         let e = decode(&raw("Point", "[0,0]"), AREAS).unwrap_err();
-        assert!(e.contains("`Point`"), "{e}");
+        assert!(e.to_string().contains("`Point`"), "{e}");
     }
 }

@@ -152,7 +152,8 @@ fn convert_feature<T>(
     let geometry = feature
         .geometry
         .ok_or_else(|| fields.error("geometry", "missing (null) geometry"))?;
-    let shape = geometry::decode(&geometry, accepts).map_err(|m| fields.error("geometry", m))?;
+    let shape = geometry::decode(&geometry, accepts)
+        .map_err(|e| fields.error("geometry", e.to_string()))?;
     let item = convert(&fields, shape)?;
     Ok((fields.id, item))
 }
