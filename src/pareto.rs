@@ -40,12 +40,17 @@ pub enum Axis {
     Spread,
 }
 
+/// A `--pareto` axis that is neither `burden` nor `spread`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("--pareto takes burden or spread, not {0:?}")]
+pub struct UnknownAxis(pub String);
+
 impl Axis {
-    pub fn parse(text: &str) -> Result<Axis, String> {
+    pub fn parse(text: &str) -> Result<Axis, UnknownAxis> {
         match text {
             "burden" => Ok(Axis::Burden),
             "spread" => Ok(Axis::Spread),
-            other => Err(format!("--pareto takes burden or spread, not {other:?}")),
+            other => Err(UnknownAxis(other.to_string())),
         }
     }
 

@@ -46,7 +46,7 @@ fn read_folder(folder: &Path) -> Result<Vec<ComparisonRow>, BatchError> {
     } else if summary.is_file() {
         read_row(&summary)
             .map(|row| vec![row])
-            .map_err(|message| error(summary.clone(), message))
+            .map_err(|e| error(summary.clone(), e.to_string()))
     } else {
         Err(error(
             folder.to_path_buf(),

@@ -98,15 +98,29 @@ fn clear_outputs(folder: &Path) {
     }
 }
 
+/// A result folder's `summary.json` that cannot be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum SummaryReadError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{} is not a summary written by gridsite optimize: {source}", path.display())]
+    NotASummary {
+        path: std::path::PathBuf,
+        source: serde_json::Error,
+    },
+}
+
 /// The comparison row of a scenario's result folder, from its `summary.json`.
-pub fn read_row(summary_path: &Path) -> Result<ComparisonRow, String> {
-    let text = std::fs::read_to_string(summary_path)
-        .map_err(|e| format!("cannot read {}: {e}", summary_path.display()))?;
-    let summary: Summary = serde_json::from_str(&text).map_err(|e| {
-        format!(
-            "{} is not a summary written by gridsite optimize: {e}",
-            summary_path.display()
-        )
+pub fn read_row(summary_path: &Path) -> Result<ComparisonRow, SummaryReadError> {
+    let path = summary_path.to_path_buf();
+    let text = std::fs::read_to_string(summary_path).map_err(|source| SummaryReadError::Read {
+        path: path.clone(),
+        source,
     })?;
+    let summary: Summary = serde_json::from_str(&text)
+        .map_err(|source| SummaryReadError::NotASummary { path, source })?;
     Ok(ComparisonRow::from_summary(&summary))
 }
