@@ -21,6 +21,7 @@
 
 use maud::{Markup, PreEscaped, html};
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -438,6 +439,41 @@ fn svg_of(draw: impl FnOnce(&Area) -> DrawResult) -> Result<String, String> {
     Ok(svg)
 }
 
+/// A chart of the page's style on `root`: its title, both axes from 0 to their ends with six
+/// labels and a description each, and a light grid.
+fn axes<'a, 'b>(
+    root: &'a Area<'b>,
+    title: String,
+    (x_end, x_desc): (f64, &str),
+    (y_end, y_desc): (f64, &str),
+) -> DrawResult<ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, styled(TITLE_FONT, FontStyle::Bold))
+        .margin(10)
+        .margin_right(16)
+        .x_label_area_size(40)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0.0..x_end, 0.0..y_end)?;
+    let x_ticks = ticks(x_end);
+    let y_ticks = ticks(y_end);
+    chart
+        .configure_mesh()
+        .x_labels(6)
+        .y_labels(6)
+        .x_label_formatter(&x_ticks)
+        .y_label_formatter(&y_ticks)
+        .x_label_style(font(SMALL_FONT))
+        .y_label_style(font(SMALL_FONT))
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .axis_desc_style(font(TEXT_FONT))
+        .bold_line_style(GRID.stroke_width(1))
+        .light_line_style(TRANSPARENT)
+        .axis_style(MUTED.stroke_width(1))
+        .draw()?;
+    Ok(chart)
+}
+
 /// A finite upper end for an axis from 0, with room above the largest value.
 fn axis_end(largest: f64) -> f64 {
     if largest.is_finite() && largest > 0.0 {
@@ -460,33 +496,12 @@ fn duration_svg(c: &SubstationCharts) -> Result<String, String> {
             .map(|p| (p.load_mw + load_mw).max(c.room.limit(p.load_mw)))
             .fold(c.peak_mw + c.firm_room_mw, f64::max);
         let y_end = axis_end(top);
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                format!("{}: load-duration curve", c.id),
-                styled(TITLE_FONT, FontStyle::Bold),
-            )
-            .margin(10)
-            .margin_right(16)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
-            .build_cartesian_2d(0.0..x_end, 0.0..y_end)?;
-        let x_ticks = ticks(x_end);
-        let y_ticks = ticks(y_end);
-        chart
-            .configure_mesh()
-            .x_labels(6)
-            .y_labels(6)
-            .x_label_formatter(&x_ticks)
-            .y_label_formatter(&y_ticks)
-            .x_label_style(font(SMALL_FONT))
-            .y_label_style(font(SMALL_FONT))
-            .x_desc("hours of the year, highest load first (h)")
-            .y_desc("load (MW)")
-            .axis_desc_style(font(TEXT_FONT))
-            .bold_line_style(GRID.stroke_width(1))
-            .light_line_style(TRANSPARENT)
-            .axis_style(MUTED.stroke_width(1))
-            .draw()?;
+        let mut chart = axes(
+            root,
+            format!("{}: load-duration curve", c.id),
+            (x_end, "hours of the year, highest load first (h)"),
+            (y_end, "load (MW)"),
+        )?;
         // The curtailed energy: between the load with the plan and the limit, where above it.
         let curtailed: Vec<&DurationPoint> = c.duration.iter().filter(|p| p.curtailed).collect();
         if curtailed.len() >= 2 && load_mw > 0.0 {
@@ -533,33 +548,15 @@ fn hosting_svg(c: &SubstationCharts) -> Result<String, String> {
             .map(|&(_, mw)| mw)
             .fold(load_mw.max(c.hosting_mw), f64::max);
         let y_end = axis_end(top);
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                format!("{}: MW against curtailment", c.id),
-                styled(TITLE_FONT, FontStyle::Bold),
-            )
-            .margin(10)
-            .margin_right(16)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
-            .build_cartesian_2d(0.0..x_end, 0.0..y_end)?;
-        let x_ticks = ticks(x_end);
-        let y_ticks = ticks(y_end);
-        chart
-            .configure_mesh()
-            .x_labels(6)
-            .y_labels(6)
-            .x_label_formatter(&x_ticks)
-            .y_label_formatter(&y_ticks)
-            .x_label_style(font(SMALL_FONT))
-            .y_label_style(font(SMALL_FONT))
-            .x_desc("curtailment budget (% of the new load's annual energy)")
-            .y_desc("new load it can host (MW)")
-            .axis_desc_style(font(TEXT_FONT))
-            .bold_line_style(GRID.stroke_width(1))
-            .light_line_style(TRANSPARENT)
-            .axis_style(MUTED.stroke_width(1))
-            .draw()?;
+        let mut chart = axes(
+            root,
+            format!("{}: MW against curtailment", c.id),
+            (
+                x_end,
+                "curtailment budget (% of the new load's annual energy)",
+            ),
+            (y_end, "new load it can host (MW)"),
+        )?;
         let budget = c.budget.pct.clamp(0.0, x_end);
         chart.draw_series(std::iter::once(DashedPathElement::new(
             [(budget, 0.0), (budget, y_end)],
