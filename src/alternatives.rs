@@ -78,7 +78,7 @@ pub fn find(
     for n in 1..=k {
         let mut seconds = StageSeconds::default();
         let solved = solve_restricted(&region, &restrictions, &mut seconds, on_progress)?;
-        if solved.status == crate::outcome::Status::Infeasible {
+        if solved.status == crate::summary::Status::Infeasible {
             stopped = format!(
                 "no other plan costs within --within {within_pct} % of the optimum after {} alternative(s)",
                 n - 1

@@ -102,7 +102,7 @@ pub fn screen(
     index: &SpatialIndex,
     scenario: &Scenario,
 ) -> Result<Screening, IndexError> {
-    let served = crate::network::served_substations(&map.substations, &map.lines);
+    let served = crate::grid::twin::served_substations(&map.substations, &map.lines);
     let outcomes: Vec<Outcome> = (0..map.parcels.len())
         .into_par_iter()
         .map(|p| screen_parcel(map, index, scenario, &served, p))
@@ -156,7 +156,7 @@ pub fn failures_of(
     scenario: &Scenario,
     p: usize,
 ) -> Result<Vec<Failure>, IndexError> {
-    let served = crate::network::served_substations(&map.substations, &map.lines);
+    let served = crate::grid::twin::served_substations(&map.substations, &map.lines);
     Ok(run_filters(map, index, scenario, &served, p, Stop::Never)?.0)
 }
 

@@ -5,28 +5,14 @@
 //! Takes the model's input and the solver settings; gives [`Shortfall`]s, largest penalty
 //! first (written into `summary.json` as `infeasibility`).
 
-use serde::{Deserialize, Serialize};
-
 use crate::error::Error;
 use std::collections::BTreeSet;
 
-use crate::model::security::{FlowRows, LoadBounds, RowKey};
+use crate::grid::security::{FlowRows, LoadBounds, RowKey};
 use crate::model::{ModelInput, Relaxation, SitingModel};
 use crate::scenario::Solver;
 use crate::solve::{self, SolverOutcome};
-
-/// A requirement the relaxed plan had to break.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Shortfall {
-    /// The scenario key or layer property at stake (`target.total_mw`, ...).
-    pub requirement: String,
-    /// The community or substation concerned, where there is one.
-    pub subject: Option<String>,
-    /// How much slack the relaxed plan needs, in `unit`.
-    pub amount: f64,
-    pub unit: String,
-    pub message: String,
-}
+use crate::summary::Shortfall;
 
 /// Slack below this is solver tolerance, not a shortfall.
 const SLACK_TOLERANCE: f64 = 1e-6;

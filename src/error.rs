@@ -3,9 +3,9 @@
 //! Takes the stages' typed errors (`#[from]`); gives one [`Error`] that `main` reports.
 
 use crate::files::WriteError;
+use crate::grid::twin::NetworkError;
 use crate::index::IndexError;
 use crate::layers::LayerError;
-use crate::network::NetworkError;
 use crate::scenario::ScenarioError;
 
 /// Any error of the pipeline.

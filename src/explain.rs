@@ -20,10 +20,11 @@ use crate::error::Error;
 use crate::files::round_to;
 use crate::model::Restrictions;
 pub use crate::outcome::{Explanation, FilterFailure, RestrictedPlan};
-use crate::outcome::{Prepared, StageSeconds, Status};
+use crate::outcome::{Prepared, StageSeconds};
 use crate::pipeline::{Solution, solve_restricted};
 use crate::plan::Plan;
 use crate::solve::SolveProgress;
+use crate::summary::Status;
 
 /// An `explain` question that cannot be asked.
 #[derive(Debug, thiserror::Error)]

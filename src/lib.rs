@@ -5,24 +5,25 @@
 //! report`), each importing only the modules above it in this list (`tests/layering.rs`
 //! checks that there is no import cycle and that only `pipeline` and `batch` reach `report`):
 //! - [`files`]: files written whole or not at all; JSON and GeoJSON writers; rounding.
+//! - [`summary`]: `summary.json`, typed (status, figures, the search's account, shortfalls):
+//!   written by `optimize`, kept by `batch`, read back by `compare`.
 //! - [`layers`]: the five map layers, read and validated into domain types.
 //! - [`scenario`]: the scenario file (targets, filters, costs, solver settings) and its keys.
 //! - [`costs`]: the contract's cost and capacity rules, each written once.
 //! - [`hosting`]: headroom over time and the queue: each substation's counted queue and its
 //!   exact hosting capacity under a curtailment budget, from its hourly load.
 //! - [`index`]: a local metric frame and R-trees over substations, fiber, receptors, parcels.
-//! - [`network`]: the DC power-flow twin of the map's lines (load and outage factors).
+//! - [`grid`]: the grid in one folder: the DC power-flow twin of the map's lines, the security
+//!   rows, the N-1 outage check, and a plan's grid figures as the outputs give them.
 //! - [`candidates`]: hard filters; every parcel is a candidate or has a reason.
 //! - [`model`]: the contract's program (good_lp), its bounds and reductions.
 //! - [`error`]: the library's error, every stage's own error in one type.
 //! - [`solve`]: one program solved by HiGHS, with progress, a start and a time budget.
 //! - [`plan`]: a plan read back from a solution, every cost term recomputed and checked.
-//! - [`grid`]: the plan's line flows, worst outages and N-1 figures, as the outputs give them.
 //! - [`optimizer`]: the exact fast path: bounds, a first plan, reductions, the proof.
 //! - [`diagnose`]: why a scenario is infeasible, from a penalised relaxation.
 //! - [`outcome`]: what the stages give (a prepared region, a region optimized, its status).
 //! - [`values`]: what one more MW of a substation's capacity or a line's rating is worth to a plan.
-//! - [`summary`]: `summary.json`, typed, written by `optimize` and read back by `compare`.
 //! - [`report`]: the GeoJSON and JSON outputs of `check` and `optimize` (a sink).
 //! - [`pipeline`]: the stages run in order and timed.
 //! - [`alternatives`]: the next-best plans, each an exact optimum that differs from the earlier ones.
@@ -50,7 +51,6 @@ pub mod import;
 pub mod index;
 pub mod layers;
 pub mod model;
-pub mod network;
 pub mod optimizer;
 pub mod outcome;
 pub mod pareto;

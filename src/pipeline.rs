@@ -6,19 +6,20 @@
 use std::path::Path;
 
 use crate::candidates;
-use crate::diagnose::{self, Shortfall};
+use crate::diagnose;
 use crate::error::Error;
+use crate::grid::twin::Network;
 use crate::index::SpatialIndex;
 use crate::layers;
 use crate::model::{ModelInput, Restrictions};
-use crate::network::Network;
-use crate::optimizer::{self, Region, SearchReport};
+use crate::optimizer::{self, Region};
 use crate::plan::Plan;
 use crate::report::ReportOptions;
 use crate::scenario::Scenario;
 use crate::solve::{SolveProgress, SolverOutcome};
 
-pub use crate::outcome::{Optimized, Prepared, StageSeconds, Status};
+pub use crate::outcome::{Optimized, Prepared, StageSeconds};
+pub use crate::summary::{SearchReport, Shortfall, Status};
 
 /// Reads the scenario and its map, builds the index and screens every parcel.
 pub fn prepare(scenario_path: &Path) -> Result<Prepared, Error> {

@@ -4,8 +4,10 @@
 use std::collections::BTreeSet;
 
 use crate::costs;
+use crate::grid::figures::{GridReport, PlanLoads};
+use crate::grid::outages::{self, Outage, SiteFeed};
+use crate::grid::twin::Network;
 use crate::layers::Map;
-use crate::model::outages::{self, Outage, SiteFeed};
 use crate::model::{CommunityKey, ModelInput, SitingModel};
 use crate::scenario::Scenario;
 
@@ -139,12 +141,28 @@ impl Plan {
     }
 
     /// The substation outages (N-1) of the plan, in substation order (see
-    /// [`crate::model::outages`]).
+    /// [`crate::grid::outages`]).
     pub fn outages(&self, scenario: &Scenario, map: &Map) -> Vec<Outage> {
         let emergency_mw = |b: usize| {
             costs::emergency_mw(scenario, &map.substations[b], self.upgraded.contains(&b))
         };
         outages::check(&self.site_feeds(), &emergency_mw)
+    }
+
+    /// The plan's grid figures: line flows and loadings, worst outages, N-1 pickups.
+    pub fn grid_report(&self, map: &Map, network: &Network, scenario: &Scenario) -> GridReport {
+        let (load_mw, firm_mw) = self.load_by_substation(map.substations.len());
+        let outages = if costs::n_minus_one(scenario) {
+            self.outages(scenario, map)
+        } else {
+            Vec::new()
+        };
+        let loads = PlanLoads {
+            load_mw,
+            firm_mw,
+            outages,
+        };
+        GridReport::of(map, network, scenario, &loads)
     }
 
     /// How many communities host a site.

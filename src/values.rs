@@ -19,8 +19,8 @@
 
 use crate::candidates::{Candidate, Reach};
 use crate::error::Error;
-use crate::grid::LimitValues;
-use crate::model::security::{FlowRows, Flows, LoadBounds, do_no_harm};
+use crate::grid::figures::LimitValues;
+use crate::grid::security::{FlowRows, Flows, LoadBounds, do_no_harm};
 use crate::model::{FixedChoices, ModelInput, Relaxation, SitingModel};
 use crate::outcome::Prepared;
 use crate::plan::Plan;

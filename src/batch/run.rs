@@ -72,10 +72,9 @@ fn run_job(
             let mut seconds = StageSeconds::default();
             seconds.0.push(("scenario", job.load_seconds));
             match pipeline::optimize_scenario(scenario, seconds, &folder, options, &|_| {}) {
-                Ok(optimized) => ComparisonRow::from_summary(&Summary::of(
-                    &optimized,
-                    &optimized.prepared.seconds,
-                )),
+                Ok(optimized) => {
+                    ComparisonRow::from_summary(&optimized.summary(&optimized.prepared.seconds))
+                }
                 Err(error) => ComparisonRow::failed(&job.name, overrides, &error.to_string()),
             }
         }

@@ -100,7 +100,7 @@ impl Bounds {
     }
 
     /// The bounds where each substation's new load is also at most `load_caps_mw[b]` in every
-    /// plan (bounds the line rows imply, [`super::security::LoadBounds::tighten`]): a feed from
+    /// plan (bounds the line rows imply, [`crate::grid::security::LoadBounds::tighten`]): a feed from
     /// b carries no more, so `mw_p` stays a bound on every plan's site.
     pub fn with_load_caps(
         scenario: &Scenario,

@@ -354,7 +354,7 @@ pub fn community(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
 /// another substation to be out). The pickup bound is written with the coefficient
 /// `min(max_site_mw, cap_p)`: a pickup is part of `firm_pk ≤ s_p ≤ cap_p`, so every plan
 /// keeps it. Only the outages [`ModelInput::outages`] holds get their block (pickups, balance,
-/// pair rows; see [`super::outages`] for why the optimum is kept); [`pickup_room`] holds for
+/// pair rows; see [`crate::grid::outages`] for why the optimum is kept); [`pickup_room`] holds for
 /// all.
 pub fn n_minus_one(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
     if !crate::costs::n_minus_one(input.scenario) {
@@ -452,7 +452,7 @@ fn capacity_slack(model: &SitingModel, b: usize) -> Option<good_lp::Variable> {
 
 /// Line limits (maps with lines; docs/grid-security.md, "Grid security"): `L_b = Σ_p (firm_pb + flex_pb)`
 /// and `F_b = Σ_p firm_pb` for the substations whose load moves flows, and for each line row
-/// the program holds, `lo − pre ≤ Σ_b c_b·X_b ≤ hi − pre` ([`super::security`]; X is L for a
+/// the program holds, `lo − pre ≤ Σ_b c_b·X_b ≤ hi − pre` ([`crate::grid::security`]; X is L for a
 /// normal row, F after an outage), with the row's slack in the diagnosis's relaxation.
 pub fn flows(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
     if model.loads.is_empty() {

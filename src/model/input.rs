@@ -2,12 +2,12 @@
 //! every constraint family shares (capacities, build costs, spacing pairs).
 
 use crate::candidates::Candidate;
+use crate::grid::twin::Network;
 use crate::index::SpatialIndex;
 use crate::layers::Map;
-use crate::network::Network;
 use crate::scenario::Scenario;
 
-use super::security::FlowRow;
+use crate::grid::security::FlowRow;
 
 /// The model's inputs.
 pub struct ModelInput<'a> {
@@ -22,14 +22,14 @@ pub struct ModelInput<'a> {
     pub strengthening: Option<Strengthening>,
     /// The map's network (empty without lines).
     pub network: &'a Network,
-    /// The line rows the program holds (see [`super::security`]): all of them for the plain
+    /// The line rows the program holds (see [`crate::grid::security`]): all of them for the plain
     /// program, those found so far in the fast path's lazy loop.
     pub flow_rows: Vec<FlowRow>,
     /// With `min_feeds ≥ 2`: the substations whose outage block the program holds (see
-    /// [`super::outages`]); None for every one, as the contract writes the program.
+    /// [`crate::grid::outages`]); None for every one, as the contract writes the program.
     pub outages: Option<std::collections::BTreeSet<usize>>,
     /// By substation, the most new load any plan can put there by the line rows' implied
-    /// bounds ([`super::security::LoadBounds::tighten`]); None: only the substation's own
+    /// bounds ([`crate::grid::security::LoadBounds::tighten`]); None: only the substation's own
     /// capacity bounds it.
     pub load_caps_mw: Option<Vec<f64>>,
     /// What a question asks of the plan beyond the scenario (`explain`, alternatives).

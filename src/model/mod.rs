@@ -9,8 +9,6 @@
 pub mod bounds;
 pub mod constraints;
 mod input;
-pub mod outages;
-pub mod security;
 pub mod start;
 
 use std::collections::BTreeMap;

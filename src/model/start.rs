@@ -111,15 +111,15 @@ impl Assignment {
 }
 
 /// Every outage's pickups for the assignment's feeds, from the re-dispatch of
-/// [`super::outages`]: a start that meets the N-1 block of any outage a later program holds
+/// [`crate::grid::outages`]: a start that meets the N-1 block of any outage a later program holds
 /// (where the plan survives it).
 fn redispatch(assignment: &Assignment, input: &ModelInput) -> BTreeMap<(usize, usize, usize), f64> {
     let parcels: Vec<usize> = assignment.sites.keys().copied().collect();
-    let sites: Vec<Vec<super::outages::SiteFeed>> = (parcels.iter())
+    let sites: Vec<Vec<crate::grid::outages::SiteFeed>> = (parcels.iter())
         .map(|parcel| {
             (assignment.feeds.range((*parcel, 0)..=(*parcel, usize::MAX)))
                 .filter(|(_, v)| v.feed > 0.5)
-                .map(|(&(_, substation), v)| super::outages::SiteFeed {
+                .map(|(&(_, substation), v)| crate::grid::outages::SiteFeed {
                     substation,
                     firm_mw: v.firm_mw,
                 })
@@ -131,7 +131,7 @@ fn redispatch(assignment: &Assignment, input: &ModelInput) -> BTreeMap<(usize, u
         crate::costs::emergency_mw(input.scenario, &input.map.substations[b], upgraded)
     };
     let mut pickups = BTreeMap::new();
-    for outage in super::outages::check(&sites, &emergency_mw) {
+    for outage in crate::grid::outages::check(&sites, &emergency_mw) {
         for (site, to, mw) in outage.pickups {
             pickups.insert((parcels[site], outage.out, to), mw);
         }

@@ -7,7 +7,7 @@
 //!   the region. A restricted search's candidates are among them, so its plans are among the
 //!   plans these were computed for: a row no plan of the region can reach is reached by none
 //!   of its plans, and a cap on every plan's load caps every one of its plans' (see
-//!   [`crate::model::security`]).
+//!   [`crate::grid::security`]).
 //! - **The line rows and N-1 outage blocks plans were found to break.** Every row of the
 //!   catalogue and every outage block holds for every plan of the contract's program, whatever
 //!   the restrictions; holding one from the start removes no plan. A later search starts with

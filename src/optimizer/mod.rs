@@ -23,7 +23,7 @@
 //! **Grid security.** With `min_feeds ≥ 2` and on maps with lines, every program is solved
 //! until its plan survives every substation outage and breaks no line row: the outage blocks
 //! and line rows a plan fails are added and the program solved again (proofs in
-//! [`crate::model::outages`] and [`crate::model::security`]). Every plan the search keeps is
+//! [`crate::grid::outages`] and [`crate::grid::security`]). Every plan the search keeps is
 //! therefore a plan of the whole program, so `UB` and the reductions stay exact. Line rows no
 //! plan can reach are never built; the rows' implied bounds cap each substation's new load, and
 //! feed options that can carry nothing are left out ([`drop_idle_feeds`]). A plan that breaks
@@ -43,19 +43,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
-
 use crate::candidates::Candidate;
 use crate::error::Error;
+use crate::grid::security::{FlowRow, FlowRows, LoadBounds, RowKey};
+use crate::grid::twin::Network;
 use crate::index::SpatialIndex;
 use crate::layers::Map;
 use crate::model::bounds::{Bounds, Rule, feed_capacity_mw};
-use crate::model::security::{FlowRow, FlowRows, LoadBounds, RowKey};
 use crate::model::start::Assignment;
 use crate::model::{
     ModelInput, Relaxation, Restrictions, SitingModel, Strengthening, user_reductions,
 };
-use crate::network::Network;
 use crate::plan::{self, Plan};
 use crate::scenario::Scenario;
 use crate::solve::{self, Emphasis, Limits, SolveProgress, SolverOutcome, SolverRun};
@@ -65,10 +63,10 @@ mod feeds;
 mod incumbent;
 mod memo;
 mod plain;
-mod report;
 mod rows;
 mod stop;
 
+use crate::summary::{LineRowsReport, ModelSize, SearchReport};
 use cores::*;
 use feeds::*;
 use incumbent::{Incumbent, renumber};
@@ -76,7 +74,6 @@ pub use memo::GridMemo;
 use memo::Learned;
 use plain::keep_forced;
 pub use plain::{diagnosis_candidates, solve_plain};
-pub use report::{LineRowsReport, ModelSize, SearchReport, SearchSeconds};
 
 /// The most line rows one round of the lazy loop adds (the most broken first): a plan far
 /// from secure breaks thousands, most of them implied by a few.

@@ -102,7 +102,7 @@ impl<'a> Search<'a, '_> {
     }
 
     /// [`Self::solve_once`] until its plan breaks no line row: the rows a plan breaks are added
-    /// and the program solved again (see [`crate::model::security`] for why the optimum is
+    /// and the program solved again (see [`crate::grid::security`] for why the optimum is
     /// kept). A program without a plan, or whose plan breaks nothing, is the answer.
     pub(super) fn solve(
         &mut self,

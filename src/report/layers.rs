@@ -5,7 +5,7 @@ use geojson::Feature;
 
 use super::outputs::{feed_features, line_features, site_features, substation_features};
 use super::screening::{candidate_features, excluded_features};
-use crate::grid::GridReport;
+use crate::grid::figures::GridReport;
 use crate::outcome::Optimized;
 
 /// Which layer of the plan, in the order files and tables list them.

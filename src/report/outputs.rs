@@ -14,13 +14,13 @@ use crate::costs;
 use crate::files::{
     WriteError, feature, properties, round_to, write_feature_collection, write_json,
 };
-use crate::grid::GridReport;
+use crate::grid::figures::GridReport;
 use crate::layers::Map;
 use crate::outcome::{Optimized, StageSeconds};
 use crate::plan::Plan;
 use crate::report::ReportOptions;
 use crate::scenario::Scenario;
-use crate::summary::{Summary, km, mw, usd};
+use crate::summary::{km, mw, usd};
 
 /// The files `optimize` writes into its output folder.
 pub const OUTPUT_FILES: [&str; 5] = [
@@ -65,7 +65,7 @@ pub fn write_hosting(path: &Path, map: &Map, scenario: &Scenario) -> Result<(), 
 pub fn write_all(
     out: &Path,
     optimized: &Optimized,
-    values: Option<crate::grid::LimitValues>,
+    values: Option<crate::grid::figures::LimitValues>,
     seconds: &mut StageSeconds,
     options: &ReportOptions,
 ) -> Result<(), crate::error::Error> {
@@ -74,7 +74,7 @@ pub fn write_all(
     let (map, scenario) = (&prepared.map, &prepared.scenario);
     write_sites(&out.join("sites.geojson"), map, optimized)?;
     write_feeds(&out.join("feeds.geojson"), map, &optimized.plan)?;
-    let mut grid = GridReport::of(map, &prepared.network, scenario, &optimized.plan);
+    let mut grid = (optimized.plan).grid_report(map, &prepared.network, scenario);
     grid.values = values;
     write_substations(
         &out.join("substations.geojson"),
@@ -98,7 +98,7 @@ pub fn write_all(
         super::gpkg::write_gpkg(&out.join("plan.gpkg"), || output_layers(optimized, &grid))?;
     }
     seconds.0.push(("report", start.elapsed().as_secs_f64()));
-    let summary = Summary::of(optimized, seconds);
+    let summary = optimized.summary(seconds);
     // The page shows the summary's figures, so it is written from it, after the report
     // stage's time was taken.
     super::html::write_plan_page(

@@ -60,7 +60,7 @@
 mod communities;
 pub mod family;
 mod fiber;
-mod grid;
+mod transmission;
 mod land;
 mod layout;
 mod loads;
@@ -82,7 +82,7 @@ pub use profiles::write_generated_profiles;
 
 use communities::write_communities;
 use fiber::write_fiber;
-use grid::{plan_grid, write_lines};
+use transmission::{plan_grid, write_lines};
 use layout::Layout;
 use loads::write_loads;
 use parcels::write_parcels;
@@ -189,7 +189,7 @@ pub enum SynthError {
     },
     /// The base flows of the synthetic network could not be computed.
     #[error("cannot compute the synthetic network's base flows: {0}")]
-    Network(#[source] crate::network::NetworkError),
+    Network(#[source] crate::grid::twin::NetworkError),
     /// A config value is out of range; nothing was written.
     #[error("invalid synth option {option}: {message}")]
     InvalidOption {

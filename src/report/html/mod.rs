@@ -29,7 +29,7 @@ use serde_json::json;
 use self::map::{DrawnLayer, Frame, MAX_DRAWN_PARCELS};
 use super::layers::{LayerKind, output_layers};
 use crate::files::{WriteError, write_atomically};
-use crate::grid::GridReport;
+use crate::grid::figures::GridReport;
 use crate::layers::QueueStatus;
 use crate::outcome::Optimized;
 use crate::summary::Summary;

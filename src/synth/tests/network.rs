@@ -95,7 +95,7 @@ fn the_network_is_connected_and_every_line_well_formed() {
         let map = crate::layers::load_map(&dir).expect("the map loads");
         assert_eq!(map.lines.len(), summary.lines);
         // One supplied part; the backbone and double circuits are outage contingencies.
-        let network = crate::network::Network::new(&map.substations, &map.lines)
+        let network = crate::grid::twin::Network::new(&map.substations, &map.lines)
             .expect("the network's factors");
         if !map.lines.is_empty() {
             assert_eq!(network.parts.len(), 1, "{name}");
@@ -137,7 +137,7 @@ fn a_leaf_spur_carries_its_substations_existing_load() {
             let line = &net.lines[on[0]];
             let into = if ends[on[0]].1 == k { 1.0 } else { -1.0 } * num(line, "base_flow_mw");
             let head = num(s, "headroom_mw");
-            let (lo, hi) = super::grid::EXISTING_LOAD_PER_HEADROOM;
+            let (lo, hi) = super::transmission::EXISTING_LOAD_PER_HEADROOM;
             assert!(
                 (lo * head - 0.2..=hi * head + 0.2).contains(&into),
                 "{name}: {into} MW into {s}"
@@ -218,7 +218,7 @@ fn the_network_leaves_the_older_layers_unchanged() {
 
 #[test]
 fn base_flows_are_the_dc_flow_of_the_whole_network() {
-    use super::grid::{buses, line_draws, plan_grid, today_injection_mw};
+    use super::transmission::{buses, line_draws, plan_grid, today_injection_mw};
     use super::substations::draw_substations;
     for cfg in [SynthConfig::new(8, 20_000, 300), coastal(11, 3_000, 30)] {
         let layout = Layout::build(&cfg).expect("layout");
@@ -229,7 +229,7 @@ fn base_flows_are_the_dc_flow_of_the_whole_network() {
         let total: f64 = injection_mw.iter().map(|i| i.abs()).sum();
         assert!(injection_mw.iter().sum::<f64>().abs() < 1e-9 * total);
         let all = buses(&layout, &drawn, &grid.supply_share);
-        let whole = crate::network::dc_flows_mw(&all, &grid.lines, &injection_mw)
+        let whole = crate::grid::twin::dc_flows_mw(&all, &grid.lines, &injection_mw)
             .expect("the whole network solves");
         for (line, flow) in grid.lines.iter().zip(whole) {
             assert!(

@@ -1,20 +1,19 @@
 //! What the pipeline's stages give: a screened region ([`Prepared`]), a region optimized
 //! ([`Optimized`], with its [`Status`]), and the seconds each stage took ([`StageSeconds`]).
 //!
-//! Takes nothing (types only); gives what `pipeline` makes and `summary`, `report` and `batch`
-//! read.
+//! Types, and the [`Summary`](crate::summary::Summary) of a region optimized
+//! ([`Optimized::summary`]); gives what `pipeline` makes and `report` and `batch` read.
 
 use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
-
 use crate::candidates::Screening;
-use crate::diagnose::Shortfall;
 use crate::index::SpatialIndex;
 use crate::layers::Map;
-use crate::optimizer::SearchReport;
 use crate::plan::Plan;
 use crate::scenario::Scenario;
+use crate::summary::{SearchReport, Shortfall, Status};
+
+mod summarize;
 
 /// Wall-clock seconds of each stage, in pipeline order.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -39,43 +38,13 @@ pub struct Prepared {
     pub scenario: Scenario,
     pub map: Map,
     /// The DC power-flow factors of the map's lines (empty without lines).
-    pub network: crate::network::Network,
+    pub network: crate::grid::twin::Network,
     pub index: SpatialIndex,
     pub screening: Screening,
     pub seconds: StageSeconds,
     /// What the searches over this region learned of its grid, for the next one (alternatives,
     /// explain, the Pareto front).
     pub grid_memo: crate::optimizer::GridMemo,
-}
-
-/// The outcome of `optimize`, as the summary's `status` names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Optimal,
-    Feasible,
-    /// Proven infeasible: no plan meets the scenario.
-    Infeasible,
-    NoCandidates,
-    /// The time limit ended the run before any plan was found: nothing is proven.
-    TimeLimit,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Optimal => "optimal",
-            Status::Feasible => "feasible",
-            Status::Infeasible => "infeasible",
-            Status::NoCandidates => "no_candidates",
-            Status::TimeLimit => "time_limit",
-        }
-    }
-
-    /// Whether the scenario has a plan.
-    pub fn has_plan(self) -> bool {
-        matches!(self, Status::Optimal | Status::Feasible)
-    }
 }
 
 /// A region optimized: the plan (empty without one) and how it was found.

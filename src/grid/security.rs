@@ -41,8 +41,8 @@ use std::collections::BTreeSet;
 
 use rayon::prelude::*;
 
+use crate::grid::twin::Network;
 use crate::layers::Map;
-use crate::network::Network;
 use crate::scenario::Scenario;
 
 /// One line row: the flow on `line` (after the outage of `outage`) within `[lo_mw, hi_mw]`.

@@ -2,17 +2,30 @@
 //! with the plan, its worst outage, the rows broken before any new load, and each
 //! substation's emergency capacity and worst pickup (docs/grid-security.md, "Grid security", "Outputs").
 //!
-//! Takes the map, its [`Network`], the scenario and a [`Plan`]; gives a [`GridReport`]. The
-//! flows are the rows' own figures ([`crate::model::security`]), so what the files say is what
-//! the program held.
+//! Takes the map, its [`Network`], the scenario and a plan's new load by substation and its
+//! outage re-dispatches ([`PlanLoads`]; `Plan::grid_report` gives them); gives a [`GridReport`].
+//! The flows are the rows' own figures ([`crate::grid::security`]), so what the files say is
+//! what the program held.
 
 use std::collections::BTreeMap;
 
+use super::outages::Outage;
+use super::security::{Flows, pre_plan_flows_mw};
+use super::twin::Network;
 use crate::layers::Map;
-use crate::model::security::Flows;
-use crate::network::Network;
-use crate::plan::Plan;
 use crate::scenario::Scenario;
+
+/// What the figures read of a plan: its new load by substation, and with `min_feeds ≥ 2` the
+/// re-dispatch of each substation outage.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PlanLoads {
+    /// By substation, all the new load (firm and flexible), MW.
+    pub load_mw: Vec<f64>,
+    /// By substation, its firm part, MW.
+    pub firm_mw: Vec<f64>,
+    /// One re-dispatch an outage (empty without N-1 feeds).
+    pub outages: Vec<Outage>,
+}
 
 /// One line with the plan.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,7 +53,7 @@ pub struct GridReport {
     /// Rows (a line, normally or after an outage) broken without new load.
     pub preexisting_violations: usize,
     /// With `min_feeds ≥ 2`: by substation, the most firm MW it picks up while another
-    /// substation is out, in a re-dispatch of each outage ([`crate::model::outages`]).
+    /// substation is out, in a re-dispatch of each outage ([`crate::grid::outages`]).
     pub worst_pickup_mw: BTreeMap<usize, f64>,
     /// What one more MW of each limit is worth to the plan ([`crate::values`]); None without a
     /// plan.
@@ -58,19 +71,18 @@ pub struct LimitValues {
 }
 
 impl GridReport {
-    /// The figures of `plan` on the map's network.
-    pub fn of(map: &Map, network: &Network, scenario: &Scenario, plan: &Plan) -> GridReport {
-        let mut report = GridReport::default();
-        if crate::costs::n_minus_one(scenario) {
-            report.worst_pickup_mw = worst_pickups(map, scenario, plan);
-        }
+    /// The figures of a plan's `loads` on the map's network.
+    pub fn of(map: &Map, network: &Network, scenario: &Scenario, loads: &PlanLoads) -> GridReport {
+        let report = GridReport {
+            worst_pickup_mw: worst_pickups(&loads.outages),
+            ..GridReport::default()
+        };
         if network.is_empty() {
             return report;
         }
         let grid = &scenario.grid;
-        let (load_mw, firm_mw) = plan.load_by_substation(map.substations.len());
-        let flows = Flows::new(network, map, &load_mw, &firm_mw);
-        let before_mw = crate::model::security::pre_plan_flows_mw(network, map);
+        let flows = Flows::new(network, map, &loads.load_mw, &loads.firm_mw);
+        let before_mw = pre_plan_flows_mw(network, map);
         let mut lines: Vec<LineOutcome> = (map.lines.iter().enumerate())
             .map(|(l, line)| {
                 let flow_mw = flows.normal_mw[l];
@@ -133,9 +145,9 @@ impl GridReport {
 }
 
 /// By substation, the most firm MW it picks up in any one outage's re-dispatch.
-fn worst_pickups(map: &Map, scenario: &Scenario, plan: &Plan) -> BTreeMap<usize, f64> {
+fn worst_pickups(outages: &[Outage]) -> BTreeMap<usize, f64> {
     let mut worst: BTreeMap<usize, f64> = BTreeMap::new();
-    for outage in plan.outages(scenario, map) {
+    for outage in outages {
         let mut picked: BTreeMap<usize, f64> = BTreeMap::new();
         for &(_, b, mw) in &outage.pickups {
             *picked.entry(b).or_default() += mw;

@@ -1,6 +1,9 @@
-//! What the search reports of itself (`summary.json`'s `search`).
+//! What the search reports of itself (`summary.json`'s `search`): the optimizer fills it in,
+//! the summary writes it.
 
-use super::*;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
 
 /// How the optimum was found, as `summary.json` reports it under `search`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -16,14 +19,14 @@ pub struct SearchReport {
     /// Programs solved (the cores, the last holding every candidate left).
     pub solves: usize,
     /// Repairs tried: programs over the sites of a plan that broke line rows or outage
-    /// blocks, with the rows added (see `Search::repair`).
+    /// blocks, with the rows added (see the optimizer's `Search::repair`).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub repairs: usize,
     /// Cores whose answer a repaired plan stood for (see `Solved::settles`).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub repairs_settled: usize,
     /// Whether the search started from a plan an earlier search over the region found (see
-    /// `GridMemo`).
+    /// [`crate::optimizer::GridMemo`]).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub pooled_start: bool,
     /// The first plan's cost, in USD.
@@ -38,15 +41,15 @@ pub struct SearchReport {
     #[serde(default)]
     pub largest_candidates: usize,
     /// With `min_feeds ≥ 2`: the substation outages whose N-1 block the last program held
-    /// (added as plans failed them; see [`crate::model::outages`]).
+    /// (added as plans failed them; see [`crate::grid::outages`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outages_held: Option<usize>,
     /// Feed options to substations that can give a site nothing, left out (see
-    /// [`drop_idle_feeds`]).
+    /// the optimizer's `drop_idle_feeds`).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub idle_feed_options: usize,
     /// With exactly two feeds a site (N-1): feed options to substations that could not carry
-    /// the whole site while its other feed is out, left out (see [`drop_insecure_feeds`]).
+    /// the whole site while its other feed is out, left out (see the optimizer's `drop_insecure_feeds`).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub insecure_feed_options: usize,
     /// Line rows, on maps with lines.

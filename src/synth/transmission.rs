@@ -1,6 +1,6 @@
 //! The transmission network: `lines.geojson` and the substations' `supply_share`.
 //!
-//! Takes the [`Layout`] and the drawn substations; gives a [`Grid`] (every line
+//! Takes the [`Layout`] and the drawn substations; gives a [`Transmission`] (every line
 //! as the map's reader gives it, and each substation's supply share) and
 //! streams `lines.geojson`. Lines are O(substations): an R-tree finds
 //! neighbours, and the base flows solve a system of equations over the
@@ -43,7 +43,7 @@
 //!   area (a backbone substation and the spurs hanging from it) is balanced by
 //!   generation at its backbone substation, so spurs carry the load beyond them
 //!   and the backbone carries none today; `base_flow_mw` is the DC power flow of that
-//!   ([`crate::network::dc_flows_mw`], on the rounded `x_pu`, so the file is
+//!   ([`crate::grid::twin::dc_flows_mw`], on the rounded `x_pu`, so the file is
 //!   consistent with itself).
 
 use std::collections::BTreeSet;
@@ -59,8 +59,8 @@ use super::noise::{dist, salted};
 use super::substations::{Drawn, VOLTAGE_CLASSES};
 use super::writer::{GeoWriter, Props, open_feature, push_position};
 use super::{SALT_LINES, SynthError};
+use crate::grid::twin::dc_flows_mw;
 use crate::layers::{Line, Substation};
-use crate::network::dc_flows_mw;
 
 /// Line parameters of a voltage class (same order as [`VOLTAGE_CLASSES`]).
 pub(super) struct LineClass {
@@ -112,7 +112,7 @@ const BASE_MVA: f64 = 100.0;
 pub(super) const EXISTING_LOAD_PER_HEADROOM: (f64, f64) = (0.4, 0.7);
 
 /// The network of a synthetic region.
-pub(super) struct Grid {
+pub(super) struct Transmission {
     /// Every line as the reader gives it (`from`, `to` index the substations).
     pub(super) lines: Vec<Line>,
     /// Per substation, its share of new load (> 0 only at supply substations; sums to 1).
@@ -365,7 +365,7 @@ pub(super) fn today_injection_mw(
 }
 
 /// Lays out the network over `subs`; see the module's rules.
-pub(super) fn plan_grid(layout: &Layout, subs: &[Drawn]) -> Result<Grid, SynthError> {
+pub(super) fn plan_grid(layout: &Layout, subs: &[Drawn]) -> Result<Transmission, SynthError> {
     let n = subs.len();
     let draws = line_draws(layout, n);
 
@@ -399,7 +399,7 @@ pub(super) fn plan_grid(layout: &Layout, subs: &[Drawn]) -> Result<Grid, SynthEr
     for (l, flow) in lines.iter_mut().zip(flows) {
         l.base_flow_mw = flow;
     }
-    Ok(Grid {
+    Ok(Transmission {
         lines,
         supply_share,
         spurs,
@@ -473,7 +473,7 @@ pub(super) fn buses(layout: &Layout, subs: &[Drawn], supply_share: &[f64]) -> Ve
 pub(super) fn write_lines(
     layout: &Layout,
     subs: &[Drawn],
-    grid: &Grid,
+    grid: &Transmission,
     w: &mut GeoWriter,
     progress: &mut dyn FnMut(&str, usize, usize),
 ) -> Result<(), SynthError> {
