@@ -13,16 +13,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use cli::{describe, gridsite, read_json};
+use gridsite::report::layers::OUTPUT_LAYERS;
 use serde_json::Value;
 
-const FEATURE_LAYERS: [&str; 6] = [
-    "sites",
-    "feeds",
-    "substations",
-    "lines",
-    "excluded",
-    "candidates",
-];
+/// Every output layer's name, from the registry every writer iterates: a layer added there is
+/// checked here.
+fn feature_layers() -> Vec<&'static str> {
+    OUTPUT_LAYERS.iter().map(|spec| spec.name).collect()
+}
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -194,14 +192,16 @@ fn geojson_layers(out: &Path, scenario: &Path) -> BTreeMap<&'static str, Vec<Val
         check.path().as_os_str(),
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
-    FEATURE_LAYERS
+    OUTPUT_LAYERS
         .iter()
-        .map(|&name| {
-            let path = match name {
-                "candidates" => check.path().join("candidates.geojson"),
-                _ => out.join(format!("{name}.geojson")),
+        .map(|spec| {
+            // The layers `optimize` does not write as GeoJSON are `check`'s.
+            let folder = if spec.optimize_geojson {
+                out
+            } else {
+                check.path()
             };
-            (name, features(&path))
+            (spec.name, features(&folder.join(spec.geojson_file())))
         })
         .collect()
 }
@@ -211,9 +211,8 @@ fn every_layer_is_its_geojson_with_the_same_counts_fields_and_types() {
     let out = tempfile::tempdir().unwrap();
     optimize_gpkg(&suburban(), out.path(), 0);
     let gpkg = ogrinfo_layers(&out.path().join("plan.gpkg"));
-    let expected: BTreeSet<&str> = FEATURE_LAYERS
-        .iter()
-        .copied()
+    let expected: BTreeSet<&str> = feature_layers()
+        .into_iter()
         .chain(["layer_styles"])
         .collect();
     assert_eq!(
@@ -359,7 +358,8 @@ fn one_default_qgis_style_per_layer_naming_its_field() {
         .unwrap();
     let names: Vec<&str> = styles.iter().map(|s| s.0.as_str()).collect();
     assert_eq!(
-        names, FEATURE_LAYERS,
+        names,
+        feature_layers(),
         "one default style per layer, in order"
     );
     for (table, catalog, schema, column, qml) in &styles {

@@ -10,7 +10,7 @@ use super::expand::Job;
 use crate::files::round_to;
 use crate::pipeline::{self, StageSeconds};
 use crate::report::ReportOptions;
-use crate::report::outputs::{OPTIONAL_OUTPUT_FILES, OUTPUT_FILES};
+use crate::report::outputs::output_files;
 use crate::summary::Summary;
 
 /// What a batch reports while it runs, for progress displays.
@@ -92,7 +92,7 @@ fn run_job(
 /// Removes a previous run's outputs from a scenario's folder, so that a scenario that now
 /// fails does not leave an old plan beside its error row. Other files are left alone.
 fn clear_outputs(folder: &Path) {
-    for file in OUTPUT_FILES.iter().chain(&OPTIONAL_OUTPUT_FILES) {
+    for file in output_files() {
         let _ = std::fs::remove_file(folder.join(file));
     }
 }

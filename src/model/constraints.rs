@@ -1,40 +1,71 @@
 //! The constraint families of the contract, one function each.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use good_lp::{Constraint, Expression, constraint};
 
 use super::{CommunityKey, ModelInput, SitingModel, site_mw};
 
-/// Every family, in the contract's order.
-pub fn all(model: &SitingModel, input: &ModelInput) -> Vec<Constraint> {
-    let mut rows = Vec::new();
-    rows.extend(size(model, input));
-    rows.extend(target_and_count(model, input));
-    rows.extend(feeds(model, input));
-    rows.extend(balance(model, input));
-    rows.extend(grid(model, input));
-    rows.extend(spacing(model, input));
-    rows.extend(community(model, input));
-    rows.extend(n_minus_one(model, input));
-    rows.extend(flows(model, input));
-    rows.extend(restrictions(model, input));
-    rows.extend(fixed(model, input));
-    rows
+/// A family of rows: one function of this module, which owns its rows and the order it
+/// writes them in. The program's rows are the families' in [`FAMILIES`] order, and
+/// [`SitingModel::rows_of`] says where each family's rows are, so a row (its dual, its
+/// slack) is addressed by family and index, not by counting the families before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RowFamily {
+    Size,
+    TargetAndCount,
+    Feeds,
+    Balance,
+    Grid,
+    Spacing,
+    Community,
+    NMinusOne,
+    Flows,
+    Restrictions,
+    Fixed,
 }
 
-/// The index in [`all`] of the first line row of [`flows`] (row `2i` is line row i's upper
-/// side, `2i + 1` its lower side).
-pub fn first_flow_row(model: &SitingModel, input: &ModelInput) -> usize {
-    size(model, input).len()
-        + target_and_count(model, input).len()
-        + feeds(model, input).len()
-        + balance(model, input).len()
-        + grid(model, input).len()
-        + spacing(model, input).len()
-        + community(model, input).len()
-        + n_minus_one(model, input).len()
-        + 2 * model.loads.len()
+/// A family's rows, built.
+type Family = fn(&SitingModel, &ModelInput) -> Vec<Constraint>;
+
+/// Every family, in the contract's order, with its name (a row's name is `name[k]`, its k-th
+/// row) and the function that builds its rows.
+pub const FAMILIES: [(RowFamily, &str, Family); 11] = [
+    (RowFamily::Size, "size", size),
+    (
+        RowFamily::TargetAndCount,
+        "target_and_count",
+        target_and_count,
+    ),
+    (RowFamily::Feeds, "feeds", feeds),
+    (RowFamily::Balance, "balance", balance),
+    (RowFamily::Grid, "grid", grid),
+    (RowFamily::Spacing, "spacing", spacing),
+    (RowFamily::Community, "community", community),
+    (RowFamily::NMinusOne, "n_minus_one", n_minus_one),
+    (RowFamily::Flows, "flows", flows),
+    (RowFamily::Restrictions, "restrictions", restrictions),
+    (RowFamily::Fixed, "fixed", fixed),
+];
+
+impl RowFamily {
+    /// The family's name, as row names give it.
+    pub fn name(self) -> &'static str {
+        FAMILIES[self as usize].1
+    }
+}
+
+/// Every family's rows in [`FAMILIES`] order, and where each family's rows are.
+pub fn all(model: &SitingModel, input: &ModelInput) -> (Vec<Constraint>, Vec<Range<usize>>) {
+    let mut rows = Vec::new();
+    let mut ranges = Vec::with_capacity(FAMILIES.len());
+    for (_, _, family) in FAMILIES {
+        let start = rows.len();
+        rows.extend(family(model, input));
+        ranges.push(start..rows.len());
+    }
+    (rows, ranges)
 }
 
 /// A plan's integer choices fixed ([`super::FixedChoices`]): `build_p = 1` and `modules_p` its

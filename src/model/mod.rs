@@ -12,9 +12,11 @@ mod input;
 pub mod start;
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use good_lp::{Constraint, Expression, ProblemVariables, Variable, VariableDefinition, variable};
 
+pub use constraints::RowFamily;
 pub use input::{FixedChoices, ModelInput, Restrictions, Strengthening, user_reductions};
 
 /// A variable and its column in the solver (creation order).
@@ -135,6 +137,8 @@ pub struct SitingModel {
     /// its presolve moved out of it).
     pub objective_usd_by_column: Vec<(usize, f64)>,
     pub constraints: Vec<Constraint>,
+    /// Each [`RowFamily`]'s rows among `constraints`, in [`constraints::FAMILIES`] order.
+    row_ranges: Vec<Range<usize>>,
 }
 
 impl SitingModel {
@@ -155,6 +159,7 @@ impl SitingModel {
             objective: Expression::default(),
             objective_usd_by_column: Vec::new(),
             constraints: Vec::new(),
+            row_ranges: Vec::new(),
         };
         model.add_site_variables(input, relaxation);
         model.add_upgrade_variables(input);
@@ -182,8 +187,23 @@ impl SitingModel {
         }
         model.objective = objective;
         model.objective_usd_by_column = terms.iter().map(|(c, usd)| (c.col, *usd)).collect();
-        model.constraints = constraints::all(&model, input);
+        (model.constraints, model.row_ranges) = constraints::all(&model, input);
         model
+    }
+
+    /// Where a family's rows are among [`SitingModel::constraints`] (empty if it has none).
+    pub fn rows_of(&self, family: RowFamily) -> Range<usize> {
+        self.row_ranges[family as usize].clone()
+    }
+
+    /// A row's name: its family's and its index there, `grid[3]` (None past the last row).
+    pub fn row_name(&self, row: usize) -> Option<String> {
+        let (i, range) = (self.row_ranges.iter().enumerate()).find(|(_, r)| r.contains(&row))?;
+        Some(format!(
+            "{}[{}]",
+            constraints::FAMILIES[i].1,
+            row - range.start
+        ))
     }
 
     /// The number of variables (columns).

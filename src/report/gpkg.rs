@@ -16,7 +16,8 @@
 //! feature's properties, later new keys appended. Since that needs every feature's properties
 //! before the table is made, the layers are read twice (once for the schema, once for the
 //! rows) rather than held in memory. A layer without features (the sites and feeds of a
-//! scenario without a plan) gets the columns the contract names for it ([`EMPTY_COLUMNS`]).
+//! scenario without a plan) gets the columns the contract names for it (the layer's
+//! [`LayerSpec`](super::layers::LayerSpec)).
 //!
 //! Geometries are GeoPackage binary: the "GP" header (version 0, little-endian, the
 //! envelope [min x, max x, min y, max y], srs id 4326), then the WKB, both written by geozero.
@@ -36,8 +37,7 @@ use rusqlite::Connection;
 use rusqlite::types::Value as Sql;
 use serde_json::Value;
 
-use super::gpkg_styles::style_qml;
-use super::layers::{GeometryKind, LayerKind, OutputLayer};
+use super::layers::{ColumnKind, Columns, GeometryKind, LayerKind, OutputLayer};
 use crate::files::WriteError;
 
 /// The spatial reference system of every layer: WGS84 longitude/latitude.
@@ -56,149 +56,29 @@ const USER_VERSION: i32 = 10300;
 
 const GEOMETRY_COLUMN: &str = "geom";
 
-/// The columns of a layer without features: the properties the contract (docs/contract.md,
-/// "Output"; `lines.geojson` and `candidates.geojson` in docs/contract.md) names for it.
-pub const EMPTY_COLUMNS: [(LayerKind, &[(&str, Kind)]); 6] = {
-    use Kind::{Boolean as B, Json as J, Real as R, Text as T};
-    [
-        (
-            LayerKind::Sites,
-            &[
-                ("parcel_id", T),
-                ("community", T),
-                ("mw", R),
-                ("firm_mw", R),
-                ("flexible_mw", R),
-                ("acres", R),
-                ("fiber_km", R),
-                ("feeds", J),
-                ("land_usd", R),
-                ("fiber_usd", R),
-                ("feed_usd", R),
-                ("site_fixed_usd", R),
-                ("total_usd", R),
-            ],
-        ),
-        (
-            LayerKind::Feeds,
-            &[
-                ("parcel_id", T),
-                ("substation_id", T),
-                ("km", R),
-                ("firm_mw", R),
-                ("flexible_mw", R),
-                ("usd", R),
-            ],
-        ),
-        (
-            LayerKind::Substations,
-            &[
-                ("id", T),
-                ("headroom_mw", R),
-                ("reserved_mw", R),
-                ("available_mw", R),
-                ("used_firm_mw", R),
-                ("used_flexible_mw", R),
-                ("upgraded", B),
-                ("utilization", R),
-                ("queued_mw", R),
-            ],
-        ),
-        (
-            LayerKind::Lines,
-            &[
-                ("id", T),
-                ("from", T),
-                ("to", T),
-                ("rating_mw", R),
-                ("emergency_rating_mw", R),
-                ("base_flow_mw", R),
-                ("flow_mw", R),
-                ("loading", R),
-                ("worst_outage", T),
-                ("outage_loading", R),
-                ("preexisting_violation", B),
-            ],
-        ),
-        (
-            LayerKind::Excluded,
-            &[("parcel_id", T), ("reason", T), ("detail", T)],
-        ),
-        (
-            LayerKind::Candidates,
-            &[
-                ("parcel_id", T),
-                ("community", T),
-                ("zoning", T),
-                ("acres", R),
-                ("fiber_km", R),
-                ("max_mw", R),
-                ("feeds", J),
-                ("feed_km", J),
-            ],
-        ),
-    ]
-};
-
-/// The kind of a column's values, and so its SQL type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// Only nulls so far.
-    Null,
-    Real,
-    Text,
-    Boolean,
-    /// Arrays and objects, as compact JSON text.
-    Json,
-    /// Values of several kinds, as text.
-    Mixed,
-}
-
-impl Kind {
-    fn of(value: &Value) -> Kind {
-        match value {
-            Value::Null => Kind::Null,
-            Value::Bool(_) => Kind::Boolean,
-            Value::Number(_) => Kind::Real,
-            Value::String(_) => Kind::Text,
-            Value::Array(_) | Value::Object(_) => Kind::Json,
-        }
-    }
-
-    fn merge(self, other: Kind) -> Kind {
-        match (self, other) {
-            (Kind::Null, k) | (k, Kind::Null) => k,
-            (a, b) if a == b => a,
-            _ => Kind::Mixed,
-        }
-    }
-
-    fn sql_type(self) -> &'static str {
-        match self {
-            Kind::Real => "REAL",
-            Kind::Boolean => "BOOLEAN",
-            Kind::Null | Kind::Text | Kind::Json | Kind::Mixed => "TEXT",
-        }
-    }
-
-    /// A property's value in a column of this kind.
-    fn sql_value(self, value: &Value) -> Sql {
-        match (self, value) {
-            (_, Value::Null) => Sql::Null,
-            (Kind::Mixed, Value::String(s)) => Sql::Text(s.clone()),
-            (Kind::Mixed, other) => Sql::Text(other.to_string()),
-            (_, Value::Bool(b)) => Sql::Integer(i64::from(*b)),
-            (_, Value::Number(n)) => n
-                .as_f64()
-                .map_or_else(|| Sql::Text(n.to_string()), Sql::Real),
-            (_, Value::String(s)) => Sql::Text(s.clone()),
-            (_, other) => Sql::Text(other.to_string()),
-        }
+/// A column's SQL type.
+fn sql_type(kind: ColumnKind) -> &'static str {
+    match kind {
+        ColumnKind::Real => "REAL",
+        ColumnKind::Boolean => "BOOLEAN",
+        ColumnKind::Null | ColumnKind::Text | ColumnKind::Json | ColumnKind::Mixed => "TEXT",
     }
 }
 
-/// A layer's columns (name, kind), in order.
-type Columns = Vec<(String, Kind)>;
+/// A property's value in a column of this kind.
+fn sql_value(kind: ColumnKind, value: &Value) -> Sql {
+    match (kind, value) {
+        (_, Value::Null) => Sql::Null,
+        (ColumnKind::Mixed, Value::String(s)) => Sql::Text(s.clone()),
+        (ColumnKind::Mixed, other) => Sql::Text(other.to_string()),
+        (_, Value::Bool(b)) => Sql::Integer(i64::from(*b)),
+        (_, Value::Number(n)) => n
+            .as_f64()
+            .map_or_else(|| Sql::Text(n.to_string()), Sql::Real),
+        (_, Value::String(s)) => Sql::Text(s.clone()),
+        (_, other) => Sql::Text(other.to_string()),
+    }
+}
 
 /// Writes `plan.gpkg` at `path` from the output layers, which `layers` must give the same
 /// each time it is called (it is called twice: schema, then rows).
@@ -221,54 +101,22 @@ fn sql(e: rusqlite::Error) -> std::io::Error {
     std::io::Error::other(e)
 }
 
-/// A layer's columns from its features' properties, or the contract's for a layer without
-/// features.
+/// A layer's columns ([`LayerSpec::columns_of`](super::layers::LayerSpec::columns_of)),
+/// checked against the table's own: SQLite compares column names without case, and `fid` and
+/// `geom` are taken.
 fn columns(layer: OutputLayer) -> std::io::Result<Columns> {
-    let fallback = empty_columns(layer.kind);
-    let mut columns: Columns = Vec::new();
-    let mut any = false;
-    for feature in layer.features {
-        any = true;
-        for (key, value) in feature.properties.iter().flatten() {
-            let kind = Kind::of(value);
-            match columns.iter_mut().find(|(name, _)| name == key) {
-                Some((_, known)) => *known = known.merge(kind),
-                None => columns.push((key.clone(), kind)),
-            }
-        }
-    }
-    if !any {
-        columns = fallback
-            .iter()
-            .map(|&(name, kind)| (name.to_string(), kind))
-            .collect();
-    }
-    // A column of nulls only takes the contract's type where it names one.
-    for (name, kind) in &mut columns {
-        if *kind == Kind::Null
-            && let Some(&(_, declared)) = fallback.iter().find(|(n, _)| n == name)
-        {
-            *kind = declared;
-        }
-    }
-    // SQLite compares column names without case; `fid` and `geom` are taken.
+    let spec = layer.spec();
+    let columns = spec.columns_of(layer.features);
     let mut seen: HashSet<String> = ["fid", GEOMETRY_COLUMN].map(String::from).into();
     for (name, _) in &columns {
         if !seen.insert(name.to_lowercase()) {
             return Err(std::io::Error::other(format!(
                 "layer {}: property {name:?} clashes with another column",
-                layer.kind.name()
+                spec.name
             )));
         }
     }
     Ok(columns)
-}
-
-fn empty_columns(kind: LayerKind) -> &'static [(&'static str, Kind)] {
-    EMPTY_COLUMNS
-        .iter()
-        .find(|(k, _)| *k == kind)
-        .map_or(&[], |(_, columns)| columns)
 }
 
 /// The whole database, in one transaction, statements always in the same order.
@@ -374,7 +222,7 @@ fn write_layer(db: &Connection, layer: OutputLayer, columns: &Columns) -> std::i
         quoted(GEOMETRY_COLUMN)
     );
     for (name, column_kind) in columns {
-        definition += &format!(", {} {}", quoted(name), column_kind.sql_type());
+        definition += &format!(", {} {}", quoted(name), sql_type(*column_kind));
     }
     definition += ")";
     db.execute(&definition, []).map_err(sql)?;
@@ -410,7 +258,7 @@ fn write_layer(db: &Connection, layer: OutputLayer, columns: &Columns) -> std::i
         let values = std::iter::once(geometry).chain(columns.iter().map(|(name, column_kind)| {
             properties
                 .and_then(|p| p.get(name))
-                .map_or(Sql::Null, |v| column_kind.sql_value(v))
+                .map_or(Sql::Null, |v| sql_value(*column_kind, v))
         }));
         insert
             .execute(rusqlite::params_from_iter(values))
@@ -520,7 +368,7 @@ fn write_styles(db: &Connection, kinds: impl Iterator<Item = LayerKind>) -> rusq
         insert.execute(rusqlite::params![
             kind.name(),
             GEOMETRY_COLUMN,
-            style_qml(kind),
+            (kind.spec().style_qml)(),
             format!("gridsite's default style for {}", kind.name()),
             FIXED_TIME
         ])?;
@@ -539,19 +387,16 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn kinds_merge_nulls_away_and_mix_to_text() {
-        assert_eq!(Kind::Null.merge(Kind::Real), Kind::Real);
-        assert_eq!(Kind::Real.merge(Kind::Null), Kind::Real);
-        assert_eq!(Kind::Real.merge(Kind::Real), Kind::Real);
-        assert_eq!(Kind::Real.merge(Kind::Text), Kind::Mixed);
-        assert_eq!(Kind::Mixed.sql_type(), "TEXT");
+    fn values_take_their_column_s_sql_type() {
+        use ColumnKind::{Boolean, Json, Mixed};
+        assert_eq!(sql_type(Mixed), "TEXT");
         assert_eq!(
-            Kind::Json.sql_value(&json!(["S1", "S2"])),
+            sql_value(Json, &json!(["S1", "S2"])),
             Sql::Text(r#"["S1","S2"]"#.into())
         );
-        assert_eq!(Kind::Boolean.sql_value(&json!(true)), Sql::Integer(1));
-        assert_eq!(Kind::Mixed.sql_value(&json!(2.5)), Sql::Text("2.5".into()));
-        assert_eq!(Kind::Mixed.sql_value(&json!("a")), Sql::Text("a".into()));
+        assert_eq!(sql_value(Boolean, &json!(true)), Sql::Integer(1));
+        assert_eq!(sql_value(Mixed, &json!(2.5)), Sql::Text("2.5".into()));
+        assert_eq!(sql_value(Mixed, &json!("a")), Sql::Text("a".into()));
     }
 
     #[test]
@@ -582,19 +427,5 @@ mod tests {
         let point: geojson::Geometry =
             serde_json::from_value(json!({"type": "Point", "coordinates": [1.0, 2.0]})).unwrap();
         assert!(gpkg_geometry(GeometryKind::MultiPolygon, &point).is_err());
-    }
-
-    #[test]
-    fn every_layer_has_contract_columns() {
-        for kind in [
-            LayerKind::Sites,
-            LayerKind::Feeds,
-            LayerKind::Substations,
-            LayerKind::Lines,
-            LayerKind::Excluded,
-            LayerKind::Candidates,
-        ] {
-            assert!(!empty_columns(kind).is_empty(), "{kind:?}");
-        }
     }
 }

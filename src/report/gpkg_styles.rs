@@ -16,38 +16,23 @@
 //! `styleCategories="Symbology"` makes loading the style change the symbology only. Class bounds are fixed, not fitted to a plan's values, so the
 //! same colour means the same figure in every plan.
 
-use super::layers::LayerKind;
-
-/// The QML of a layer's default style.
-pub fn style_qml(kind: LayerKind) -> String {
-    match kind {
-        LayerKind::Sites => sites(),
-        LayerKind::Feeds => document(LINE, &single(&line_symbol("0", "8,48,107,255", 0.6))),
-        LayerKind::Substations => substations(),
-        LayerKind::Lines => lines(),
-        LayerKind::Excluded => excluded(),
-        LayerKind::Candidates => document(
-            POLYGON,
-            &single(&fill_symbol(
-                "0",
-                "255,255,255,0",
-                "no",
-                "49,130,189,255",
-                0.3,
-            )),
-        ),
-    }
+/// `feeds`: one dark blue line.
+pub fn feeds() -> String {
+    document(LINE, &single(&line_symbol("0", "8,48,107,255", 0.6)))
 }
 
-/// The field a layer's style classifies its features by, where it has one.
-pub fn style_field(kind: LayerKind) -> Option<&'static str> {
-    match kind {
-        LayerKind::Sites => Some("mw"),
-        LayerKind::Substations => Some("utilization"),
-        LayerKind::Lines => Some("loading"),
-        LayerKind::Excluded => Some("reason"),
-        LayerKind::Feeds | LayerKind::Candidates => None,
-    }
+/// `candidates`: a light blue outline, no fill.
+pub fn candidates() -> String {
+    document(
+        POLYGON,
+        &single(&fill_symbol(
+            "0",
+            "255,255,255,0",
+            "no",
+            "49,130,189,255",
+            0.3,
+        )),
+    )
 }
 
 /// QGIS's `layerGeometryType` codes.
@@ -58,7 +43,7 @@ const POLYGON: u8 = 2;
 /// An open upper bound for the last class of a graduated renderer.
 const OPEN: f64 = 1e9;
 
-fn sites() -> String {
+pub fn sites() -> String {
     let classes = [
         (0.0, 100.0, "under 100 MW", "254,178,76,230"),
         (100.0, 250.0, "100–250 MW", "253,141,60,230"),
@@ -76,7 +61,7 @@ fn sites() -> String {
     document(POLYGON, &graduated("mw", &ranges))
 }
 
-fn substations() -> String {
+pub fn substations() -> String {
     let classes = [
         (0.0, 0.25, "0–25 % used", "26,150,65,255"),
         (0.25, 0.5, "25–50 % used", "166,217,106,255"),
@@ -99,7 +84,7 @@ fn substations() -> String {
     document(POINT, &graduated("utilization", &ranges))
 }
 
-fn lines() -> String {
+pub fn lines() -> String {
     let classes = [
         (0.0, 0.5, "loaded under 50 %", "26,150,65,255", 0.5),
         (0.5, 0.8, "50–80 %", "166,217,106,255", 0.7),
@@ -122,7 +107,7 @@ fn lines() -> String {
     document(LINE, &graduated("loading", &ranges))
 }
 
-fn excluded() -> String {
+pub fn excluded() -> String {
     let rules = [
         (r#""reason" = 'zoning'"#, "zoning", "150,150,150,150"),
         (r#""reason" LIKE 'setback:%'"#, "setback", "255,127,0,170"),
@@ -297,24 +282,16 @@ fn escape(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::layers::OUTPUT_LAYERS;
     use super::*;
-
-    const KINDS: [LayerKind; 6] = [
-        LayerKind::Sites,
-        LayerKind::Feeds,
-        LayerKind::Substations,
-        LayerKind::Lines,
-        LayerKind::Excluded,
-        LayerKind::Candidates,
-    ];
 
     #[test]
     fn every_style_is_a_qgis_document_naming_its_field() {
-        for kind in KINDS {
-            let qml = style_qml(kind);
+        for spec in &OUTPUT_LAYERS {
+            let (kind, qml) = (spec.name, (spec.style_qml)());
             assert!(qml.starts_with("<!DOCTYPE qgis"), "{kind:?}");
             assert!(qml.trim_end().ends_with("</qgis>"), "{kind:?}");
-            if let Some(field) = style_field(kind) {
+            if let Some(field) = spec.style_field {
                 let graduated = format!("attr=\"{field}\"");
                 let in_rule = format!("&quot;{field}&quot;");
                 assert!(
@@ -327,7 +304,7 @@ mod tests {
 
     #[test]
     fn filters_are_escaped_and_setbacks_match_by_prefix() {
-        let qml = style_qml(LayerKind::Excluded);
+        let qml = excluded();
         assert!(qml.contains("filter=\"&quot;reason&quot; LIKE 'setback:%'\""));
         assert!(!qml.contains("filter=\"\"reason"));
     }
@@ -335,8 +312,8 @@ mod tests {
     #[test]
     fn tags_balance() {
         // A cheap well-formedness check: every element opened is closed.
-        for kind in KINDS {
-            let qml = style_qml(kind);
+        for spec in &OUTPUT_LAYERS {
+            let (kind, qml) = (spec.name, (spec.style_qml)());
             for tag in [
                 "qgis",
                 "renderer-v2",

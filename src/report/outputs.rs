@@ -1,5 +1,7 @@
-//! The outputs of `optimize`: `sites.geojson`, `feeds.geojson`, `substations.geojson`,
-//! `excluded.geojson` and `summary.json`, with exactly the contract's properties.
+//! The outputs of `optimize`: each output layer's GeoJSON (`sites`, `feeds`, `substations`,
+//! `lines` on maps with lines, `excluded`; see [`OUTPUT_LAYERS`]), `summary.json`,
+//! `hosting.csv`, the page and the GeoPackage, with exactly the contract's properties; and the
+//! features of the plan's layers.
 
 use std::path::Path;
 use std::time::Instant;
@@ -8,8 +10,8 @@ use geo::{Geometry, LineString};
 use geojson::Feature;
 use serde_json::json;
 
-use super::layers::output_layers;
-use super::screening::write_excluded;
+use super::html::REPORT_FILE;
+use super::layers::{OUTPUT_LAYERS, output_layers};
 use crate::costs;
 use crate::files::{
     WriteError, feature, properties, round_to, write_feature_collection, write_json,
@@ -22,19 +24,19 @@ use crate::report::ReportOptions;
 use crate::scenario::Scenario;
 use crate::summary::{km, mw, usd};
 
-/// The files `optimize` writes into its output folder.
-pub const OUTPUT_FILES: [&str; 5] = [
-    "sites.geojson",
-    "feeds.geojson",
-    "substations.geojson",
-    "excluded.geojson",
-    "summary.json",
-];
+/// Every file `optimize` may write into its output folder: each output layer's GeoJSON
+/// ([`OUTPUT_LAYERS`], those `optimize` writes), `summary.json`, and where they apply the
+/// hosting capacities (maps with `load_profiles.csv`), the page and the GeoPackage (`--gpkg`).
+pub fn output_files() -> impl Iterator<Item = String> {
+    let layers = (OUTPUT_LAYERS.iter())
+        .filter(|spec| spec.optimize_geojson)
+        .map(|spec| spec.geojson_file());
+    let others = ["summary.json", HOSTING_OUTPUT, REPORT_FILE, GPKG_FILE];
+    layers.chain(others.map(String::from))
+}
 
-/// The files `optimize` writes where they apply: the lines (maps with lines), the hosting
-/// capacities (maps with `load_profiles.csv`), the page and the GeoPackage (`--gpkg`).
-pub const OPTIONAL_OUTPUT_FILES: [&str; 4] =
-    [LINES_OUTPUT, HOSTING_OUTPUT, "report.html", "plan.gpkg"];
+/// The GeoPackage of every output layer (`--gpkg`).
+pub const GPKG_FILE: &str = "plan.gpkg";
 
 /// The hosting capacities' table, written where the map has load profiles.
 pub const HOSTING_OUTPUT: &str = "hosting.csv";
@@ -72,51 +74,26 @@ pub fn write_all(
     let start = Instant::now();
     let prepared = &optimized.prepared;
     let (map, scenario) = (&prepared.map, &prepared.scenario);
-    write_sites(&out.join("sites.geojson"), map, optimized)?;
-    write_feeds(&out.join("feeds.geojson"), map, &optimized.plan)?;
     let mut grid = (optimized.plan).grid_report(map, &prepared.network, scenario);
     grid.values = values;
-    write_substations(
-        &out.join("substations.geojson"),
-        map,
-        scenario,
-        &optimized.plan,
-        &grid,
-    )?;
-    if !map.lines.is_empty() {
-        write_lines(&out.join(LINES_OUTPUT), map, &grid)?;
+    for layer in output_layers(optimized, &grid) {
+        let spec = layer.spec();
+        if spec.optimize_geojson {
+            write_feature_collection(&out.join(spec.geojson_file()), layer.features)?;
+        }
     }
     if map.profiles.is_some() {
         write_hosting(&out.join(HOSTING_OUTPUT), map, scenario)?;
     }
-    write_excluded(
-        &out.join("excluded.geojson"),
-        map,
-        &prepared.screening.exclusions,
-    )?;
     if options.gpkg {
-        super::gpkg::write_gpkg(&out.join("plan.gpkg"), || output_layers(optimized, &grid))?;
+        super::gpkg::write_gpkg(&out.join(GPKG_FILE), || output_layers(optimized, &grid))?;
     }
     seconds.0.push(("report", start.elapsed().as_secs_f64()));
     let summary = optimized.summary(seconds);
     // The page shows the summary's figures, so it is written from it, after the report
     // stage's time was taken.
-    super::html::write_plan_page(
-        &out.join(super::html::REPORT_FILE),
-        optimized,
-        &grid,
-        &summary,
-        options,
-    )?;
+    super::html::write_plan_page(&out.join(REPORT_FILE), optimized, &grid, &summary, options)?;
     Ok(write_json(&out.join("summary.json"), &summary)?)
-}
-
-/// The network's file, written where the map has lines.
-pub const LINES_OUTPUT: &str = "lines.geojson";
-
-/// `lines.geojson`: every line with its flow and loading with the plan and its worst outage.
-pub fn write_lines(path: &Path, map: &Map, grid: &GridReport) -> Result<(), WriteError> {
-    write_feature_collection(path, line_features(map, grid))
 }
 
 /// The features of `lines.geojson`.
@@ -157,11 +134,6 @@ pub fn line_features<'a>(map: &'a Map, grid: &'a GridReport) -> impl Iterator<It
         })
 }
 
-/// `sites.geojson`: one feature a chosen parcel, its polygon.
-pub fn write_sites(path: &Path, map: &Map, optimized: &Optimized) -> Result<(), WriteError> {
-    write_feature_collection(path, site_features(map, &optimized.plan))
-}
-
 /// The features of `sites.geojson`.
 pub fn site_features<'a>(map: &'a Map, plan: &'a Plan) -> impl Iterator<Item = Feature> + 'a {
     plan.sites.iter().map(|site| {
@@ -188,11 +160,6 @@ pub fn site_features<'a>(map: &'a Map, plan: &'a Plan) -> impl Iterator<Item = F
     })
 }
 
-/// `feeds.geojson`: one LineString a feed, from the site point to the substation.
-pub fn write_feeds(path: &Path, map: &Map, plan: &Plan) -> Result<(), WriteError> {
-    write_feature_collection(path, feed_features(map, plan))
-}
-
 /// The features of `feeds.geojson`.
 pub fn feed_features<'a>(map: &'a Map, plan: &'a Plan) -> impl Iterator<Item = Feature> + 'a {
     plan.sites.iter().flat_map(move |site| {
@@ -213,17 +180,6 @@ pub fn feed_features<'a>(map: &'a Map, plan: &'a Plan) -> impl Iterator<Item = F
             )
         })
     })
-}
-
-/// `substations.geojson`: every substation with the headroom the plan uses and leaves.
-pub fn write_substations(
-    path: &Path,
-    map: &Map,
-    scenario: &Scenario,
-    plan: &Plan,
-    grid: &GridReport,
-) -> Result<(), WriteError> {
-    write_feature_collection(path, substation_features(map, scenario, plan, grid))
 }
 
 /// The features of `substations.geojson`.

@@ -7,6 +7,7 @@ use geo::Geometry;
 use geojson::Feature;
 use serde_json::json;
 
+use super::layers::LayerKind;
 use crate::candidates::{Candidate, Exclusion, Screening};
 use crate::files::{WriteError, feature, properties, round_to, write_feature_collection};
 use crate::layers::Map;
@@ -69,6 +70,7 @@ pub fn candidate_features<'a>(
 
 /// Writes both screening files into `out`.
 pub fn write_screening(out: &Path, map: &Map, screening: &Screening) -> Result<(), WriteError> {
-    write_excluded(&out.join("excluded.geojson"), map, &screening.exclusions)?;
-    write_candidates(&out.join("candidates.geojson"), map, &screening.candidates)
+    let file = |kind: LayerKind| out.join(kind.spec().geojson_file());
+    write_excluded(&file(LayerKind::Excluded), map, &screening.exclusions)?;
+    write_candidates(&file(LayerKind::Candidates), map, &screening.candidates)
 }

@@ -60,7 +60,6 @@
 mod communities;
 pub mod family;
 mod fiber;
-mod transmission;
 mod land;
 mod layout;
 mod loads;
@@ -71,6 +70,7 @@ mod receptors;
 mod substations;
 #[cfg(test)]
 mod tests;
+mod transmission;
 mod writer;
 mod zoning;
 
@@ -82,12 +82,12 @@ pub use profiles::write_generated_profiles;
 
 use communities::write_communities;
 use fiber::write_fiber;
-use transmission::{plan_grid, write_lines};
 use layout::Layout;
 use loads::write_loads;
 use parcels::write_parcels;
 use receptors::{ReceptorPlan, write_receptors};
 use substations::{draw_substations, write_substations};
+use transmission::{plan_grid, write_lines};
 use writer::{io_error, write_layer};
 
 // ---------------------------------------------------------------------------

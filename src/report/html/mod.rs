@@ -27,7 +27,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde_json::json;
 
 use self::map::{DrawnLayer, Frame, MAX_DRAWN_PARCELS};
-use super::layers::{LayerKind, output_layers};
+use super::layers::{LayerKind, features_of};
 use crate::files::{WriteError, write_atomically};
 use crate::grid::figures::GridReport;
 use crate::layers::QueueStatus;
@@ -118,8 +118,8 @@ pub fn plan_page(
                         (tables::summary_table(summary))
                         (tables::explanation(summary))
                         (tables::explained_parcels(&options.explanations))
-                        (tables::feature_table("Sites", "sites", &features_of(optimized, grid, LayerKind::Sites), "parcel_id"))
-                        (tables::feature_table("Substations", "substations", &features_of(optimized, grid, LayerKind::Substations), "id"))
+                        (tables::layer_table(LayerKind::Sites, &features_of(optimized, grid, LayerKind::Sites), "parcel_id"))
+                        (tables::layer_table(LayerKind::Substations, &features_of(optimized, grid, LayerKind::Substations), "id"))
                         @if !loads.is_empty() {
                             (tables::large_loads(&loads))
                         }
@@ -146,15 +146,6 @@ pub fn plan_page(
 /// JSON safe inside a `<script>` element (no `</` can close it early).
 fn script_json(value: &serde_json::Value) -> String {
     value.to_string().replace("</", "<\\/")
-}
-
-/// Every feature of one output layer.
-fn features_of(optimized: &Optimized, grid: &GridReport, kind: LayerKind) -> Vec<geojson::Feature> {
-    output_layers(optimized, grid)
-        .into_iter()
-        .filter(|l| l.kind == kind)
-        .flat_map(|l| l.features)
-        .collect()
 }
 
 /// The map with its toolbar, layer switches and legend.
@@ -274,31 +265,23 @@ fn draw(optimized: &Optimized, grid: &GridReport) -> DrawnMap {
     let mut layers = Vec::new();
     layers.push(("communities", "Communities", communities(&frame, optimized)));
     let (excluded, excluded_note) = excluded(&frame, optimized);
-    layers.push(("excluded", "Excluded parcels", excluded));
-    let mut features = output_layers(optimized, grid).into_iter();
-    let mut next = |kind: LayerKind| -> Vec<geojson::Feature> {
-        (features.by_ref())
-            .find(|l| l.kind == kind)
-            .map(|l| l.features.collect())
-            .unwrap_or_default()
-    };
-    let sites = next(LayerKind::Sites);
-    let feeds = next(LayerKind::Feeds);
-    let substations = next(LayerKind::Substations);
-    let lines = next(LayerKind::Lines);
+    // An output layer drawn under its registry name and title.
+    let output = |kind: LayerKind, svg| (kind.spec().name, kind.spec().title, svg);
+    layers.push(output(LayerKind::Excluded, excluded));
+    let features = |kind: LayerKind| features_of(optimized, grid, kind);
     if !map.lines.is_empty() {
-        layers.push(("lines", "Lines", draw_lines(&frame, optimized, lines)));
+        let lines = draw_lines(&frame, optimized, features(LayerKind::Lines));
+        layers.push(output(LayerKind::Lines, lines));
     }
-    layers.push(("feeds", "Feeds", draw_feeds(&frame, optimized, feeds)));
-    layers.push((
-        "substations",
-        "Substations",
-        draw_substations(&frame, optimized, substations),
-    ));
+    let feeds = draw_feeds(&frame, optimized, features(LayerKind::Feeds));
+    layers.push(output(LayerKind::Feeds, feeds));
+    let substations = draw_substations(&frame, optimized, features(LayerKind::Substations));
+    layers.push(output(LayerKind::Substations, substations));
     if !map.loads.is_empty() {
         layers.push(("loads", "Large loads", draw_loads(&frame, optimized)));
     }
-    layers.push(("sites", "Sites", draw_sites(&frame, optimized, sites)));
+    let sites = draw_sites(&frame, optimized, features(LayerKind::Sites));
+    layers.push(output(LayerKind::Sites, sites));
     DrawnMap {
         frame,
         layers,

@@ -6,6 +6,7 @@ use geojson::Feature;
 use maud::{Markup, html};
 use serde_json::Value;
 
+use crate::report::layers::LayerKind;
 use crate::summary::Summary;
 
 /// Lines the busiest-lines table lists.
@@ -216,6 +217,11 @@ fn keys_of(features: &[Feature], id_key: &str) -> Vec<String> {
     keys
 }
 
+/// An output layer's features in a table under the layer's title.
+pub fn layer_table(kind: LayerKind, features: &[Feature], id_key: &str) -> Markup {
+    feature_table(kind.spec().title, kind.name(), features, id_key)
+}
+
 /// A layer's features as a table, one row a feature with every property.
 pub fn feature_table(title: &str, layer: &str, features: &[Feature], id_key: &str) -> Markup {
     let keys = keys_of(features, id_key);
@@ -279,7 +285,7 @@ pub fn busiest_lines(features: &[Feature]) -> Markup {
     ranked.sort_by(|a, b| loading(b).total_cmp(&loading(a)));
     let top: Vec<Feature> = ranked.into_iter().take(BUSIEST_LINES).cloned().collect();
     html! {
-        (feature_table(&format!("Busiest lines, {} of", top.len()), "lines", &top, "id"))
+        (feature_table(&format!("Busiest lines, {} of", top.len()), LayerKind::Lines.name(), &top, "id"))
     }
 }
 

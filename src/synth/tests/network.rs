@@ -218,8 +218,8 @@ fn the_network_leaves_the_older_layers_unchanged() {
 
 #[test]
 fn base_flows_are_the_dc_flow_of_the_whole_network() {
-    use super::transmission::{buses, line_draws, plan_grid, today_injection_mw};
     use super::substations::draw_substations;
+    use super::transmission::{buses, line_draws, plan_grid, today_injection_mw};
     for cfg in [SynthConfig::new(8, 20_000, 300), coastal(11, 3_000, 30)] {
         let layout = Layout::build(&cfg).expect("layout");
         let drawn = draw_substations(&layout, cfg.substations);
