@@ -266,7 +266,7 @@ fn binding_rule(prepared: &Prepared, forced: &Plan, p: usize, d: usize) -> Strin
 pub fn run(
     scenario_path: &std::path::Path,
     parcel_ids: &[String],
-    out: Option<&std::path::Path>,
+    out: Option<(&std::path::Path, crate::outcome::ReportOptions)>,
     on_progress: &(dyn Fn(SolveProgress) + Sync),
 ) -> Result<Explained, ExplainError> {
     let mut prepared = crate::pipeline::prepare(scenario_path)?;
@@ -278,10 +278,10 @@ pub fn run(
         on_progress,
     )?;
     let explanations = explain(&prepared, &optimum, parcel_ids, &mut seconds, on_progress)?;
-    if let Some(out) = out {
+    if let Some((out, options)) = out {
         let options = crate::outcome::ReportOptions {
             explanations: explanations.clone(),
-            ..Default::default()
+            ..options
         };
         crate::files::write_json(&out.join(EXPLAIN_FILE), &explanations).map_err(Error::from)?;
         prepared.seconds = seconds;

@@ -17,6 +17,8 @@ pub struct ExplainArgs {
     /// Also write the plan's outputs, `explain.json`, and the explanations in report.html.
     #[arg(long)]
     out: Option<PathBuf>,
+    #[command(flatten)]
+    report: super::ReportArgs,
 }
 
 pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
@@ -24,8 +26,12 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
         "solving the scenario, then one restricted program for each of {} parcel(s)…",
         args.parcels.len()
     );
-    let explained =
-        gridsite::explain::run(&args.scenario, &args.parcels, args.out.as_deref(), &|_| {})?;
+    let explained = gridsite::explain::run(
+        &args.scenario,
+        &args.parcels,
+        args.out.as_deref().map(|out| (out, args.report.options())),
+        &|_| {},
+    )?;
     say!(
         "optimum: {} at {:.0} USD",
         explained.status.as_str(),

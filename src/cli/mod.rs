@@ -101,6 +101,9 @@ pub struct ReportArgs {
     /// Also write plan.gpkg: every output layer in one GeoPackage, styled for QGIS.
     #[arg(long)]
     gpkg: bool,
+    /// Also write each output layer as FlatGeobuf (<layer>.fgb, with its spatial index).
+    #[arg(long)]
+    fgb: bool,
 }
 
 impl ReportArgs {
@@ -108,6 +111,7 @@ impl ReportArgs {
         gridsite::report::ReportOptions {
             basemap: self.basemap.clone(),
             gpkg: self.gpkg,
+            fgb: self.fgb,
             ..Default::default()
         }
     }

@@ -117,6 +117,8 @@ pub struct ReportOptions {
     pub basemap: Option<String>,
     /// Also write `plan.gpkg`.
     pub gpkg: bool,
+    /// Also write each output layer as FlatGeobuf (`<layer>.fgb`).
+    pub fgb: bool,
     /// Parcels `explain` answered for, shown on the page.
     pub explanations: Vec<crate::outcome::Explanation>,
 }

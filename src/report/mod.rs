@@ -2,6 +2,7 @@
 //!
 //! Takes the results of the pipeline's stages; gives files written whole or not at all.
 
+pub mod fgb;
 pub mod gpkg;
 pub mod gpkg_styles;
 pub mod html;
