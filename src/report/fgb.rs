@@ -3,8 +3,8 @@
 //!
 //! One file a layer of [`OUTPUT_LAYERS`](super::layers::OUTPUT_LAYERS), written with the
 //! `flatgeobuf` crate (the format's reference Rust implementation, already this project's
-//! reader): the layer's geometry type (a Polygon as a one-part MultiPolygon, a LineString on a
-//! MultiLineString layer as a one-part MultiLineString), CRS EPSG:4326, and a packed Hilbert
+//! reader): the layer's geometry type (a Polygon as a one-part MultiPolygon; the network's
+//! lines as LineStrings where each has one part, see [`Shape::geometry_type`]), CRS EPSG:4326, and a packed Hilbert
 //! R-tree, the features in its order (none in an empty layer: readers refuse an index of no
 //! items). The columns are the GeoJSON's properties
 //! ([`LayerSpec::columns_of`](super::layers::LayerSpec::columns_of)): numbers Double, strings
@@ -28,30 +28,66 @@ pub fn write_fgb<'a>(
     out: &std::path::Path,
     layers: impl Fn() -> Vec<OutputLayer<'a>>,
 ) -> Result<(), WriteError> {
-    let schemas: Vec<(Columns, usize)> = (layers().into_iter())
+    let schemas: Vec<(Columns, Shape)> = (layers().into_iter())
         .map(|layer| {
-            let mut count = 0;
-            let features = layer.features.inspect(|_| count += 1);
-            let columns = layer.kind.spec().columns_of(features);
-            (columns, count)
+            let mut shape = Shape::default();
+            let features = layer.features.inspect(|f| shape.add(f));
+            (layer.kind.spec().columns_of(features), shape)
         })
         .collect();
-    for (layer, (columns, count)) in layers().into_iter().zip(&schemas) {
+    for (layer, (columns, shape)) in layers().into_iter().zip(&schemas) {
         let spec = layer.spec();
         let path = out.join(format!("{}.fgb", spec.name));
+        let geometry = shape.geometry_type(spec.geometry);
         // An empty layer has no index: readers refuse an index of no items.
-        let indexed = *count > 0;
-        crate::files::write_atomically(&path, |w| write_layer(spec, columns, indexed, layer, w))?;
+        let indexed = shape.features > 0;
+        crate::files::write_atomically(&path, |w| {
+            write_layer(spec, columns, geometry, indexed, layer, w)
+        })?;
     }
     Ok(())
 }
 
-fn geometry_type(kind: GeometryKind) -> GeometryType {
-    match kind {
-        GeometryKind::Point => GeometryType::Point,
-        GeometryKind::LineString => GeometryType::LineString,
-        GeometryKind::MultiPolygon => GeometryType::MultiPolygon,
-        GeometryKind::MultiLineString => GeometryType::MultiLineString,
+/// What the first pass learns of a layer's features: how many, and for lines whether some
+/// have one part and some several.
+#[derive(Debug, Default)]
+struct Shape {
+    features: usize,
+    one_part_lines: bool,
+    multi_part_lines: bool,
+}
+
+impl Shape {
+    fn add(&mut self, feature: &geojson::Feature) {
+        self.features += 1;
+        match feature.geometry.as_ref().map(|g| &g.value) {
+            Some(geojson::GeometryValue::LineString { .. }) => self.one_part_lines = true,
+            Some(geojson::GeometryValue::MultiLineString { coordinates })
+                if coordinates.len() == 1 =>
+            {
+                self.one_part_lines = true;
+            }
+            Some(geojson::GeometryValue::MultiLineString { .. }) => self.multi_part_lines = true,
+            _ => {}
+        }
+    }
+
+    /// The layer's declared geometry type. A MultiLineString layer is declared by its
+    /// features: LineString when every line has one part, MultiLineString when every line has
+    /// several, and mixed (Unknown) when both occur. The `flatgeobuf` crate writes a one-part
+    /// MultiLineString without its `ends`, which GDAL 3.6 (QGIS 3.22's) cannot read
+    /// ("MultiLineString ends data"), so one-part lines are always written as LineStrings.
+    fn geometry_type(&self, kind: GeometryKind) -> GeometryType {
+        match kind {
+            GeometryKind::Point => GeometryType::Point,
+            GeometryKind::LineString => GeometryType::LineString,
+            GeometryKind::MultiPolygon => GeometryType::MultiPolygon,
+            GeometryKind::MultiLineString => match (self.one_part_lines, self.multi_part_lines) {
+                (true, true) => GeometryType::Unknown,
+                (true, false) => GeometryType::LineString,
+                _ => GeometryType::MultiLineString,
+            },
+        }
     }
 }
 
@@ -72,6 +108,7 @@ fn fgb_error(e: impl std::fmt::Display) -> std::io::Error {
 fn write_layer(
     spec: &LayerSpec,
     columns: &Columns,
+    geometry_type: GeometryType,
     indexed: bool,
     layer: OutputLayer,
     out: &mut impl std::io::Write,
@@ -79,7 +116,7 @@ fn write_layer(
     let options = FgbWriterOptions {
         write_index: indexed,
         detect_type: false,
-        promote_to_multi: true,
+        promote_to_multi: false,
         crs: FgbCrs {
             code: EPSG,
             ..Default::default()
@@ -87,8 +124,7 @@ fn write_layer(
         ..Default::default()
     };
     let mut writer =
-        FgbWriter::create_with_options(spec.name, geometry_type(spec.geometry), options)
-            .map_err(fgb_error)?;
+        FgbWriter::create_with_options(spec.name, geometry_type, options).map_err(fgb_error)?;
     for (name, kind) in columns {
         writer.add_column(name, column_type(*kind), |_, column| column.nullable = true);
     }
@@ -98,6 +134,7 @@ fn write_layer(
             .as_ref()
             .ok_or_else(|| fgb_error(format!("layer {}: a feature without geometry", spec.name)))?;
         let geometry = geo::Geometry::<f64>::try_from(geometry.value.clone()).map_err(fgb_error)?;
+        let geometry = as_layer_type(spec.geometry, geometry);
         let mut failure = None;
         writer
             .add_feature_geom(geometry, |properties| {
@@ -127,6 +164,22 @@ fn write_layer(
         }
     }
     writer.write(out).map_err(fgb_error)
+}
+
+/// A geometry as its layer's declared type: a Polygon as a one-part MultiPolygon, a one-part
+/// MultiLineString as its LineString (see [`Shape::geometry_type`]).
+fn as_layer_type(kind: GeometryKind, geometry: geo::Geometry) -> geo::Geometry {
+    match (kind, geometry) {
+        (GeometryKind::MultiPolygon, geo::Geometry::Polygon(p)) => {
+            geo::Geometry::MultiPolygon(geo::MultiPolygon(vec![p]))
+        }
+        (GeometryKind::MultiLineString, geo::Geometry::MultiLineString(mut m))
+            if m.0.len() == 1 =>
+        {
+            geo::Geometry::LineString(m.0.remove(0))
+        }
+        (_, geometry) => geometry,
+    }
 }
 
 /// A property's value as its column stores it.

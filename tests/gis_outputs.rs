@@ -1,6 +1,8 @@
-//! `optimize --gpkg`: `plan.gpkg` holds every output layer as the GeoJSON files do (features,
-//! properties, geometries), one default QGIS style per layer, passes GDAL's GeoPackage
-//! validator, is the same bytes on every run, and is valid with empty layers.
+//! The GIS outputs, read back by GDAL, an independent reader: `optimize --gpkg` (`plan.gpkg`)
+//! and `optimize --fgb` (`<layer>.fgb`) hold every output layer as the GeoJSON files do
+//! (features, properties, types, every coordinate); the GeoPackage has one default QGIS style
+//! per layer, passes GDAL's validator and answers a window through its R-tree as FlatGeobuf
+//! does through its own; both are the same bytes on every run and valid with empty layers.
 //!
 //! Needs GDAL's `ogrinfo` and its Python validator (`gdal-bin`, which pulls in `python3-gdal`
 //! on Debian); the tests fail, saying so, without them.
@@ -13,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use cli::{describe, gridsite, read_json};
+use geo::Intersects;
 use gridsite::report::layers::OUTPUT_LAYERS;
 use serde_json::Value;
 
@@ -30,7 +33,7 @@ fn suburban() -> PathBuf {
     repo().join("scenarios/suburban-500mw.toml")
 }
 
-/// `gridsite optimize SCENARIO --out OUT --gpkg`, which must exit with `code`.
+/// `gridsite optimize SCENARIO --out OUT --gpkg --fgb`, which must exit with `code`.
 fn optimize_gpkg(scenario: &Path, out: &Path, code: i32) {
     let output = gridsite(&[
         "optimize".as_ref(),
@@ -38,6 +41,7 @@ fn optimize_gpkg(scenario: &Path, out: &Path, code: i32) {
         "--out".as_ref(),
         out.as_os_str(),
         "--gpkg".as_ref(),
+        "--fgb".as_ref(),
     ]);
     assert_eq!(output.status.code(), Some(code), "{}", describe(&output));
 }
@@ -99,9 +103,11 @@ fn ogrinfo_layers(gpkg: &Path) -> BTreeMap<String, LayerInfo> {
             let numbers = numbers_in(e);
             info.extent = Some([numbers[0], numbers[1], numbers[2], numbers[3]]);
         } else if line.starts_with("Geometry Column")
+            || line.starts_with("Data axis to CRS axis mapping")
             || (line.starts_with("FID Column") && info.geometry == "None")
         {
-            // The fields follow the geometry column, or the fid column of a table without one.
+            // The fields follow the geometry column, or the fid column of a table without one
+            // (GeoPackage), or the CRS (FlatGeobuf, which names no geometry column).
             in_fields = true;
         } else if in_fields && let Some((name, kind)) = line.split_once(": ") {
             let kind = kind.split(" (").next().unwrap_or(kind).trim();
@@ -409,7 +415,7 @@ fn the_same_plan_gives_the_same_bytes_and_nothing_beside_the_file() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    let expected: BTreeSet<String> = [
+    let mut expected: BTreeSet<String> = [
         "sites.geojson",
         "feeds.geojson",
         "substations.geojson",
@@ -421,7 +427,15 @@ fn the_same_plan_gives_the_same_bytes_and_nothing_beside_the_file() {
     ]
     .map(String::from)
     .into();
+    expected.extend(feature_layers().iter().map(|name| format!("{name}.fgb")));
     assert_eq!(files, expected, "no temporary, -journal or -wal file left");
+    for name in feature_layers() {
+        let read = |dir: &Path| std::fs::read(dir.join(format!("{name}.fgb"))).unwrap();
+        assert!(
+            read(a.path()) == read(b.path()),
+            "{name}.fgb differs between runs"
+        );
+    }
 }
 
 #[test]
@@ -435,6 +449,12 @@ fn without_the_flag_there_is_no_geopackage() {
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     assert!(!out.path().join("plan.gpkg").exists());
+    for name in feature_layers() {
+        assert!(
+            !out.path().join(format!("{name}.fgb")).exists(),
+            "{name}.fgb"
+        );
+    }
 }
 
 /// The contract's properties of the layers that come out empty without a plan.
@@ -515,6 +535,12 @@ fn scenarios_without_a_plan_still_give_valid_empty_layers() {
             assert_eq!(layer.extent, None, "{status}: {name}");
             let fields: BTreeSet<String> = layer.fields.keys().cloned().collect();
             assert_eq!(fields, contract_fields(name), "{status}: {name}");
+            // The FlatGeobuf of an empty layer opens too (no index), with the same fields.
+            let fgb = ogrinfo_layers(&out.join(format!("{name}.fgb")));
+            let fgb = &fgb[*name];
+            assert_eq!(fgb.count, 0, "{status}: {name}.fgb");
+            let fgb_fields: BTreeSet<String> = fgb.fields.keys().cloned().collect();
+            assert_eq!(fgb_fields, contract_fields(name), "{status}: {name}.fgb");
         }
         let summary = read_json(&out.join("summary.json"));
         for (name, layer) in &layers {
@@ -531,5 +557,177 @@ fn scenarios_without_a_plan_still_give_valid_empty_layers() {
             "{status}: a lines layer exactly where the map has lines"
         );
         validate(&gpkg);
+    }
+}
+
+/// The key a feature is matched by across formats (FlatGeobuf orders features along its
+/// Hilbert curve): its ids.
+fn feature_key(feature: &Value) -> String {
+    let p = &feature["properties"];
+    ["parcel_id", "id", "substation_id"]
+        .iter()
+        .map(|k| p[k].as_str().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// A FlatGeobuf layer read back by GDAL as GeoJSON (full precision), features by key.
+fn fgb_features(fgb: &Path) -> BTreeMap<String, Value> {
+    let text = run(
+        "ogr2ogr",
+        &[
+            "-f",
+            "GeoJSON",
+            "-lco",
+            "COORDINATE_PRECISION=15",
+            "/vsistdout/",
+        ],
+        fgb,
+    );
+    let collection: Value = serde_json::from_str(&text).expect("ogr2ogr gives GeoJSON");
+    let features = collection["features"].as_array().expect("features").clone();
+    let n = features.len();
+    let keyed: BTreeMap<String, Value> =
+        features.into_iter().map(|f| (feature_key(&f), f)).collect();
+    assert_eq!(keyed.len(), n, "{}: feature keys are unique", fgb.display());
+    keyed
+}
+
+/// The same value, numbers to 1e-9 (GDAL prints 15 significant digits).
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            (x.as_f64().unwrap() - y.as_f64().unwrap()).abs()
+                <= 1e-9 * (1.0 + y.as_f64().unwrap().abs())
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_value(x, y))
+        }
+        _ => a == b,
+    }
+}
+
+#[test]
+fn flatgeobuf_layers_are_the_geojson_with_the_same_counts_fields_types_and_coordinates() {
+    let out = tempfile::tempdir().unwrap();
+    optimize_gpkg(&suburban(), out.path(), 0);
+    for (name, features) in geojson_layers(out.path(), &suburban()) {
+        let fgb = out.path().join(format!("{name}.fgb"));
+        let layers = ogrinfo_layers(&fgb);
+        let layer = &layers[name];
+        assert!(!features.is_empty(), "{name}: the scenario should fill it");
+        assert_eq!(layer.count, features.len(), "{name}.fgb: feature count");
+        let one_part_lines = features
+            .iter()
+            .all(|f| f["geometry"]["type"] == "LineString");
+        let geometry = match name {
+            "substations" => "Point",
+            "feeds" => "Line String",
+            // The network's lines are LineStrings where each has one part (src/report/fgb.rs).
+            "lines" if one_part_lines => "Line String",
+            "lines" => "Multi Line String",
+            _ => "Multi Polygon",
+        };
+        assert_eq!(layer.geometry, geometry, "{name}.fgb: geometry type");
+        let keys = property_keys(&features);
+        let fields: BTreeSet<String> = layer.fields.keys().cloned().collect();
+        assert_eq!(fields, keys, "{name}.fgb: fields");
+        for key in &keys {
+            if let Some(want) = expected_type(&features, key) {
+                assert_eq!(layer.fields[key], want, "{name}.fgb: type of {key}");
+            }
+        }
+        let read_back = fgb_features(&fgb);
+        for feature in &features {
+            let key = feature_key(feature);
+            let back = read_back
+                .get(&key)
+                .unwrap_or_else(|| panic!("{name}.fgb: no feature {key}"));
+            for (property, want) in feature["properties"].as_object().unwrap() {
+                let got = &back["properties"][property];
+                assert!(
+                    same_value(got, want),
+                    "{name}.fgb {key}: {property} is {got}, want {want}"
+                );
+            }
+            let mut got = Vec::new();
+            coordinates(&back["geometry"]["coordinates"], &mut got);
+            let want = geojson_coordinates(std::slice::from_ref(feature));
+            assert_eq!(got.len(), want.len(), "{name}.fgb {key}: coordinate count");
+            for (i, (a, b)) in got.iter().zip(&want).enumerate() {
+                assert!(
+                    (a - b).abs() < 1e-9,
+                    "{name}.fgb {key}: coordinate {i}: {a} vs {b}"
+                );
+            }
+        }
+    }
+}
+
+/// Whether a GeoJSON feature's bounding box meets the window (min x, min y, max x, max y).
+fn meets(feature: &Value, window: [f64; 4]) -> bool {
+    let [x0, y0, x1, y1] = geojson_extent(std::slice::from_ref(feature));
+    x0 <= window[2] && x1 >= window[0] && y0 <= window[3] && y1 >= window[1]
+}
+
+#[test]
+fn a_window_query_through_either_spatial_index_finds_the_features_whose_box_meets_it() {
+    let out = tempfile::tempdir().unwrap();
+    optimize_gpkg(&suburban(), out.path(), 0);
+    let connection = rusqlite::Connection::open(out.path().join("plan.gpkg")).unwrap();
+    for (name, features) in geojson_layers(out.path(), &suburban()) {
+        // Every feature is in the GeoPackage's R-tree.
+        let indexed: i64 = connection
+            .query_row(
+                &format!("SELECT count(*) FROM rtree_{name}_geom"),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap_or_else(|e| panic!("{name}: no R-tree: {e}"));
+        assert_eq!(indexed as usize, features.len(), "{name}: R-tree rows");
+        // A window over the middle of the layer: the features whose box meets it, counted
+        // from the GeoJSON, are what GDAL finds through each file's index.
+        let [x0, y0, x1, y1] = geojson_extent(&features);
+        let window = [
+            x0 + 0.3 * (x1 - x0),
+            y0 + 0.3 * (y1 - y0),
+            x0 + 0.6 * (x1 - x0),
+            y0 + 0.6 * (y1 - y0),
+        ];
+        // At least the features whose geometry meets the window (FlatGeobuf's reader tests
+        // geometries), at most those whose box does (a GeoPackage's R-tree gives boxes).
+        let rect = geo::Rect::new((window[0], window[1]), (window[2], window[3]));
+        let want = (features.iter())
+            .filter(|f| {
+                let g: geojson::Geometry = serde_json::from_value(f["geometry"].clone()).unwrap();
+                geo::Geometry::<f64>::try_from(g).unwrap().intersects(&rect)
+            })
+            .count();
+        // An index may also give features whose box is within its float precision of the
+        // window (a GeoPackage R-tree stores 32-bit floats, rounded outward): ~1e-5 degrees.
+        let near = [
+            window[0] - 1e-5,
+            window[1] - 1e-5,
+            window[2] + 1e-5,
+            window[3] + 1e-5,
+        ];
+        let at_most = features.iter().filter(|f| meets(f, near)).count();
+        let spat: Vec<String> = window.iter().map(|v| format!("{v:.9}")).collect();
+        let mut args = vec!["-ro", "-so", "-spat"];
+        args.extend(spat.iter().map(String::as_str));
+        for file in ["plan.gpkg".to_string(), format!("{name}.fgb")] {
+            let mut with_layer = args.clone();
+            with_layer.push("-al");
+            let text = run("ogrinfo", &with_layer, &out.path().join(&file));
+            let count = (text.lines())
+                .skip_while(|l| !l.starts_with(&format!("Layer name: {name}")))
+                .find_map(|l| l.strip_prefix("Feature Count: "))
+                .and_then(|n| n.trim().parse::<usize>().ok())
+                .unwrap_or_else(|| panic!("{file}: no count for {name}:\n{text}"));
+            assert!(
+                (want..=at_most).contains(&count),
+                "{file}: {name} in {window:?}: {count}, want {want} (up to {at_most})"
+            );
+        }
     }
 }
