@@ -399,11 +399,13 @@ mod tests {
             feature(json!({"parcel_id": 7, "km": null, "extra": [1]})),
         ];
         let columns = spec.columns_of(features.into_iter());
+        // A feature's properties come in key order (serde_json's map); a key first seen later
+        // goes last.
         assert_eq!(
             columns,
             vec![
-                ("parcel_id".to_string(), ColumnKind::Mixed),
                 ("km".to_string(), ColumnKind::Real),
+                ("parcel_id".to_string(), ColumnKind::Mixed),
                 ("extra".to_string(), ColumnKind::Json),
             ]
         );
