@@ -1,11 +1,12 @@
-//! The GIS outputs, read back by GDAL, an independent reader: `optimize --gpkg` (`plan.gpkg`)
-//! and `optimize --fgb` (`<layer>.fgb`) hold every output layer as the GeoJSON files do
+//! The GIS outputs, read back by independent readers (GDAL; pyarrow for GeoParquet):
+//! `optimize --gpkg` (`plan.gpkg`), `--fgb` (`<layer>.fgb`) and `--parquet`
+//! (`<layer>.parquet`, with its `geo` metadata) hold every output layer as the GeoJSON files do
 //! (features, properties, types, every coordinate); the GeoPackage has one default QGIS style
 //! per layer, passes GDAL's validator and answers a window through its R-tree as FlatGeobuf
 //! does through its own; both are the same bytes on every run and valid with empty layers.
 //!
 //! Needs GDAL's `ogrinfo` and its Python validator (`gdal-bin`, which pulls in `python3-gdal`
-//! on Debian); the tests fail, saying so, without them.
+//! on Debian) and pyarrow for the system Python; the tests fail, saying so, without them.
 
 #[path = "common/cli.rs"]
 mod cli;
@@ -33,7 +34,7 @@ fn suburban() -> PathBuf {
     repo().join("scenarios/suburban-500mw.toml")
 }
 
-/// `gridsite optimize SCENARIO --out OUT --gpkg --fgb`, which must exit with `code`.
+/// `gridsite optimize SCENARIO --out OUT --gpkg --fgb --parquet`, which must exit with `code`.
 fn optimize_gpkg(scenario: &Path, out: &Path, code: i32) {
     let output = gridsite(&[
         "optimize".as_ref(),
@@ -42,6 +43,7 @@ fn optimize_gpkg(scenario: &Path, out: &Path, code: i32) {
         out.as_os_str(),
         "--gpkg".as_ref(),
         "--fgb".as_ref(),
+        "--parquet".as_ref(),
     ]);
     assert_eq!(output.status.code(), Some(code), "{}", describe(&output));
 }
@@ -427,14 +429,18 @@ fn the_same_plan_gives_the_same_bytes_and_nothing_beside_the_file() {
     ]
     .map(String::from)
     .into();
-    expected.extend(feature_layers().iter().map(|name| format!("{name}.fgb")));
+    for ext in ["fgb", "parquet"] {
+        expected.extend(feature_layers().iter().map(|name| format!("{name}.{ext}")));
+    }
     assert_eq!(files, expected, "no temporary, -journal or -wal file left");
     for name in feature_layers() {
-        let read = |dir: &Path| std::fs::read(dir.join(format!("{name}.fgb"))).unwrap();
-        assert!(
-            read(a.path()) == read(b.path()),
-            "{name}.fgb differs between runs"
-        );
+        for ext in ["fgb", "parquet"] {
+            let read = |dir: &Path| std::fs::read(dir.join(format!("{name}.{ext}"))).unwrap();
+            assert!(
+                read(a.path()) == read(b.path()),
+                "{name}.{ext} differs between runs"
+            );
+        }
     }
 }
 
@@ -450,10 +456,10 @@ fn without_the_flag_there_is_no_geopackage() {
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     assert!(!out.path().join("plan.gpkg").exists());
     for name in feature_layers() {
-        assert!(
-            !out.path().join(format!("{name}.fgb")).exists(),
-            "{name}.fgb"
-        );
+        for ext in ["fgb", "parquet"] {
+            let file = format!("{name}.{ext}");
+            assert!(!out.path().join(&file).exists(), "{file}");
+        }
     }
 }
 
@@ -541,6 +547,18 @@ fn scenarios_without_a_plan_still_give_valid_empty_layers() {
             assert_eq!(fgb.count, 0, "{status}: {name}.fgb");
             let fgb_fields: BTreeSet<String> = fgb.fields.keys().cloned().collect();
             assert_eq!(fgb_fields, contract_fields(name), "{status}: {name}.fgb");
+            // And the GeoParquet: no rows, the contract's columns, valid metadata, no box.
+            let parquet = read_geoparquet(&out.join(format!("{name}.parquet")));
+            assert_eq!(parquet["num_rows"], 0, "{status}: {name}.parquet");
+            let columns: BTreeSet<String> = parquet["types"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .filter(|c| *c != "geometry")
+                .cloned()
+                .collect();
+            assert_eq!(columns, contract_fields(name), "{status}: {name}.parquet");
+            assert!(parquet["geo"]["columns"]["geometry"].get("bbox").is_none());
         }
         let summary = read_json(&out.join("summary.json"));
         for (name, layer) in &layers {
@@ -729,5 +747,94 @@ fn a_window_query_through_either_spatial_index_finds_the_features_whose_box_meet
                 "{file}: {name} in {window:?}: {count}, want {want} (up to {at_most})"
             );
         }
+    }
+}
+
+/// A GeoParquet file as pyarrow reads it (`tests/gis/read_geoparquet.py`).
+fn read_geoparquet(path: &Path) -> Value {
+    let script = repo().join("tests/gis/read_geoparquet.py");
+    let output = Command::new("/usr/bin/python3")
+        .arg(&script)
+        .arg(path)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run /usr/bin/python3: {e}"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "pyarrow could not read {}: install pyarrow for the system Python (README, \
+         prerequisites)\n{stderr}",
+        path.display()
+    );
+    serde_json::from_slice(&output.stdout).expect("read_geoparquet.py gives JSON")
+}
+
+#[test]
+fn geoparquet_layers_are_the_geojson_row_for_row_with_geo_metadata() {
+    let out = tempfile::tempdir().unwrap();
+    optimize_gpkg(&suburban(), out.path(), 0);
+    for (name, features) in geojson_layers(out.path(), &suburban()) {
+        let parquet = read_geoparquet(&out.path().join(format!("{name}.parquet")));
+        assert_eq!(parquet["num_rows"], features.len(), "{name}.parquet: rows");
+        // GeoParquet 1.1: WKB, the CRS (OGC:CRS84), the geometry types and the layer's box.
+        let geo = &parquet["geo"];
+        assert_eq!(geo["version"], "1.1.0", "{name}");
+        assert_eq!(geo["primary_column"], "geometry", "{name}");
+        let column = &geo["columns"]["geometry"];
+        assert_eq!(column["encoding"], "WKB", "{name}");
+        assert_eq!(column["crs"]["id"]["authority"], "OGC", "{name}");
+        assert_eq!(column["crs"]["id"]["code"], "CRS84", "{name}");
+        let bbox: Vec<f64> = (column["bbox"].as_array().unwrap().iter())
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        let want = geojson_extent(&features);
+        for (a, b) in bbox.iter().zip(want) {
+            assert!((a - b).abs() < 1e-12, "{name}: bbox {bbox:?} vs {want:?}");
+        }
+        // Columns: the geometry, then one a property, typed as the GeoJSON's values.
+        let types = parquet["types"].as_object().unwrap();
+        assert_eq!(types["geometry"], "binary", "{name}");
+        let keys = property_keys(&features);
+        let columns: BTreeSet<String> =
+            types.keys().filter(|c| *c != "geometry").cloned().collect();
+        assert_eq!(columns, keys, "{name}.parquet: columns");
+        for key in &keys {
+            let want = match expected_type(&features, key) {
+                Some("Real") => "double",
+                Some("Integer(Boolean)") => "bool",
+                _ => "string",
+            };
+            assert_eq!(types[key], want, "{name}.parquet: type of {key}");
+        }
+        // Row for row, in the GeoJSON's order: every property and coordinate.
+        let rows = parquet["rows"].as_array().unwrap();
+        let mut declared: BTreeSet<String> = BTreeSet::new();
+        for (i, (row, feature)) in rows.iter().zip(&features).enumerate() {
+            for (key, want) in feature["properties"].as_object().unwrap() {
+                let got = &row["properties"][key];
+                let got = match (got, want) {
+                    // Arrays and objects are JSON text.
+                    (Value::String(text), Value::Array(_) | Value::Object(_)) => {
+                        serde_json::from_str(text).unwrap()
+                    }
+                    _ => got.clone(),
+                };
+                assert!(
+                    same_value(&got, want),
+                    "{name}.parquet row {i}: {key} is {got}, want {want}"
+                );
+            }
+            let mut got = Vec::new();
+            coordinates(&row["coordinates"], &mut got);
+            let want = geojson_coordinates(std::slice::from_ref(feature));
+            assert_eq!(got, want, "{name}.parquet row {i}: coordinates");
+            declared.insert(row["type"].as_str().unwrap().to_string());
+        }
+        let listed: BTreeSet<String> = (column["geometry_types"].as_array().unwrap().iter())
+            .map(|t| t.as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            listed, declared,
+            "{name}: geometry_types lists the types present"
+        );
     }
 }

@@ -7,12 +7,12 @@
 #[path = "common/shipped.rs"]
 mod shipped;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use assert_cmd::Command;
-use scraper::{Html, Selector};
+use scraper::{ElementRef, Html, Selector};
 use serde_json::Value;
 
 fn gridsite(args: &[&str]) -> Output {
@@ -267,6 +267,29 @@ fn assert_summary_matches(dom: &Html, out: &Path, scenario: &str) {
         .filter(|_| summary["total_mw"].as_f64().unwrap() > 0.0)
         .map(|usd| usd / summary["total_mw"].as_f64().unwrap());
     assert_same_number(dom, "usd_per_mw", usd_per_mw, scenario);
+    // A person reads labels and units, worked out here from summary.json's raw figures.
+    let shown = |key: &str| -> (String, String) {
+        let cell = (dom.select(&selector(&format!("table.summary td[data-key=\"{key}\"]"))))
+            .next()
+            .unwrap_or_else(|| panic!("{scenario}: no {key} row"));
+        let row = ElementRef::wrap(cell.parent().unwrap()).unwrap();
+        let label = row.select(&selector("th")).next().unwrap().text().collect();
+        (label, cell.text().collect())
+    };
+    if let Some(usd_per_mw) = usd_per_mw {
+        let text = format!("{:.2} M USD", usd_per_mw / 1e6);
+        assert_eq!(
+            shown("usd_per_mw"),
+            ("Cost per MW".into(), text),
+            "{scenario}"
+        );
+    }
+    if let Some(gap) = summary["gap"].as_f64() {
+        let text = format!("{:.2} %", gap * 100.0);
+        assert_eq!(shown("gap"), ("Gap".into(), text), "{scenario}");
+    }
+    let total = format!("{:.1} MW", summary["total_mw"].as_f64().unwrap());
+    assert_eq!(shown("total_mw"), ("MW placed".into(), total), "{scenario}");
     for (stage, s) in summary["seconds"].as_object().unwrap() {
         assert_same_number(dom, &format!("seconds.{stage}"), s.as_f64(), scenario);
     }
@@ -337,6 +360,32 @@ fn every_shipped_scenario_has_a_page_that_opens_offline_and_shows_the_outputs() 
             .collect()
         };
         assert_eq!(tabled("sites"), sites, "{name}: sites table");
+        // The substation table leads with what the plan uses (most MW first).
+        let used_mw: BTreeMap<String, f64> = (features(&out.join("substations.geojson")).iter())
+            .map(|f| {
+                let p = &f["properties"];
+                let mw =
+                    p["used_firm_mw"].as_f64().unwrap() + p["used_flexible_mw"].as_f64().unwrap();
+                (str_of(&p["id"]), mw)
+            })
+            .collect();
+        let order: Vec<f64> = (dom.select(&selector("table[data-layer=\"substations\"] tbody tr")))
+            .filter_map(|r| r.value().attr("data-id"))
+            .map(|id| used_mw[id])
+            .collect();
+        assert!(
+            order.windows(2).all(|w| w[0] >= w[1]),
+            "{name}: substations sorted by MW used: {order:?}"
+        );
+        // Network buses (no headroom) are drawn apart from the substations a plan can use.
+        let buses: BTreeSet<String> = (features(&out.join("substations.geojson")).iter())
+            .filter(|f| f["properties"]["headroom_mw"].as_f64().unwrap() <= 0.0)
+            .map(|f| str_of(&f["properties"]["id"]))
+            .collect();
+        let drawn_buses: BTreeSet<String> = (dom.select(&selector("svg .substation.bus")))
+            .filter_map(|e| e.value().attr("data-id").map(str::to_string))
+            .collect();
+        assert_eq!(drawn_buses, buses, "{name}: network buses drawn apart");
         assert_eq!(
             tabled("substations"),
             substations,

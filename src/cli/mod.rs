@@ -104,6 +104,9 @@ pub struct ReportArgs {
     /// Also write each output layer as FlatGeobuf (<layer>.fgb, with its spatial index).
     #[arg(long)]
     fgb: bool,
+    /// Also write each output layer as GeoParquet 1.1 (<layer>.parquet, WKB geometry).
+    #[arg(long)]
+    parquet: bool,
 }
 
 impl ReportArgs {
@@ -112,6 +115,7 @@ impl ReportArgs {
             basemap: self.basemap.clone(),
             gpkg: self.gpkg,
             fgb: self.fgb,
+            parquet: self.parquet,
             ..Default::default()
         }
     }

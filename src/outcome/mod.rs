@@ -119,6 +119,8 @@ pub struct ReportOptions {
     pub gpkg: bool,
     /// Also write each output layer as FlatGeobuf (`<layer>.fgb`).
     pub fgb: bool,
+    /// Also write each output layer as GeoParquet (`<layer>.parquet`).
+    pub parquet: bool,
     /// Parcels `explain` answered for, shown on the page.
     pub explanations: Vec<crate::outcome::Explanation>,
 }

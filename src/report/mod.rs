@@ -8,6 +8,7 @@ pub mod gpkg_styles;
 pub mod html;
 pub mod layers;
 pub mod outputs;
+pub mod parquet;
 pub mod screening;
 
 pub use crate::outcome::ReportOptions;

@@ -26,13 +26,14 @@ use crate::summary::{km, mw, usd};
 
 /// Every file `optimize` may write into its output folder: each output layer's GeoJSON
 /// ([`OUTPUT_LAYERS`], those `optimize` writes), `summary.json`, and where they apply each
-/// layer's FlatGeobuf (`--fgb`), the hosting capacities (maps with `load_profiles.csv`), the
+/// layer's FlatGeobuf (`--fgb`) and GeoParquet (`--parquet`), the hosting capacities (maps with `load_profiles.csv`), the
 /// page and the GeoPackage (`--gpkg`).
 pub fn output_files() -> impl Iterator<Item = String> {
     let layers = (OUTPUT_LAYERS.iter())
         .filter(|spec| spec.optimize_geojson)
         .map(|spec| spec.geojson_file());
-    let formats = (OUTPUT_LAYERS.iter()).map(|spec| format!("{}.fgb", spec.name));
+    let formats = (OUTPUT_LAYERS.iter())
+        .flat_map(|spec| ["fgb", "parquet"].map(|ext| format!("{}.{ext}", spec.name)));
     let others = ["summary.json", HOSTING_OUTPUT, REPORT_FILE, GPKG_FILE];
     layers.chain(formats).chain(others.map(String::from))
 }
@@ -92,6 +93,9 @@ pub fn write_all(
     }
     if options.fgb {
         super::fgb::write_fgb(out, || output_layers(optimized, &grid))?;
+    }
+    if options.parquet {
+        super::parquet::write_parquet(out, || output_layers(optimized, &grid))?;
     }
     seconds.0.push(("report", start.elapsed().as_secs_f64()));
     let summary = optimized.summary(seconds);

@@ -19,6 +19,7 @@ pub mod map;
 pub mod palette;
 pub mod tables;
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use geo::Point;
@@ -118,8 +119,8 @@ pub fn plan_page(
                         (tables::summary_table(summary))
                         (tables::explanation(summary))
                         (tables::explained_parcels(&options.explanations))
-                        (tables::layer_table(LayerKind::Sites, &features_of(optimized, grid, LayerKind::Sites), "parcel_id"))
-                        (tables::layer_table(LayerKind::Substations, &features_of(optimized, grid, LayerKind::Substations), "id"))
+                        (tables::layer_table(LayerKind::Sites, &by_use(features_of(optimized, grid, LayerKind::Sites), &["mw"], "parcel_id"), "parcel_id"))
+                        (tables::layer_table(LayerKind::Substations, &by_use(features_of(optimized, grid, LayerKind::Substations), &["used_firm_mw", "used_flexible_mw"], "id"), "id"))
                         @if !loads.is_empty() {
                             (tables::large_loads(&loads))
                         }
@@ -146,6 +147,21 @@ pub fn plan_page(
 /// JSON safe inside a `<script>` element (no `</` can close it early).
 fn script_json(value: &serde_json::Value) -> String {
     value.to_string().replace("</", "<\\/")
+}
+
+/// Features in the order a reader scans a table: most MW the plan uses first (the sum of
+/// `keys`), then by `id_key`, so a plan's substations lead and idle network buses trail.
+fn by_use(
+    mut features: Vec<geojson::Feature>,
+    keys: &[&str],
+    id_key: &str,
+) -> Vec<geojson::Feature> {
+    let used = |f: &geojson::Feature| keys.iter().map(|k| map::property_f64(f, k)).sum::<f64>();
+    features.sort_by(|a, b| {
+        (used(b).total_cmp(&used(a)))
+            .then_with(|| map::property_text(a, id_key).cmp(&map::property_text(b, id_key)))
+    });
+    features
 }
 
 /// The map with its toolbar, layer switches and legend.
@@ -244,12 +260,16 @@ fn legend(optimized: &Optimized) -> Markup {
 fn draw(optimized: &Optimized, grid: &GridReport) -> DrawnMap {
     let prepared = &optimized.prepared;
     let map = &prepared.map;
+    // The page opens on the region (its parcels and communities) and the plan (with the
+    // substations that feed it), not on the whole network: an imported transmission network
+    // (Sacramento's CATS buses) spans far more than the region.
+    let feeding: BTreeSet<usize> = (optimized.plan.sites.iter())
+        .flat_map(|site| site.feeds.iter().map(|f| f.substation))
+        .collect();
     let rects = (map.parcels.iter())
         .filter_map(|p| map::rect_of(&p.shape))
         .chain(
-            map.substations
-                .iter()
-                .map(|s| geo::BoundingRect::bounding_rect(&s.point)),
+            (feeding.iter()).map(|&b| geo::BoundingRect::bounding_rect(&map.substations[b].point)),
         )
         .chain(
             map.communities
@@ -404,7 +424,14 @@ fn draw_substations(
         .fold(1.0, f64::max);
     let mut layer = DrawnLayer::default();
     for (s, feature) in map.substations.iter().zip(features) {
-        let radius = 3.0 + 6.0 * (s.headroom_mw.max(0.0) / largest_mw).sqrt();
+        // A network bus without headroom for new load (an imported transmission network's)
+        // is a small grey dot, apart from the substations a plan can use.
+        let bus = s.headroom_mw <= 0.0;
+        let radius = if bus {
+            1.5
+        } else {
+            3.0 + 6.0 * (s.headroom_mw.max(0.0) / largest_mw).sqrt()
+        };
         let utilization = map::property_f64(&feature, "utilization");
         let reserved = map::property_f64(&feature, "reserved_mw") > 0.0;
         let i = layer.properties.len();
@@ -420,13 +447,17 @@ fn draw_substations(
                 "class=\"reserved\"",
             ));
         }
+        let (class, fill) = if bus {
+            ("f substation bus", palette::NETWORK_BUS.to_string())
+        } else {
+            ("f substation", palette::ramp_colour(utilization))
+        };
         layer.svg.push_str(&map::marker(
             frame,
             s.point,
             radius,
             &format!(
-                "class=\"f substation\" data-layer=\"substations\" data-i=\"{i}\" data-id=\"{id}\" fill=\"{}\"",
-                palette::ramp_colour(utilization)
+                "class=\"{class}\" data-layer=\"substations\" data-i=\"{i}\" data-id=\"{id}\" fill=\"{fill}\""
             ),
         ));
     }

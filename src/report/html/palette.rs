@@ -69,6 +69,9 @@ pub const FEED_COLOUR: &str = "#1f78b4";
 /// Communities' outline.
 pub const COMMUNITY_COLOUR: &str = "#555555";
 
+/// A network bus without headroom for new load: a small grey dot.
+pub const NETWORK_BUS: &str = "#9e9e9e";
+
 /// A large load's colour by its status (`loads.geojson`; ColorBrewer Dark2 without its purple,
 /// which the sites use). Counted statuses are drawn filled, the others hollow.
 pub fn load_status_colour(status: crate::layers::QueueStatus) -> &'static str {

@@ -84,50 +84,54 @@ pub fn status_line(summary: &Summary) -> Markup {
     }
 }
 
-/// The summary: what `summary.json` says, with its keys.
+/// The summary: what `summary.json` says, under labels and in units a person reads; each
+/// cell keeps its `summary.json` key and raw value in `data-key` and `data-value`.
 pub fn summary_table(summary: &Summary) -> Markup {
     let usd_per_mw = summary
         .objective_usd
         .filter(|_| summary.total_mw > 0.0)
         .map(|usd| usd / summary.total_mw);
-    let number = |key: &str, v: Option<f64>, decimals: usize| -> Markup {
+    // A figure under its label, in the unit a reader expects; the raw value stays in
+    // `data-value` under its `summary.json` key.
+    let row = |key: &str, label: &str, unit: Unit, v: Option<f64>| -> Markup {
         html! {
             tr {
-                th { (key) }
+                th { (label) }
                 @match v {
-                    Some(v) => td.num data-key=(key) data-value=(v) { (figure(v, decimals)) },
+                    Some(v) => td.num data-key=(key) data-value=(v) { (unit.show(v)) },
                     None => td data-key=(key) data-value="" { "–" },
                 }
             }
         }
     };
     let c = &summary.counts;
+    let count = |n: usize| Some(n as f64);
     html! {
         h2 { "Summary" }
         table.summary {
             tbody {
-                tr { th { "scenario" } td data-key="scenario" data-value=(summary.scenario) { (summary.scenario) } }
-                tr { th { "status" } td data-key="status" data-value=(summary.status.as_str()) { (summary.status.as_str()) } }
-                (number("total_mw", Some(summary.total_mw), 1))
-                (number("target_mw", Some(summary.target_mw), 1))
-                (number("sites", Some(summary.sites as f64), 0))
-                (number("objective_usd", summary.objective_usd, 0))
-                (number("usd_per_mw", usd_per_mw, 0))
-                (number("gap", summary.gap, 6))
-                (number("communities", Some(summary.communities as f64), 0))
-                (number("upgrade_usd", Some(summary.upgrade_usd), 0))
-                (number("parcels", Some(c.parcels as f64), 0))
-                (number("candidates", Some(c.candidates as f64), 0))
-                (number("variables", Some(c.variables as f64), 0))
-                (number("constraints", Some(c.constraints as f64), 0))
+                tr { th { "Scenario" } td data-key="scenario" data-value=(summary.scenario) { (summary.scenario) } }
+                tr { th { "Status" } td data-key="status" data-value=(summary.status.as_str()) { (summary.status.as_str()) } }
+                (row("total_mw", "MW placed", Unit::Mw, Some(summary.total_mw)))
+                (row("target_mw", "Target", Unit::Mw, Some(summary.target_mw)))
+                (row("sites", "Sites", Unit::Count, count(summary.sites)))
+                (row("objective_usd", "Cost", Unit::MillionUsd, summary.objective_usd))
+                (row("usd_per_mw", "Cost per MW", Unit::MillionUsd, usd_per_mw))
+                (row("gap", "Gap", Unit::Percent, summary.gap))
+                (row("communities", "Communities with a site", Unit::Count, count(summary.communities)))
+                (row("upgrade_usd", "Substation upgrades", Unit::MillionUsd, Some(summary.upgrade_usd)))
+                (row("parcels", "Parcels", Unit::Count, count(c.parcels)))
+                (row("candidates", "Candidate parcels", Unit::Count, count(c.candidates)))
+                (row("variables", "Program variables", Unit::Count, count(c.variables)))
+                (row("constraints", "Program constraints", Unit::Count, count(c.constraints)))
                 @if let Some(v) = summary.worst_line_loading {
-                    (number("worst_line_loading", Some(v), 3))
+                    (row("worst_line_loading", "Worst line loading", Unit::Percent, Some(v)))
                 }
                 @if let Some(v) = summary.worst_outage_loading {
-                    (number("worst_outage_loading", Some(v), 3))
+                    (row("worst_outage_loading", "Worst line loading after an outage", Unit::Percent, Some(v)))
                 }
                 @if let Some(stopped) = summary.search.stopped.as_ref().filter(|_| summary.status.has_plan()) {
-                    tr { th { "not proven" } td data-key="stopped" data-value=(stopped) { (stopped) } }
+                    tr { th { "Not proven" } td data-key="stopped" data-value=(stopped) { (stopped) } }
                 }
             }
         }
@@ -135,9 +139,33 @@ pub fn summary_table(summary: &Summary) -> Markup {
         table.summary {
             tbody {
                 @for (stage, s) in &summary.seconds {
-                    tr { th { (stage) } td.num data-key=(format!("seconds.{stage}")) data-value=(s) { (figure(*s, 3)) } }
+                    tr { th { (stage) } td.num data-key=(format!("seconds.{stage}")) data-value=(s) { (figure(*s, 3)) " s" } }
                 }
             }
+        }
+    }
+}
+
+/// How a summary figure is shown to a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// MW to a tenth: "500.0 MW".
+    Mw,
+    /// USD in millions to a hundredth: "97.24 M USD".
+    MillionUsd,
+    /// A fraction as a percentage to a hundredth: 0.0004 is "0.04 %".
+    Percent,
+    /// A whole number with thousands separators: "3,484".
+    Count,
+}
+
+impl Unit {
+    pub fn show(self, v: f64) -> String {
+        match self {
+            Unit::Mw => format!("{} MW", figure(v, 1)),
+            Unit::MillionUsd => format!("{} M USD", figure(v / 1e6, 2)),
+            Unit::Percent => format!("{} %", figure(v * 100.0, 2)),
+            Unit::Count => figure(v, 0),
         }
     }
 }
