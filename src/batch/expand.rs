@@ -71,8 +71,8 @@ pub fn expand(
                 continue;
             }
         };
-        if let Err(message) = check_folder_name(&base_name) {
-            jobs.push(failed_job(path, sets, message));
+        if let Err(error) = check_folder_name(&base_name) {
+            jobs.push(failed_job(path, sets, error.to_string()));
             continue;
         }
         for combination in &grid {
@@ -109,17 +109,22 @@ pub fn shard(jobs: Vec<Job>, shard: Shard) -> Vec<Job> {
         .collect()
 }
 
+/// A scenario name that cannot name a folder inside `--out`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error(
+    "scenario name {0:?} cannot name a folder inside --out: use letters, digits, `-`, `_`, `.`"
+)]
+pub struct UnsafeFolderName(pub String);
+
 /// A scenario's name is the folder its outputs go to, inside the batch's `--out`.
-fn check_folder_name(name: &str) -> Result<(), String> {
+fn check_folder_name(name: &str) -> Result<(), UnsafeFolderName> {
     let unsafe_name = name.is_empty()
         || name == "."
         || name == ".."
         || name.contains(['/', '\\'])
         || name.chars().any(char::is_control);
     if unsafe_name {
-        Err(format!(
-            "scenario name {name:?} cannot name a folder inside --out: use letters, digits, `-`, `_`, `.`"
-        ))
+        Err(UnsafeFolderName(name.to_string()))
     } else {
         Ok(())
     }

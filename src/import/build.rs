@@ -274,7 +274,7 @@ impl Mapper<'_> {
         if let Some(constant) = self.source.constants.get(property) {
             return convert(constant, kind, leading)
                 .map(Some)
-                .map_err(|m| self.bad(feature, property, &m));
+                .map_err(|e| self.bad(feature, property, &e.to_string()));
         }
         let Some(field) = self.source.fields.get(property) else {
             return Ok(None);
@@ -285,7 +285,7 @@ impl Mapper<'_> {
             Some(Value::Null) => Ok(None),
             Some(value) => convert(value, kind, leading)
                 .map(Some)
-                .map_err(|m| self.bad(feature, property, &m)),
+                .map_err(|e| self.bad(feature, property, &e.to_string())),
         }
     }
 

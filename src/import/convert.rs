@@ -16,15 +16,35 @@ pub fn number(v: f64) -> Value {
     }
 }
 
+/// A source value that is not what the property takes: what was expected, and what came.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("expected {expected}, got {got}")]
+pub struct ConvertError {
+    /// "a text", "a number", "a text starting with a number", "true or false".
+    pub expected: &'static str,
+    pub got: Value,
+}
+
+fn expected(expected: &'static str, got: &Value) -> ConvertError {
+    ConvertError {
+        expected,
+        got: got.clone(),
+    }
+}
+
 /// `value` as a property of `kind`; with `leading_number`, a text is read from its leading
 /// number.
-pub(super) fn convert(value: &Value, kind: Kind, leading_number: bool) -> Result<Value, String> {
+pub(super) fn convert(
+    value: &Value,
+    kind: Kind,
+    leading_number: bool,
+) -> Result<Value, ConvertError> {
     match kind {
         Kind::Text => match value {
             Value::String(s) => Ok(Value::String(s.clone())),
             Value::Number(n) => Ok(Value::String(number_text(n))),
             Value::Bool(b) => Ok(Value::String(b.to_string())),
-            other => Err(format!("expected a text, got {other}")),
+            other => Err(expected("a text", other)),
         },
         Kind::Number => {
             let parsed = match value {
@@ -34,10 +54,8 @@ pub(super) fn convert(value: &Value, kind: Kind, leading_number: bool) -> Result
             };
             match parsed {
                 Some(v) if v.is_finite() => Ok(number(v)),
-                _ if leading_number => Err(format!(
-                    "expected a text starting with a number, got {value}"
-                )),
-                _ => Err(format!("expected a number, got {value}")),
+                _ if leading_number => Err(expected("a text starting with a number", value)),
+                _ => Err(expected("a number", value)),
             }
         }
         Kind::Bool => match value {
@@ -47,9 +65,9 @@ pub(super) fn convert(value: &Value, kind: Kind, leading_number: bool) -> Result
             Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
                 "true" | "yes" | "y" | "1" => Ok(Value::Bool(true)),
                 "false" | "no" | "n" | "0" | "" => Ok(Value::Bool(false)),
-                _ => Err(format!("expected true or false, got {value}")),
+                _ => Err(expected("true or false", value)),
             },
-            other => Err(format!("expected true or false, got {other}")),
+            other => Err(expected("true or false", other)),
         },
     }
 }

@@ -49,8 +49,23 @@ pub struct RawFeature {
     pub properties: Vec<Option<Scalar>>,
 }
 
-/// Reads a FeatureCollection. The error is a message for the file as a whole.
-pub fn read_feature_collection(bytes: &[u8], wanted: &[&str]) -> Result<Vec<RawFeature>, String> {
+/// Why a file is not a FeatureCollection that can be read (the file as a whole).
+#[derive(Debug, thiserror::Error)]
+pub enum CollectionError {
+    /// Not JSON, or not a FeatureCollection (serde's message, with its line and column).
+    #[error("{0}")]
+    Json(#[from] serde_json::Error),
+    #[error("a validating thread failed")]
+    Thread,
+    #[error("{validated} of {count} features were validated")]
+    Incomplete { validated: usize, count: usize },
+}
+
+/// Reads a FeatureCollection. The error is for the file as a whole.
+pub fn read_feature_collection(
+    bytes: &[u8],
+    wanted: &[&str],
+) -> Result<Vec<RawFeature>, CollectionError> {
     let read = |bytes: &[u8]| {
         let mut features = Vec::new();
         read_in_batches(bytes, wanted, usize::MAX, &mut |_, batch| {
@@ -73,16 +88,15 @@ pub fn read_in_batches(
     wanted: &[&str],
     batch_size: usize,
     on_batch: &mut dyn FnMut(usize, Vec<RawFeature>),
-) -> Result<usize, String> {
+) -> Result<usize, CollectionError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let count = CollectionSeed {
         wanted,
         batch_size: batch_size.max(1),
         on_batch,
     }
-    .deserialize(&mut de)
-    .map_err(|e| e.to_string())?;
-    de.end().map_err(|e| e.to_string())?;
+    .deserialize(&mut de)?;
+    de.end()?;
     Ok(count)
 }
 
@@ -465,8 +479,8 @@ mod tests {
     fn a_feature_is_not_a_collection() {
         let err =
             read_feature_collection(br#"{"type":"Feature","geometry":null}"#, &[]).unwrap_err();
-        assert!(err.contains("not a FeatureCollection"), "{err}");
+        assert!(err.to_string().contains("not a FeatureCollection"), "{err}");
         let err = read_feature_collection(b"[1,2]", &[]).unwrap_err();
-        assert!(err.contains("FeatureCollection"), "{err}");
+        assert!(err.to_string().contains("FeatureCollection"), "{err}");
     }
 }

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use super::LayerError;
 use super::fields::{self, FieldMap, Fields};
-use super::geojson_in::{self, RawFeature, Scalar};
+use super::geojson_in::{self, CollectionError, RawFeature, Scalar};
 use super::geometry::{self, Accepts, Shape};
 
 /// The common path of every layer: read the file, then validate each feature (in parallel),
@@ -41,10 +41,10 @@ pub(super) fn read_layer<T: Send>(
         };
     let results = match validate_while_parsing(&bytes, &wanted_refs, &convert_batch) {
         Ok(results) => results,
-        Err(message) => match geojson_in::replace_non_finite_literals(&bytes) {
+        Err(error) => match geojson_in::replace_non_finite_literals(&bytes) {
             Some(fixed) => validate_while_parsing(&fixed, &wanted_refs, &convert_batch)
-                .map_err(|_| file_error(message))?,
-            None => return Err(file_error(message)),
+                .map_err(|_| file_error(error.to_string()))?,
+            None => return Err(file_error(error.to_string())),
         },
     };
     drop(bytes);
@@ -81,7 +81,7 @@ fn validate_while_parsing<R: Send>(
     bytes: &[u8],
     wanted: &[&str],
     convert_batch: &(dyn Fn(usize, Vec<RawFeature>) -> Vec<R> + Sync),
-) -> Result<Vec<R>, String> {
+) -> Result<Vec<R>, CollectionError> {
     let batches = std::sync::Mutex::new(Vec::new());
     let parsed = rayon::scope(|scope| {
         let batches = &batches;
@@ -95,9 +95,7 @@ fn validate_while_parsing<R: Send>(
         })
     });
     let count = parsed?;
-    let mut batches = batches
-        .into_inner()
-        .map_err(|_| "a validating thread failed".to_string())?;
+    let mut batches = batches.into_inner().map_err(|_| CollectionError::Thread)?;
     batches.sort_unstable_by_key(|(first, _)| *first);
     let results: Vec<R> = batches
         .into_iter()
@@ -106,10 +104,10 @@ fn validate_while_parsing<R: Send>(
     if results.len() == count {
         Ok(results)
     } else {
-        Err(format!(
-            "{} of {count} features were validated",
-            results.len()
-        ))
+        Err(CollectionError::Incomplete {
+            validated: results.len(),
+            count,
+        })
     }
 }
 

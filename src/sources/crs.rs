@@ -51,28 +51,37 @@ fn reproject_feature(
             };
             check_lon_lat(c, lon_lat)
         })
-        .map_err(|message| feature_error(path, index, message))?;
+        .map_err(|e| feature_error(path, index, e.to_string()))?;
     Ok(SourceFeature {
         geometry,
         ..feature
     })
 }
 
+/// A source coordinate that gives no longitude/latitude on the globe.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CoordinateError {
+    #[error("coordinate ({x}, {y}) has no finite longitude/latitude")]
+    NotFinite { x: f64, y: f64 },
+    #[error(
+        "coordinate ({x}, {y}) gives longitude {lon}, latitude {lat}: not on the globe \
+         (is the source's CRS missing or wrong? give it as `crs`, e.g. \"EPSG:3310\")"
+    )]
+    OffTheGlobe { x: f64, y: f64, lon: f64, lat: f64 },
+    #[error("cannot reproject coordinate ({x}, {y}): {reason}")]
+    Reprojection { x: f64, y: f64, reason: String },
+}
+
 /// A result off the globe means a wrong or missing CRS (a projected file read as WGS84), or a
 /// NaN coordinate in the source: say so rather than hand on a point nowhere.
-fn check_lon_lat(source: Coord, lon_lat: Coord) -> Result<Coord, String> {
+fn check_lon_lat(source: Coord, lon_lat: Coord) -> Result<Coord, CoordinateError> {
+    let (x, y) = (source.x, source.y);
     if !lon_lat.x.is_finite() || !lon_lat.y.is_finite() {
-        return Err(format!(
-            "coordinate ({}, {}) has no finite longitude/latitude",
-            source.x, source.y
-        ));
+        return Err(CoordinateError::NotFinite { x, y });
     }
     if lon_lat.x.abs() > 180.0 || lon_lat.y.abs() > 90.0 {
-        return Err(format!(
-            "coordinate ({}, {}) gives longitude {}, latitude {}: not on the globe \
-             (is the source's CRS missing or wrong? give it as `crs`, e.g. \"EPSG:3310\")",
-            source.x, source.y, lon_lat.x, lon_lat.y
-        ));
+        let (lon, lat) = (lon_lat.x, lon_lat.y);
+        return Err(CoordinateError::OffTheGlobe { x, y, lon, lat });
     }
     Ok(lon_lat)
 }
@@ -114,14 +123,20 @@ impl Reprojection {
 
     /// One coordinate (source units: degrees for geographic CRSs, else metres or feet) to
     /// WGS84 degrees. proj4rs takes and gives geographic coordinates in radians.
-    fn apply(&self, c: Coord) -> Result<Coord, String> {
+    fn apply(&self, c: Coord) -> Result<Coord, CoordinateError> {
         let mut point = if self.source.is_latlong() {
             (c.x.to_radians(), c.y.to_radians(), 0.0)
         } else {
             (c.x, c.y, 0.0)
         };
-        transform(&self.source, &self.target, &mut point)
-            .map_err(|e| format!("cannot reproject coordinate ({}, {}): {e}", c.x, c.y))?;
+        transform(&self.source, &self.target, &mut point).map_err(|e| {
+            let reason = e.to_string();
+            CoordinateError::Reprojection {
+                x: c.x,
+                y: c.y,
+                reason,
+            }
+        })?;
         Ok(Coord {
             x: point.0.to_degrees(),
             y: point.1.to_degrees(),

@@ -204,7 +204,7 @@ fn read_row(
             .map_err(|e| feature_error(path, index, format!("column {column:?}: {e}")))?;
         if column.eq_ignore_ascii_case(&table.geometry_column) {
             geometry = Some(
-                decode_geometry(value).map_err(|message| feature_error(path, index, message))?,
+                decode_geometry(value).map_err(|e| feature_error(path, index, e.to_string()))?,
             );
         } else if let Some(value) = property_value(value) {
             properties.insert(column.clone(), value);
@@ -241,42 +241,54 @@ fn property_value(value: ValueRef) -> Option<Value> {
 /// order), srs id, envelope, then WKB. The header is read here and the WKB handed to geozero:
 /// geozero's own GeoPackage reader decodes the WKB in the header's byte order, while the WKB
 /// carries its own, which may differ.
-fn decode_geometry(value: ValueRef) -> Result<geo::Geometry<f64>, String> {
+fn decode_geometry(value: ValueRef) -> Result<geo::Geometry<f64>, BlobError> {
     let blob = match value {
         ValueRef::Blob(blob) => blob,
-        ValueRef::Null => return Err("no geometry".into()),
-        other => {
-            return Err(format!(
-                "the geometry column holds {}, not a GeoPackage geometry blob",
-                other.data_type()
-            ));
-        }
+        ValueRef::Null => return Err(BlobError::Missing),
+        other => return Err(BlobError::NotABlob(other.data_type().to_string())),
     };
     let wkb = wkb_of(blob)?;
-    Wkb(wkb)
-        .to_geo()
-        .map_err(|e| format!("cannot decode the geometry's WKB: {e}"))
+    Wkb(wkb).to_geo().map_err(|e| BlobError::Wkb(e.to_string()))
+}
+
+/// A GeoPackage geometry that cannot be read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum BlobError {
+    #[error("no geometry")]
+    Missing,
+    #[error("the geometry column holds {0}, not a GeoPackage geometry blob")]
+    NotABlob(String),
+    #[error("the geometry is not a GeoPackage geometry blob (no GP header)")]
+    NoHeader,
+    #[error("empty geometry")]
+    Empty,
+    #[error("invalid envelope kind {0} in the GP header")]
+    EnvelopeKind(u8),
+    #[error("the geometry blob ends inside its GP header")]
+    Truncated,
+    #[error("cannot decode the geometry's WKB: {0}")]
+    Wkb(String),
 }
 
 /// The WKB after a GeoPackage binary header, or why there is none.
-fn wkb_of(blob: &[u8]) -> Result<&[u8], String> {
+fn wkb_of(blob: &[u8]) -> Result<&[u8], BlobError> {
     let flags = match blob {
         [b'G', b'P', _version, flags, ..] => *flags,
-        _ => return Err("the geometry is not a GeoPackage geometry blob (no GP header)".into()),
+        _ => return Err(BlobError::NoHeader),
     };
     if flags & EMPTY_FLAG != 0 {
-        return Err("empty geometry".into());
+        return Err(BlobError::Empty);
     }
     let envelope_doubles = match (flags & ENVELOPE_BITS) >> 1 {
         0 => 0,
         1 => 4,
         2 | 3 => 6,
         4 => 8,
-        kind => return Err(format!("invalid envelope kind {kind} in the GP header")),
+        kind => return Err(BlobError::EnvelopeKind(kind)),
     };
     // Magic, version, flags, srs id (4 bytes), then the envelope's doubles.
     let header_len = 8 + 8 * envelope_doubles;
     blob.get(header_len..)
         .filter(|wkb| !wkb.is_empty())
-        .ok_or_else(|| "the geometry blob ends inside its GP header".to_string())
+        .ok_or(BlobError::Truncated)
 }

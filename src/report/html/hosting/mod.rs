@@ -428,13 +428,13 @@ fn ticks(span: f64) -> impl Fn(&f64) -> String {
 }
 
 /// Draws on a fresh SVG document of the chart's size and gives its text.
-fn svg_of(draw: impl FnOnce(&Area) -> DrawResult) -> Result<String, String> {
+fn svg_of(draw: impl FnOnce(&Area) -> DrawResult) -> DrawResult<String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (CHART_W, CHART_H)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
-        draw(&root).map_err(|e| e.to_string())?;
-        root.present().map_err(|e| e.to_string())?;
+        root.fill(&WHITE)?;
+        draw(&root)?;
+        root.present()?;
     }
     Ok(svg)
 }
@@ -484,7 +484,7 @@ fn axis_end(largest: f64) -> f64 {
 }
 
 /// The load-duration chart.
-fn duration_svg(c: &SubstationCharts) -> Result<String, String> {
+fn duration_svg(c: &SubstationCharts) -> DrawResult<String> {
     svg_of(|root| {
         let load_mw = c.load_mw();
         let x_end = if c.total_hours > 0.0 {
@@ -540,7 +540,7 @@ fn duration_svg(c: &SubstationCharts) -> Result<String, String> {
 }
 
 /// The MW-against-curtailment chart.
-fn hosting_svg(c: &SubstationCharts) -> Result<String, String> {
+fn hosting_svg(c: &SubstationCharts) -> DrawResult<String> {
     svg_of(|root| {
         let load_mw = c.load_mw();
         let x_end = (c.hosting_curve.last()).map_or(5.0, |&(pct, _)| pct.max(0.01));
