@@ -2,7 +2,7 @@
 //! valid with its GeoJSON's feature count, QGIS applies each layer's default style from
 //! `layer_styles` (the renderer it reports is the one the stored QML declares, not the
 //! single-symbol default where the style classifies), and all layers render into an image
-//! that is not blank.
+//! that is not blank. Each layer's FlatGeobuf (`--fgb`) opens in QGIS with the same count.
 //!
 //! Needs Debian's `python3-qgis` and `qgis-providers` (run headless, `QT_QPA_PLATFORM=offscreen`,
 //! by the system Python); the test fails, saying so, without them.
@@ -56,6 +56,7 @@ fn qgis_opens_every_shipped_plan_styled_with_the_geojson_counts_and_renders_it()
             "--out".as_ref(),
             out.as_os_str(),
             "--gpkg".as_ref(),
+            "--fgb".as_ref(),
         ]);
         assert_eq!(
             output.status.code(),
@@ -100,6 +101,14 @@ fn qgis_opens_every_shipped_plan_styled_with_the_geojson_counts_and_renders_it()
                     "{name}: {layer} classifies by a field"
                 );
             }
+        }
+        for (layer, count) in &expected {
+            let fgb = &seen["fgb"][layer];
+            assert_eq!(fgb["valid"], true, "{name}: {layer}.fgb is valid in QGIS");
+            assert_eq!(
+                fgb["count"], *count,
+                "{name}: {layer}.fgb's features in QGIS"
+            );
         }
         assert_eq!(
             seen["errors"],

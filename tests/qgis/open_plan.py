@@ -5,7 +5,8 @@ Usage: open_plan.py PLAN.GPKG IMAGE.PNG LAYER...
 For each layer: whether QGIS finds it valid, its feature count, the renderer QGIS applied
 (from the GeoPackage's default style in layer_styles, which QGIS loads when it opens a
 layer) and the renderer the stored QML declares (read from the file with sqlite3, not
-through QGIS). Then every layer is rendered together into IMAGE.PNG, and the share of
+through QGIS); and each `<layer>.fgb` beside the file, its validity and count. Then every
+layer of the GeoPackage is rendered together into IMAGE.PNG, and the share of
 pixels that are not the white background is reported. Run headless
 (QT_QPA_PLATFORM=offscreen) by tests/qgis.rs.
 """
@@ -70,6 +71,14 @@ def main():
                     extent = e
                 else:
                     extent.combineExtentWith(e)
+    # Each layer's FlatGeobuf beside the GeoPackage (`--fgb`), opened as QGIS opens a file.
+    report["fgb"] = {}
+    folder = os.path.dirname(gpkg)
+    for name in names:
+        path = os.path.join(folder, name + ".fgb")
+        if os.path.exists(path):
+            layer = QgsVectorLayer(path, name, "ogr")
+            report["fgb"][name] = {"valid": layer.isValid(), "count": layer.featureCount()}
     settings = QgsMapSettings()
     # The list is drawn top first: the plan over the parcels.
     settings.setLayers(layers)
