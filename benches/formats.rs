@@ -5,31 +5,18 @@
 //! layer, from the features the outputs stream; after the runs, each file's size is printed.
 //! The county is generated and optimized once, first. Run: `cargo bench --bench formats`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use gridsite::pipeline;
 use gridsite::report::layers::{LayerKind, OutputLayer, output_layers};
-use gridsite::synth::{SynthConfig, generate};
 
 mod common;
-use common::shipped;
+use common::synthetic;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// `suburban-500mw` pointed at a synthetic map written into `dir`.
-fn synthetic(dir: &Path, seed: u64, parcels: usize, substations: usize) -> PathBuf {
-    let config = SynthConfig::new(seed, parcels, substations);
-    generate(&config, &dir.join("map"), &mut |_, _, _| {})
-        .expect("the synthetic region is written");
-    let text = std::fs::read_to_string(shipped("suburban-500mw")).expect("the shipped scenario");
-    let text = text.replace("map = \"../maps/suburban\"", "map = \"map\"");
-    let path = dir.join("suburban-500mw.toml");
-    std::fs::write(&path, text).expect("the scenario is written");
-    path
-}
 
 fn bench_formats(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("a temporary folder");

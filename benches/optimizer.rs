@@ -11,32 +11,18 @@
 //! `GRIDSITE_BENCH_PLAIN=0` leaves out the plain program (about 30 s a sample on
 //! suburban-500mw). Run: `cargo bench --bench optimizer`.
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use gridsite::optimizer;
 use gridsite::pipeline::{self, Prepared};
 use gridsite::solve::SolverOutcome;
-use gridsite::synth::{SynthConfig, generate};
 
 mod common;
-use common::{prepare_shipped, shipped};
+use common::{prepare_shipped, shipped, synthetic};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// `suburban-500mw` pointed at a synthetic map written into `dir`.
-fn synthetic(dir: &Path, seed: u64, parcels: usize, substations: usize) -> PathBuf {
-    let config = SynthConfig::new(seed, parcels, substations);
-    generate(&config, &dir.join("map"), &mut |_, _, _| {})
-        .expect("the synthetic region is written");
-    let text = std::fs::read_to_string(shipped("suburban-500mw")).expect("the shipped scenario");
-    let text = text.replace("map = \"../maps/suburban\"", "map = \"map\"");
-    let path = dir.join("suburban-500mw.toml");
-    std::fs::write(&path, text).expect("the scenario is written");
-    path
-}
 
 fn fast(prepared: &Prepared) -> f64 {
     let optimum = optimizer::optimize(&prepared.region(), &|_| {}).expect("the fast path runs");

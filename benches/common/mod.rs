@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use gridsite::optimizer;
 use gridsite::pipeline::{self, Prepared};
 use gridsite::solve::SolverOutcome;
+use gridsite::synth::{SynthConfig, generate};
 
 /// One side's runs on one instance: seconds, outcome and cost of each.
 #[derive(Default)]
@@ -122,4 +123,16 @@ pub fn prepare_shipped(name: &str, dir: &Path) -> Prepared {
     let copy = dir.join(format!("{name}.toml"));
     std::fs::write(&copy, toml::to_string(&table).expect("TOML")).expect("the copy is written");
     pipeline::prepare(&copy).expect("the shipped scenario prepares")
+}
+
+/// `suburban-500mw` pointed at a synthetic map written into `dir`.
+pub fn synthetic(dir: &Path, seed: u64, parcels: usize, substations: usize) -> PathBuf {
+    let config = SynthConfig::new(seed, parcels, substations);
+    generate(&config, &dir.join("map"), &mut |_, _, _| {})
+        .expect("the synthetic region is written");
+    let text = std::fs::read_to_string(shipped("suburban-500mw")).expect("the shipped scenario");
+    let text = text.replace("map = \"../maps/suburban\"", "map = \"map\"");
+    let path = dir.join("suburban-500mw.toml");
+    std::fs::write(&path, text).expect("the scenario is written");
+    path
 }
