@@ -88,14 +88,20 @@ pub fn write_all(
     if map.profiles.is_some() {
         write_hosting(&out.join(HOSTING_OUTPUT), map, scenario)?;
     }
-    if options.gpkg {
-        super::gpkg::write_gpkg(&out.join(GPKG_FILE), || output_layers(optimized, &grid))?;
-    }
-    if options.fgb {
-        super::fgb::write_fgb(out, || output_layers(optimized, &grid))?;
-    }
-    if options.parquet {
-        super::parquet::write_parquet(out, || output_layers(optimized, &grid))?;
+    // The GIS formats asked for, side by side (each writes its own files from its own pass
+    // over the features, so the bytes do not depend on the order).
+    let layers = || output_layers(optimized, &grid);
+    let (gpkg, (fgb, parquet)) = rayon::join(
+        || (options.gpkg).then(|| super::gpkg::write_gpkg(&out.join(GPKG_FILE), layers)),
+        || {
+            rayon::join(
+                || (options.fgb).then(|| super::fgb::write_fgb(out, layers)),
+                || (options.parquet).then(|| super::parquet::write_parquet(out, layers)),
+            )
+        },
+    );
+    for written in [gpkg, fgb, parquet].into_iter().flatten() {
+        written?;
     }
     seconds.0.push(("report", start.elapsed().as_secs_f64()));
     let summary = optimized.summary(seconds);
