@@ -554,7 +554,7 @@ fn scenarios_without_a_plan_still_give_valid_empty_layers() {
                 .as_object()
                 .unwrap()
                 .keys()
-                .filter(|c| *c != "geometry")
+                .filter(|c| *c != "geometry" && *c != "bbox")
                 .cloned()
                 .collect();
             assert_eq!(columns, contract_fields(name), "{status}: {name}.parquet");
@@ -783,6 +783,14 @@ fn geoparquet_layers_are_the_geojson_row_for_row_with_geo_metadata() {
         assert_eq!(column["encoding"], "WKB", "{name}");
         assert_eq!(column["crs"]["id"]["authority"], "OGC", "{name}");
         assert_eq!(column["crs"]["id"]["code"], "CRS84", "{name}");
+        for corner in ["xmin", "ymin", "xmax", "ymax"] {
+            let path = &column["covering"]["bbox"][corner];
+            assert_eq!(
+                *path,
+                serde_json::json!(["bbox", corner]),
+                "{name}: covering"
+            );
+        }
         let bbox: Vec<f64> = (column["bbox"].as_array().unwrap().iter())
             .map(|v| v.as_f64().unwrap())
             .collect();
@@ -794,8 +802,11 @@ fn geoparquet_layers_are_the_geojson_row_for_row_with_geo_metadata() {
         let types = parquet["types"].as_object().unwrap();
         assert_eq!(types["geometry"], "binary", "{name}");
         let keys = property_keys(&features);
-        let columns: BTreeSet<String> =
-            types.keys().filter(|c| *c != "geometry").cloned().collect();
+        let columns: BTreeSet<String> = types
+            .keys()
+            .filter(|c| *c != "geometry" && *c != "bbox")
+            .cloned()
+            .collect();
         assert_eq!(columns, keys, "{name}.parquet: columns");
         for key in &keys {
             let want = match expected_type(&features, key) {
@@ -827,6 +838,12 @@ fn geoparquet_layers_are_the_geojson_row_for_row_with_geo_metadata() {
             coordinates(&row["coordinates"], &mut got);
             let want = geojson_coordinates(std::slice::from_ref(feature));
             assert_eq!(got, want, "{name}.parquet row {i}: coordinates");
+            // The row's box (the covering) is its geometry's.
+            let [x0, y0, x1, y1] = geojson_extent(std::slice::from_ref(feature));
+            let bbox = &row["bbox"];
+            let corners = [&bbox["xmin"], &bbox["ymin"], &bbox["xmax"], &bbox["ymax"]];
+            let corners: Vec<f64> = corners.iter().map(|v| v.as_f64().unwrap()).collect();
+            assert_eq!(corners, [x0, y0, x1, y1], "{name}.parquet row {i}: bbox");
             declared.insert(row["type"].as_str().unwrap().to_string());
         }
         let listed: BTreeSet<String> = (column["geometry_types"].as_array().unwrap().iter())

@@ -6,7 +6,8 @@
 //! order; a `geometry` column of WKB (a Polygon as a one-part MultiPolygon; geozero's encoder,
 //! as for `plan.gpkg`); one column a property ([`LayerSpec::columns_of`]: numbers float64,
 //! strings utf8, booleans bool, arrays and objects utf8 holding compact JSON, mixed kinds
-//! utf8), nullable. The file's key-value metadata holds `geo` ([`GeoMetadata`]): version
+//! utf8), nullable; and each row's box, the `bbox` struct column GeoParquet 1.1 names as the
+//! geometry's `covering`. The file's key-value metadata holds `geo` ([`GeoMetadata`]): version
 //! 1.1.0, the primary column, its encoding, the geometry types present, the CRS (OGC:CRS84,
 //! longitude/latitude on WGS 84, as PROJJSON) and the layer's bounding box. Rows go in row
 //! groups of [`ROWS_PER_GROUP`], so a county's 400,000 parcels never sit in memory at once.
@@ -17,7 +18,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use arrow_array::builder::{BinaryBuilder, BooleanBuilder, Float64Builder, StringBuilder};
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::{ArrayRef, RecordBatch, StructArray};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use geo::BoundingRect;
 use geozero::{CoordDimensions, ToWkb};
@@ -34,6 +35,17 @@ pub const ROWS_PER_GROUP: usize = 65_536;
 
 /// The geometry column's name (GeoParquet's `primary_column`).
 const GEOMETRY_COLUMN: &str = "geometry";
+
+/// The per-row bounding box column (GeoParquet 1.1's `covering`): a struct of `xmin`, `ymin`,
+/// `xmax`, `ymax`, which readers (GDAL, DuckDB) filter row groups by without decoding WKB.
+const BBOX_COLUMN: &str = "bbox";
+const BBOX_FIELDS: [&str; 4] = ["xmin", "ymin", "xmax", "ymax"];
+
+fn bbox_fields() -> arrow_schema::Fields {
+    (BBOX_FIELDS.iter())
+        .map(|name| Field::new(*name, DataType::Float64, false))
+        .collect()
+}
 
 /// GeoParquet's file metadata, the `geo` key.
 #[derive(Debug, Serialize)]
@@ -54,6 +66,14 @@ pub struct GeoColumn {
     /// [min x, min y, max x, max y], absent for an empty layer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bbox: Option<[f64; 4]>,
+    /// Where each row's box is: `{"bbox": {"xmin": ["bbox", "xmin"], ...}}`.
+    pub covering: BTreeMap<&'static str, BTreeMap<&'static str, [&'static str; 2]>>,
+}
+
+/// The `covering` of the geometry column: the [`BBOX_COLUMN`]'s fields.
+fn covering() -> BTreeMap<&'static str, BTreeMap<&'static str, [&'static str; 2]>> {
+    let fields = BBOX_FIELDS.map(|f| (f, [BBOX_COLUMN, f]));
+    BTreeMap::from([(BBOX_COLUMN, BTreeMap::from(fields))])
 }
 
 /// OGC:CRS84 (WGS 84, longitude then latitude) as PROJJSON, as PROJ describes it.
@@ -193,11 +213,14 @@ fn write_layer(
     layer: OutputLayer,
     out: &mut (impl std::io::Write + Send),
 ) -> std::io::Result<()> {
-    let mut fields = vec![Field::new(GEOMETRY_COLUMN, DataType::Binary, false)];
+    let mut fields = vec![
+        Field::new(GEOMETRY_COLUMN, DataType::Binary, false),
+        Field::new(BBOX_COLUMN, DataType::Struct(bbox_fields()), false),
+    ];
     for (name, kind) in &survey.columns {
-        if name == GEOMETRY_COLUMN {
+        if name == GEOMETRY_COLUMN || name == BBOX_COLUMN {
             return Err(parquet_error(format!(
-                "layer {}: property {name:?} clashes with the geometry column",
+                "layer {}: property {name:?} clashes with the geometry or bbox column",
                 spec.name
             )));
         }
@@ -213,6 +236,7 @@ fn write_layer(
                 geometry_types: survey.types.clone(),
                 crs: crs84(),
                 bbox: survey.bbox,
+                covering: covering(),
             },
         )]),
     };
@@ -247,13 +271,26 @@ fn record_batch(
     features: &[geojson::Feature],
 ) -> std::io::Result<RecordBatch> {
     let mut geometries = BinaryBuilder::new();
+    let mut corners: [Float64Builder; 4] = Default::default();
     for feature in features {
-        let wkb = geometry_of(spec, feature)?
+        let geometry = geometry_of(spec, feature)?;
+        let rect = geometry
+            .bounding_rect()
+            .ok_or_else(|| parquet_error(format!("layer {}: an empty geometry", spec.name)))?;
+        let values = [rect.min().x, rect.min().y, rect.max().x, rect.max().y];
+        for (builder, v) in corners.iter_mut().zip(values) {
+            builder.append_value(v);
+        }
+        let wkb = geometry
             .to_wkb(CoordDimensions::xy())
             .map_err(parquet_error)?;
         geometries.append_value(wkb);
     }
-    let mut arrays: Vec<ArrayRef> = vec![Arc::new(geometries.finish())];
+    let corners: Vec<ArrayRef> = (corners.iter_mut())
+        .map(|b| Arc::new(b.finish()) as ArrayRef)
+        .collect();
+    let bbox = StructArray::try_new(bbox_fields(), corners, None).map_err(parquet_error)?;
+    let mut arrays: Vec<ArrayRef> = vec![Arc::new(geometries.finish()), Arc::new(bbox)];
     for (name, kind) in columns {
         let values = features
             .iter()
@@ -318,6 +355,7 @@ mod tests {
             geometry_types: vec![],
             crs: crs84(),
             bbox: None,
+            covering: covering(),
         };
         let text = serde_json::to_value(&column).unwrap();
         assert_eq!(text["crs"]["id"]["code"], "CRS84");

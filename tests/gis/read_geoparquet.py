@@ -1,6 +1,7 @@
 """Reads a GeoParquet file with pyarrow, an independent reader, and prints what it holds as
 JSON: the row count, each column's Arrow type, the `geo` metadata, and every row (its
-properties, and its geometry's type and coordinates decoded from the WKB here, by hand).
+properties, its `bbox` struct, and its geometry's type and coordinates decoded from the WKB
+here, by hand).
 
 Usage: read_geoparquet.py FILE.parquet (run by tests/gis_outputs.rs).
 """
@@ -58,9 +59,10 @@ def main():
     rows = []
     for row in table.to_pylist():
         wkb = row.pop("geometry")
+        bbox = row.pop("bbox", None)
         kind, coords, end = read_wkb(wkb)
         assert end == len(wkb), "trailing bytes after the geometry"
-        rows.append({"properties": row, "type": kind, "coordinates": coords})
+        rows.append({"properties": row, "type": kind, "coordinates": coords, "bbox": bbox})
     print(json.dumps({
         "num_rows": table.num_rows,
         "types": {f.name: str(f.type) for f in table.schema},
