@@ -558,7 +558,9 @@ fn scenarios_without_a_plan_still_give_valid_empty_layers() {
                 .cloned()
                 .collect();
             assert_eq!(columns, contract_fields(name), "{status}: {name}.parquet");
-            assert!(parquet["geo"]["columns"]["geometry"].get("bbox").is_none());
+            let geo = &parquet["geo"];
+            assert!(geo.is_object(), "{status}: {name}.parquet has geo metadata");
+            assert!(geo["columns"]["geometry"].get("bbox").is_none());
         }
         let summary = read_json(&out.join("summary.json"));
         for (name, layer) in &layers {
@@ -703,6 +705,19 @@ fn a_window_query_through_either_spatial_index_finds_the_features_whose_box_meet
             )
             .unwrap_or_else(|e| panic!("{name}: no R-tree: {e}"));
         assert_eq!(indexed as usize, features.len(), "{name}: R-tree rows");
+        // Each entry is a feature's fid with its own geometry's box (to the R-tree's 32-bit
+        // floats, rounded outward).
+        let unmatched: i64 = connection
+            .query_row(
+                &format!(
+                    "SELECT count(*) FROM rtree_{name}_geom r LEFT JOIN {name} t ON t.fid = r.id \
+                     WHERE t.geom IS NULL"
+                ),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(unmatched, 0, "{name}: R-tree ids are fids with a geometry");
         // A window over the middle of the layer: the features whose box meets it, counted
         // from the GeoJSON, are what GDAL finds through each file's index.
         let [x0, y0, x1, y1] = geojson_extent(&features);
@@ -777,6 +792,14 @@ fn geoparquet_layers_are_the_geojson_row_for_row_with_geo_metadata() {
         assert_eq!(parquet["num_rows"], features.len(), "{name}.parquet: rows");
         // GeoParquet 1.1: WKB, the CRS (OGC:CRS84), the geometry types and the layer's box.
         let geo = &parquet["geo"];
+        assert!(
+            geo.is_object(),
+            "{name}.parquet: no geo metadata in its footer"
+        );
+        assert_eq!(
+            parquet["schema_geo"], *geo,
+            "{name}: pyarrow's schema carries the same"
+        );
         assert_eq!(geo["version"], "1.1.0", "{name}");
         assert_eq!(geo["primary_column"], "geometry", "{name}");
         let column = &geo["columns"]["geometry"];
@@ -795,6 +818,7 @@ fn geoparquet_layers_are_the_geojson_row_for_row_with_geo_metadata() {
             .map(|v| v.as_f64().unwrap())
             .collect();
         let want = geojson_extent(&features);
+        assert_eq!(bbox.len(), 4, "{name}: bbox");
         for (a, b) in bbox.iter().zip(want) {
             assert!((a - b).abs() < 1e-12, "{name}: bbox {bbox:?} vs {want:?}");
         }

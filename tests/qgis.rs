@@ -94,6 +94,14 @@ fn qgis_opens_every_shipped_plan_styled_with_the_geojson_counts_and_renders_it()
                 seen["renderer"], declared,
                 "{name}: {layer}'s style applied"
             );
+            if let Some(colour) = seen["colour"].as_str() {
+                // A single symbol: its colour is the style's, not QGIS's random default.
+                let qml = seen["qml"].as_str().unwrap_or_default();
+                assert!(
+                    qml.contains(&format!("\"{colour}\"")),
+                    "{name}: {layer}'s symbol colour {colour} is not its style's"
+                );
+            }
             let spec = OUTPUT_LAYERS.iter().find(|s| s.name == *layer).unwrap();
             if spec.style_field.is_some() {
                 assert_ne!(

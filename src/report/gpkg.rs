@@ -250,7 +250,7 @@ fn write_layer(db: &Connection, layer: OutputLayer, columns: &Columns) -> std::i
     let mut extent: Option<Rect> = None;
     let mut envelopes: Vec<(i64, Rect)> = Vec::new();
     for (index, feature) in layer.features.enumerate() {
-        let geometry = match &feature.geometry {
+        let (geometry, rect) = match &feature.geometry {
             Some(g) => {
                 let (blob, rect) = gpkg_geometry(kind.geometry(), g).map_err(|e| {
                     std::io::Error::other(format!("layer {}, feature {index}: {e}", kind.name()))
@@ -259,13 +259,9 @@ fn write_layer(db: &Connection, layer: OutputLayer, columns: &Columns) -> std::i
                     (Some(a), Some(b)) => Some(union(a, b)),
                     (a, b) => a.or(b),
                 };
-                if let Some(rect) = rect {
-                    // `fid` is AUTOINCREMENT from 1 in insertion order.
-                    envelopes.push((index as i64 + 1, rect));
-                }
-                Sql::Blob(blob)
+                (Sql::Blob(blob), rect)
             }
-            None => Sql::Null,
+            None => (Sql::Null, None),
         };
         let properties = feature.properties.as_ref();
         let values = std::iter::once(geometry).chain(columns.iter().map(|(name, column_kind)| {
@@ -276,6 +272,9 @@ fn write_layer(db: &Connection, layer: OutputLayer, columns: &Columns) -> std::i
         insert
             .execute(rusqlite::params_from_iter(values))
             .map_err(sql)?;
+        if let Some(rect) = rect {
+            envelopes.push((db.last_insert_rowid(), rect));
+        }
     }
 
     let (min_x, min_y, max_x, max_y) = match extent {

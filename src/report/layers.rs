@@ -218,6 +218,8 @@ pub const OUTPUT_LAYERS: [LayerSpec; 6] = {
                 ("upgraded", B),
                 ("utilization", R),
                 ("queued_mw", R),
+                // Null without a plan: declared, so the column is REAL/double either way.
+                ("headroom_value_usd_per_mw", R),
             ],
             style_field: Some("utilization"),
             style_qml: gpkg_styles::substations,
@@ -241,6 +243,8 @@ pub const OUTPUT_LAYERS: [LayerSpec; 6] = {
                 ("worst_outage", T),
                 ("outage_loading", R),
                 ("preexisting_violation", B),
+                // Null without a plan: declared, so the column is REAL/double either way.
+                ("rating_value_usd_per_mw", R),
             ],
             style_field: Some("loading"),
             style_qml: gpkg_styles::lines,

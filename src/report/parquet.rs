@@ -7,7 +7,8 @@
 //! as for `plan.gpkg`); one column a property ([`LayerSpec::columns_of`]: numbers float64,
 //! strings utf8, booleans bool, arrays and objects utf8 holding compact JSON, mixed kinds
 //! utf8), nullable; and each row's box, the `bbox` struct column GeoParquet 1.1 names as the
-//! geometry's `covering`. The file's key-value metadata holds `geo` ([`GeoMetadata`]): version
+//! geometry's `covering`. The file's key-value metadata (and the embedded Arrow schema's)
+//! holds `geo` ([`GeoMetadata`]): version
 //! 1.1.0, the primary column, its encoding, the geometry types present, the CRS (OGC:CRS84,
 //! longitude/latitude on WGS 84, as PROJJSON) and the layer's bounding box. Rows go in row
 //! groups of [`ROWS_PER_GROUP`], so a county's 400,000 parcels never sit in memory at once.
@@ -23,6 +24,7 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use geo::BoundingRect;
 use geozero::{CoordDimensions, ToWkb};
 use parquet::arrow::ArrowWriter;
+use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use serde::Serialize;
 use serde_json::Value;
@@ -241,11 +243,13 @@ fn write_layer(
         )]),
     };
     let geo = serde_json::to_string(&geo).map_err(parquet_error)?;
-    // In the Arrow schema's metadata: the writer stores it both in the embedded Arrow schema
-    // (which pyarrow and geopandas read) and in the file's key-value metadata.
-    let metadata = std::collections::HashMap::from([("geo".to_string(), geo)]);
+    // In the file's key-value metadata, where GeoParquet puts it (DuckDB and GDAL read it
+    // there), and in the embedded Arrow schema's, which pyarrow and geopandas rebuild their
+    // schema from (the writer copies schema metadata only into that embedded schema).
+    let metadata = std::collections::HashMap::from([("geo".to_string(), geo.clone())]);
     let schema: SchemaRef = Arc::new(Schema::new_with_metadata(fields, metadata));
     let properties = WriterProperties::builder()
+        .set_key_value_metadata(Some(vec![KeyValue::new("geo".to_string(), geo)]))
         .set_max_row_group_row_count(Some(ROWS_PER_GROUP))
         .build();
     let mut writer =

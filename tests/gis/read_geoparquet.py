@@ -1,5 +1,6 @@
 """Reads a GeoParquet file with pyarrow, an independent reader, and prints what it holds as
-JSON: the row count, each column's Arrow type, the `geo` metadata, and every row (its
+JSON: the row count, each column's Arrow type, the `geo` metadata (from the file's footer, and
+as pyarrow's schema carries it), and every row (its
 properties, its `bbox` struct, and its geometry's type and coordinates decoded from the WKB
 here, by hand).
 
@@ -54,8 +55,12 @@ def read_wkb(data, at=0):
 def main():
     path = sys.argv[1]
     table = pq.read_table(path)
-    metadata = table.schema.metadata or {}
-    geo = json.loads(metadata[b"geo"]) if b"geo" in metadata else None
+    # GeoParquet's `geo` is in the file's key-value metadata (the footer), where DuckDB and
+    # GDAL look; pyarrow's schema, which geopandas reads, must carry the same.
+    footer = pq.read_metadata(path).metadata or {}
+    geo = json.loads(footer[b"geo"]) if b"geo" in footer else None
+    schema_geo = (table.schema.metadata or {}).get(b"geo")
+    schema_geo = json.loads(schema_geo) if schema_geo is not None else None
     rows = []
     for row in table.to_pylist():
         wkb = row.pop("geometry")
@@ -67,6 +72,7 @@ def main():
         "num_rows": table.num_rows,
         "types": {f.name: str(f.type) for f in table.schema},
         "geo": geo,
+        "schema_geo": schema_geo,
         "rows": rows,
     }))
 

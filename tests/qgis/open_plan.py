@@ -46,6 +46,15 @@ def declared_renderers(gpkg):
     return found
 
 
+def qml_of(gpkg, table):
+    db = sqlite3.connect(gpkg)
+    row = db.execute(
+        "SELECT styleQML FROM layer_styles WHERE useAsDefault = 1 AND f_table_name = ?", (table,)
+    ).fetchone()
+    db.close()
+    return row[0] if row else None
+
+
 def main():
     gpkg, image, names = sys.argv[1], sys.argv[2], sys.argv[3:]
     app = QgsApplication([], False)
@@ -57,11 +66,18 @@ def main():
     for name in names:
         layer = QgsVectorLayer(f"{gpkg}|layername={name}", name, "ogr")
         renderer = layer.renderer()
+        colour = None
+        if renderer is not None and renderer.type() == "singleSymbol":
+            # QGIS's own single-symbol default has a random colour: the style's is in its QML.
+            c = renderer.symbol().color()
+            colour = f"{c.red()},{c.green()},{c.blue()},{c.alpha()}"
         report["layers"][name] = {
             "valid": layer.isValid(),
             "count": layer.featureCount(),
             "renderer": renderer.type() if renderer else None,
             "declared": declared.get(name),
+            "colour": colour,
+            "qml": qml_of(gpkg, name),
         }
         if layer.isValid():
             layers.append(layer)

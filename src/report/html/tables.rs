@@ -164,6 +164,8 @@ impl Unit {
         match self {
             Unit::Mw => format!("{} MW", figure(v, 1)),
             Unit::MillionUsd => format!("{} M USD", figure(v / 1e6, 2)),
+            // A positive share under 0.005 % would read "0.00 %", as if nothing.
+            Unit::Percent if v > 0.0 && v * 100.0 < 0.005 => "< 0.01 %".to_string(),
             Unit::Percent => format!("{} %", figure(v * 100.0, 2)),
             Unit::Count => figure(v, 0),
         }
@@ -334,7 +336,19 @@ pub fn exclusions(counts: &[(String, usize)], total: usize) -> Markup {
 
 #[cfg(test)]
 mod tests {
-    use super::figure;
+    use super::{Unit, figure};
+
+    #[test]
+    fn summary_figures_carry_their_units() {
+        assert_eq!(Unit::MillionUsd.show(210_000.0), "0.21 M USD");
+        assert_eq!(Unit::MillionUsd.show(97_236_303.0), "97.24 M USD");
+        assert_eq!(Unit::Percent.show(0.0004), "0.04 %");
+        assert_eq!(Unit::Percent.show(0.873), "87.30 %");
+        assert_eq!(Unit::Percent.show(0.00001), "< 0.01 %");
+        assert_eq!(Unit::Percent.show(0.0), "0.00 %");
+        assert_eq!(Unit::Mw.show(500.0), "500.0 MW");
+        assert_eq!(Unit::Count.show(3484.0), "3,484");
+    }
 
     #[test]
     fn figures_are_separated_by_thousands() {
