@@ -1,6 +1,7 @@
 //! `gridsite explain` as a planner runs it on the shipped suburban scenario: an excluded
 //! parcel with every filter it fails, a candidate forced in, a chosen site forced out, the
-//! files of `--out`, and an unknown id as bad input.
+//! files of `--out` (with a report flag), report flags without `--out` and an unknown id as bad
+//! input.
 
 use std::path::Path;
 use std::process::Output;
@@ -62,6 +63,7 @@ fn explain_answers_for_excluded_left_out_and_chosen_parcels() {
         &chosen[0],
         "--out",
         out.to_str().unwrap(),
+        "--fgb",
     ]);
     assert!(
         output.status.success(),
@@ -71,6 +73,10 @@ fn explain_answers_for_excluded_left_out_and_chosen_parcels() {
     let answers: Vec<Value> =
         serde_json::from_str(&std::fs::read_to_string(out.join("explain.json")).unwrap()).unwrap();
     assert_eq!(answers.len(), 3);
+    // The report flags reach the files --out writes.
+    for layer in ["sites", "feeds", "substations", "excluded", "candidates"] {
+        assert!(out.join(format!("{layer}.fgb")).is_file(), "{layer}.fgb");
+    }
 
     let excluded = &answers[0];
     assert_eq!(excluded["verdict"], "excluded");
@@ -129,6 +135,14 @@ fn explain_answers_for_excluded_left_out_and_chosen_parcels() {
             "{id} on the page"
         );
     }
+}
+
+#[test]
+fn report_flags_without_out_are_refused() {
+    let output = gridsite(&["explain", &scenario(), "--parcel", "P000367", "--fgb"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("give --out DIR"), "{stderr}");
 }
 
 #[test]

@@ -22,6 +22,11 @@ pub struct ExplainArgs {
 }
 
 pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
+    if args.out.is_none() && args.report.any() {
+        anyhow::bail!(
+            "--basemap, --gpkg, --fgb and --parquet shape the files --out writes: give --out DIR"
+        );
+    }
     eprintln!(
         "solving the scenario, then one restricted program for each of {} parcel(s)…",
         args.parcels.len()

@@ -110,6 +110,11 @@ pub struct ReportArgs {
 }
 
 impl ReportArgs {
+    /// Whether any report flag was given.
+    pub fn any(&self) -> bool {
+        self.basemap.is_some() || self.gpkg || self.fgb || self.parquet
+    }
+
     pub fn options(&self) -> gridsite::report::ReportOptions {
         gridsite::report::ReportOptions {
             basemap: self.basemap.clone(),

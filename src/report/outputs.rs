@@ -1,7 +1,7 @@
 //! The outputs of `optimize`: each output layer's GeoJSON (`sites`, `feeds`, `substations`,
 //! `lines` on maps with lines, `excluded`; see [`OUTPUT_LAYERS`]), `summary.json`,
-//! `hosting.csv`, the page and the GeoPackage, with exactly the contract's properties; and the
-//! features of the plan's layers.
+//! `hosting.csv`, the page, and on request the GeoPackage, FlatGeobuf and GeoParquet files,
+//! with exactly the contract's properties; and the features of the plan's layers.
 
 use std::path::Path;
 use std::time::Instant;
@@ -26,8 +26,8 @@ use crate::summary::{km, mw, usd};
 
 /// Every file `optimize` may write into its output folder: each output layer's GeoJSON
 /// ([`OUTPUT_LAYERS`], those `optimize` writes), `summary.json`, and where they apply each
-/// layer's FlatGeobuf (`--fgb`) and GeoParquet (`--parquet`), the hosting capacities (maps with `load_profiles.csv`), the
-/// page and the GeoPackage (`--gpkg`).
+/// layer's FlatGeobuf (`--fgb`) and GeoParquet (`--parquet`), the hosting capacities (maps
+/// with `load_profiles.csv`), the page and the GeoPackage (`--gpkg`).
 pub fn output_files() -> impl Iterator<Item = String> {
     let layers = (OUTPUT_LAYERS.iter())
         .filter(|spec| spec.optimize_geojson)
