@@ -2470,8 +2470,9 @@ fn explain_equals_enumeration_with_the_parcel_forced_in_or_out() {
     );
 }
 
-/// Alternatives against exhaustive enumeration: the first alternative is the best plan whose
-/// set of sites differs from the optimum's; all are distinct, none is cheaper than the
+/// Alternatives against exhaustive enumeration: each alternative is the best plan whose set of
+/// sites differs from the optimum's and every earlier alternative's, and after the last none
+/// lies within PCT % (unless K were found); all are distinct, none is cheaper than the
 /// optimum, their costs never fall, each is within PCT %, and there are at most K.
 #[test]
 fn alternatives_equal_enumeration_and_keep_their_promises() {
@@ -2531,22 +2532,33 @@ fn alternatives_equal_enumeration_and_keep_their_promises() {
                 .join("sites.geojson");
             assert!(written.is_file(), "alternative {i} has its files");
         }
-        // The enumerated best plan whose site set differs from the optimum's.
-        let optimum_ids: BTreeSet<&str> = rows[0].sites.iter().map(String::as_str).collect();
-        let differs = |chosen: &[usize]| {
-            let ids: BTreeSet<&str> = chosen.iter().map(|&i| cands[i].id.as_str()).collect();
-            ids != optimum_ids
+        // Each alternative is the enumerated best plan whose site set differs from the
+        // optimum's and every earlier alternative's; after the last, none lies within PCT %
+        // (or K were found).
+        let limit_usd = optimum_usd * (1.0 + within_pct / 100.0) * (1.0 + 1e-9);
+        let ids_of = |r: &gridsite::alternatives::AlternativeRow| -> BTreeSet<String> {
+            r.sites.iter().cloned().collect()
         };
-        let second = brute_force_with(map, scenario, &cands, grid, &differs);
-        let within =
-            second.filter(|usd| *usd <= optimum_usd * (1.0 + within_pct / 100.0) * (1.0 + 1e-9));
-        let found_first = rows.get(1).map(|r| r.objective_usd);
-        compared += usize::from(found_first.is_some());
-        if !same_optimum(within, found_first) {
-            disagreements.push(format!(
-                "seed {seed:#x}: second-best enumerated {second:?}, first alternative {found_first:?} ({})",
-                found.stopped
-            ));
+        for n in 1..=k {
+            let earlier: Vec<BTreeSet<String>> =
+                rows[..n.min(rows.len())].iter().map(ids_of).collect();
+            let differs = |chosen: &[usize]| {
+                let ids: BTreeSet<String> = chosen.iter().map(|&i| cands[i].id.clone()).collect();
+                earlier.iter().all(|e| *e != ids)
+            };
+            let next = brute_force_with(map, scenario, &cands, grid, &differs);
+            let within = next.filter(|usd| *usd <= limit_usd);
+            let got = rows.get(n).map(|r| r.objective_usd);
+            compared += usize::from(n == 1 && got.is_some());
+            if !same_optimum(within, got) {
+                disagreements.push(format!(
+                    "seed {seed:#x}: alternative {n}: enumerated {next:?}, found {got:?} ({})",
+                    found.stopped
+                ));
+            }
+            if got.is_none() {
+                break;
+            }
         }
     }
     eprintln!(

@@ -147,3 +147,50 @@ pub(super) fn feed_mask(candidates: &[Candidate]) -> Vec<Vec<bool>> {
         .map(|c| vec![true; c.feeds.len()])
         .collect()
 }
+
+/// The neighbourhood of the plans earlier searches found, for a restricted search none of
+/// whose plans meets its restrictions: the parcels that must be built, the survivors among
+/// the pooled plans' sites, and for each substation feeding a pooled site the
+/// [`NEIGHBOURS_PER_SUBSTATION`] survivors with the lowest bounds that keep a feed option
+/// there (a parcel next to an excluded site, drawing on the same substations). None where
+/// that is more than [`FIRST_CORE`] candidates (the first core is then as small) or no pooled
+/// plan is left. In index order.
+///
+/// It is a core like any other (a set of candidates): its plans are plans of the restricted
+/// program, so a plan it gives is a valid start and upper bound, and nothing else is taken
+/// from it.
+pub(super) fn pool_neighbourhood(
+    candidates: &[Candidate],
+    bounds: &Bounds,
+    survivors: &[usize],
+    feeds: &[Vec<bool>],
+    plans: &[memo::Pooled],
+    forced: &[usize],
+) -> Option<Vec<usize>> {
+    if plans.is_empty() {
+        return None;
+    }
+    let pooled_parcels: BTreeSet<usize> = plans.iter().flat_map(|p| p.parcels()).collect();
+    let pooled_substations: BTreeSet<usize> = (plans.iter())
+        .flat_map(|p| &p.plan.sites)
+        .flat_map(|s| s.feeds.iter().map(|f| f.substation))
+        .collect();
+    let mut chosen: BTreeSet<usize> = forced.iter().copied().collect();
+    chosen.extend(
+        (survivors.iter().copied()).filter(|&i| pooled_parcels.contains(&candidates[i].parcel)),
+    );
+    let mut ranked = survivors.to_vec();
+    ranked.sort_by(|&a, &b| {
+        (bounds.sites[a]
+            .plan_usd
+            .total_cmp(&bounds.sites[b].plan_usd))
+        .then(a.cmp(&b))
+    });
+    for &b in &pooled_substations {
+        let near = ranked.iter().copied().filter(|&i| {
+            (candidates[i].feeds.iter().zip(&feeds[i])).any(|(f, &kept)| kept && f.substation == b)
+        });
+        chosen.extend(near.take(NEIGHBOURS_PER_SUBSTATION));
+    }
+    (!chosen.is_empty() && chosen.len() <= FIRST_CORE).then(|| chosen.into_iter().collect())
+}

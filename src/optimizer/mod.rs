@@ -106,6 +106,10 @@ const JUMP_SHARE: f64 = 0.5;
 /// keeps the fast path close to the plain program where it cannot win (on the test family,
 /// 0.2 took members of 1,000 parcels from 25 s to 10 s and from 18 s to 16 s against 0.5).
 const CORE_TIME_SHARE: f64 = 0.2;
+/// A restricted search without a pooled plan that meets its restrictions first solves the
+/// program over the pooled plans' neighbourhood ([`pool_neighbourhood`]): this many
+/// candidates of each substation that fed a pooled site.
+const NEIGHBOURS_PER_SUBSTATION: usize = 2;
 
 /// The search's result.
 #[derive(Debug, Clone)]
@@ -316,6 +320,16 @@ impl<'a> Search<'a, '_> {
             let upper_usd = cap_usd.map_or(best.usd, |cap| cap.min(best.usd));
             (survivors, feeds) = self.reduce(&candidates, &bounds, upper_usd);
         }
+        if incumbent.is_none()
+            && !self.restrictions.is_empty()
+            && let Some(found) =
+                self.neighbourhood_plan(&candidates, &bounds, &survivors, &feeds, &must_build)?
+        {
+            self.report.pooled_start = true;
+            let upper_usd = cap_usd.map_or(found.usd, |cap| cap.min(found.usd));
+            (survivors, feeds) = self.reduce(&candidates, &bounds, upper_usd);
+            incumbent = Some(found);
+        }
         let mut size = FIRST_CORE;
         let mut first = true;
         // Set once a core ran out of its budget: from then on each program gets all the time
@@ -435,6 +449,49 @@ impl<'a> Search<'a, '_> {
                 next_core_size(core.len(), survivors.len())
             };
         }
+    }
+
+    /// A plan of the restricted program from the pooled plans' neighbourhood
+    /// ([`pool_neighbourhood`]), solved as a small core to [`CORE_MIP_GAP`] within
+    /// [`CORE_TIME_SHARE`] of the time left; None where there is no neighbourhood or it gives
+    /// no plan. The search goes on from it as from a pooled plan.
+    fn neighbourhood_plan(
+        &mut self,
+        candidates: &[Candidate],
+        bounds: &Bounds,
+        survivors: &[usize],
+        feeds: &[Vec<bool>],
+        forced: &[usize],
+    ) -> Result<Option<Incumbent>, Error> {
+        let Some(chosen) =
+            pool_neighbourhood(candidates, bounds, survivors, feeds, &self.plans, forced)
+        else {
+            return Ok(None);
+        };
+        let program = Program {
+            chosen: &chosen,
+            feeds,
+            start: None,
+            start_usd: None,
+            budget_s: self.time_left_s() * CORE_TIME_SHARE,
+            mip_gap: self.region.scenario.solver.mip_gap.max(CORE_MIP_GAP),
+            last: false,
+            whole: false,
+            // Small: its speed says nothing of the larger programs' (see the gate).
+            repair: true,
+        };
+        let Built::Solved(solved) = self.solve(candidates, bounds, &program)? else {
+            return Ok(None);
+        };
+        if !solved.has_plan() {
+            return Ok(None);
+        }
+        let plan = solved.plan()?;
+        self.report.first_plan_usd = Some(plan.objective_usd());
+        self.report.seconds.first_plan = Some(self.elapsed_s());
+        let found = Incumbent::new(&solved, plan, candidates);
+        memo::pool(&mut self.plans, found.to_pooled());
+        Ok(Some(found))
     }
 
     /// The candidates some plan may build; the others are counted as `cannot_build`.
