@@ -74,6 +74,11 @@ pub struct Limits {
     pub threads: u32,
     /// How HiGHS spends its effort; HiGHS's own defaults unless the optimizer says otherwise.
     pub emphasis: Emphasis,
+    /// Only plans costing at most this many USD are wanted (HiGHS's `objective_bound`, which
+    /// it holds in the objective before its presolve's offset): HiGHS prunes every node
+    /// whose bound exceeds it, and reports the program infeasible where no plan lies within
+    /// it. A hair of slack (a part in a billion and a dollar) keeps a plan exactly at it.
+    pub cutoff_usd: Option<f64>,
 }
 
 /// What a solve is for, and so which of HiGHS's settings suit it.
@@ -104,6 +109,7 @@ impl Limits {
             mip_gap: settings.mip_gap,
             threads: settings.threads,
             emphasis: Emphasis::Default,
+            cutoff_usd: None,
         }
     }
 }
@@ -172,6 +178,8 @@ pub fn solve_from(
         HighsModelStatus::Infeasible | HighsModelStatus::UnboundedOrInfeasible => {
             SolverOutcome::Infeasible
         }
+        // Nothing within the cutoff (`Limits::cutoff_usd`), had HiGHS ended there.
+        HighsModelStatus::ObjectiveBound if !has_plan => SolverOutcome::Infeasible,
         HighsModelStatus::ReachedTimeLimit
         | HighsModelStatus::ReachedIterationLimit
         | HighsModelStatus::ReachedSolutionLimit
@@ -309,6 +317,12 @@ fn set_options(model: &mut highs::Model, limits: Limits, log: &Path) -> Result<(
     model
         .try_set_option("log_file", path.as_str())
         .map_err(|_| fail("log_file"))?;
+    if let Some(cutoff_usd) = limits.cutoff_usd {
+        let bound = (cutoff_usd * (1.0 + 1e-9) + 1.0) / USD_PER_OBJECTIVE_UNIT;
+        model
+            .try_set_option("objective_bound", bound)
+            .map_err(|_| fail("objective_bound"))?;
+    }
     set_emphasis(model, limits.emphasis)
 }
 

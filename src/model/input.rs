@@ -67,10 +67,11 @@ pub struct Restrictions {
     /// `max_share_per_community`): the `pareto spread` sweep's epsilon.
     pub max_community_share: Option<f64>,
     /// Only plans costing at most this many USD are wanted (`--alternatives --within`): the
-    /// search reduces by it as by a plan's cost, so it gives the optimum where that lies within
+    /// search reduces by it as by a plan's cost, and hands it to HiGHS as a cutoff
+    /// ([`crate::solve::Limits::cutoff_usd`]), so it gives the optimum where that lies within
     /// the cap, and otherwise a costlier plan or none (then `infeasible` means "none within",
-    /// and a bound it reports speaks of the plans within the cap). The model holds no row for
-    /// it.
+    /// and a bound it reports speaks of the plans within the cap; a costlier plan reported
+    /// `optimal` says only that none lies within). The model holds no row for it.
     pub max_cost_usd: Option<f64>,
 }
 

@@ -111,6 +111,41 @@ const CORE_TIME_SHARE: f64 = 0.2;
 /// candidates of each substation that fed a pooled site.
 const NEIGHBOURS_PER_SUBSTATION: usize = 2;
 
+/// A bound on every plan of the restricted program: each builds the candidates `must_build`
+/// (indices of `candidates`), so it costs at least the sum of their `own_usd` (a site pays its
+/// build cost and at least `min_feeds` feeds of its own; upgrades and flexible MW cost
+/// nothing less than 0); where it must differ from a plan that builds exactly those, it
+/// builds one more, a survivor (a candidate the reduction kept: one it dropped is in no plan
+/// within the cap), which adds at least the least `own_usd` among them. Infinite where a
+/// forced candidate is no survivor (every plan builds it, and its bound exceeds the cap) or
+/// no other survivor is left to build.
+fn forced_bound_usd(
+    bounds: &Bounds,
+    must_build: &[usize],
+    survivors: &[usize],
+    restrictions: &Restrictions,
+) -> f64 {
+    if must_build.is_empty() {
+        return 0.0;
+    }
+    if must_build
+        .iter()
+        .any(|i| survivors.binary_search(i).is_err())
+    {
+        return f64::INFINITY;
+    }
+    let forced_usd: f64 = must_build.iter().map(|&i| bounds.sites[i].own_usd).sum();
+    let needs_another = restrictions.differ_from.contains(&restrictions.must_build);
+    if !needs_another {
+        return forced_usd;
+    }
+    let another_usd = (survivors.iter())
+        .filter(|i| must_build.binary_search(i).is_err())
+        .map(|&i| bounds.sites[i].own_usd)
+        .fold(f64::INFINITY, f64::min);
+    forced_usd + another_usd
+}
+
 /// The search's result.
 #[derive(Debug, Clone)]
 pub struct Optimum {
@@ -307,7 +342,8 @@ impl<'a> Search<'a, '_> {
         if let Some(cap_usd) = cap_usd {
             // Only plans within the cap are wanted: it reduces as a plan's cost would.
             (survivors, feeds) = self.reduce(&candidates, &bounds, cap_usd);
-            if survivors.is_empty() {
+            let least_usd = forced_bound_usd(&bounds, &must_build, &survivors, self.restrictions);
+            if survivors.is_empty() || Bounds::exceeds(least_usd, cap_usd) {
                 return Ok(self.infeasible_without_solve());
             }
         }
@@ -625,6 +661,12 @@ impl<'a> Search<'a, '_> {
             variables: model.variable_count(),
             constraints: model.constraints.len(),
         };
+        let cutoff_usd = self.restrictions.max_cost_usd;
+        // A start above the cap is no plan HiGHS may keep.
+        let start = start.filter(|_| match (program.start_usd, cutoff_usd) {
+            (Some(usd), Some(cap)) => usd <= cap,
+            _ => true,
+        });
         let start_values = start.map(|s| s.columns(&model, &input));
         let limits = Limits {
             time_limit_s: budget_s.min(self.time_left_s()),
@@ -637,6 +679,7 @@ impl<'a> Search<'a, '_> {
                 (false, true) => Emphasis::Default,
                 (false, false) => Emphasis::FirstPlan,
             },
+            cutoff_usd,
             ..Limits::of(&scenario.solver)
         };
         let offset = self.started.elapsed();
