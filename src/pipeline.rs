@@ -12,7 +12,7 @@ use crate::grid::twin::Network;
 use crate::index::SpatialIndex;
 use crate::layers;
 use crate::model::{ModelInput, Restrictions};
-use crate::optimizer::{self, Region};
+use crate::optimizer::{self, GridMemo, Region};
 use crate::plan::Plan;
 use crate::report::ReportOptions;
 use crate::scenario::Scenario;
@@ -224,7 +224,29 @@ pub fn solve_restricted(
     seconds: &mut StageSeconds,
     on_progress: &(dyn Fn(SolveProgress) + Sync),
 ) -> Result<Solution, Error> {
-    let region = prepared.region();
+    solve_restricted_with(
+        prepared,
+        &prepared.grid_memo,
+        restrictions,
+        seconds,
+        on_progress,
+    )
+}
+
+/// [`solve_restricted`], learning from and into `memo` instead of the region's own (searches
+/// run side by side each take a snapshot, [`GridMemo::snapshot`], so that what each finds does
+/// not depend on the others' timing).
+pub fn solve_restricted_with(
+    prepared: &Prepared,
+    memo: &GridMemo,
+    restrictions: &Restrictions,
+    seconds: &mut StageSeconds,
+    on_progress: &(dyn Fn(SolveProgress) + Sync),
+) -> Result<Solution, Error> {
+    let region = Region {
+        memo: Some(memo),
+        ..prepared.region()
+    };
     let scenario = &prepared.scenario;
     let mut optimum = seconds.time("solve", || {
         optimizer::optimize_restricted(&region, restrictions, on_progress)

@@ -117,6 +117,44 @@ impl GridMemo {
             .cloned()
     }
 
+    /// A copy of what it holds now, for a search run beside others ([`Self::absorb`] brings
+    /// back what it learned).
+    pub fn snapshot(&self) -> GridMemo {
+        let learned = self.learned.lock().ok().and_then(|l| l.clone());
+        GridMemo {
+            learned: Mutex::new(learned),
+        }
+    }
+
+    /// Adds what `other` (a [`Self::snapshot`] of this memo a search learned into) holds:
+    /// its line rows and outage blocks after this memo's own, in its order, and its plans to
+    /// the pool. Every such row, block and plan holds for every plan of the contract's
+    /// program, so the union does too; absorbing snapshots in a fixed order gives the same
+    /// memo whatever order their searches ended in.
+    pub fn absorb(&self, other: GridMemo) {
+        let Ok(theirs) = other.learned.into_inner() else {
+            return;
+        };
+        let Some(theirs) = theirs else { return };
+        let Ok(mut slot) = self.learned.lock() else {
+            return;
+        };
+        match slot.as_mut() {
+            Some(mine) if mine.key == theirs.key => {
+                let held: BTreeSet<RowKey> = mine.held.iter().map(FlowRow::key).collect();
+                let new_rows: Vec<FlowRow> = (theirs.held.into_iter())
+                    .filter(|r| !held.contains(&r.key()))
+                    .collect();
+                mine.held.extend(new_rows);
+                mine.outages.extend(theirs.outages);
+                for plan in theirs.plans {
+                    pool(&mut mine.plans, plan);
+                }
+            }
+            _ => *slot = Some(theirs),
+        }
+    }
+
     /// Keeps what a search under `scenario`'s settings knows now.
     pub(super) fn keep(&self, scenario: &Scenario, learned: Learned) {
         if let Ok(mut slot) = self.learned.lock() {
