@@ -230,9 +230,9 @@ struct Parts {
 }
 
 impl Parts {
-    /// Solves the parts a listed plan split into, each capped at `--within`'s limit (the
-    /// search reduces by the cap, and HiGHS prunes above it, so a part with no plan within it
-    /// is proven so quickly), and keeps those with a plan within it.
+    /// Solves the parts a listed plan split into, side by side, each capped at `--within`'s
+    /// limit (the search reduces by the cap, and HiGHS prunes above it, so a part with no
+    /// plan within it is proven so quickly), and keeps those with a plan within it.
     fn add(
         &mut self,
         children: Vec<Restrictions>,
