@@ -10,18 +10,23 @@
 //!   ([`Restrictions::must_not_build`]) and what that costs.
 //!
 //! Each answer is the optimum of the contract's program with one restriction, solved by the
-//! same exact search as `optimize` (within `solver.mip_gap`, with its status and gap).
+//! same exact search as `optimize` (within `solver.mip_gap`, with its status and gap). The
+//! questions of one call are searched side by side, each from a snapshot of what the searches
+//! before learned of the region (so each answer is the same whichever ends first).
 //!
 //! Takes a prepared region and its optimum; gives [`Explanation`]s (serde, `explain.json`).
 
 use std::collections::BTreeSet;
 
+use rayon::prelude::*;
+
 use crate::error::Error;
 use crate::files::round_to;
 use crate::model::Restrictions;
+use crate::optimizer::GridMemo;
 pub use crate::outcome::{Explanation, FilterFailure, RestrictedPlan};
 use crate::outcome::{Prepared, StageSeconds};
-use crate::pipeline::{Solution, solve_restricted};
+use crate::pipeline::{Solution, solve_restricted, solve_restricted_with};
 use crate::plan::Plan;
 use crate::solve::SolveProgress;
 use crate::summary::Status;
@@ -53,47 +58,76 @@ pub fn explain(
         return Err(ExplainError::NoOptimum(optimum.status.as_str().into()));
     }
     let map = &prepared.map;
-    let mut out = Vec::new();
-    for id in parcel_ids {
-        let p = (map.parcels.iter())
-            .position(|parcel| &parcel.id == id)
-            .ok_or_else(|| ExplainError::UnknownParcel(id.clone()))?;
-        let candidate = prepared.screening.candidates.iter().any(|c| c.parcel == p);
-        let chosen = optimum.plan.sites.iter().any(|s| s.parcel == p);
-        let explanation = if !candidate {
-            let failures =
-                crate::candidates::failures_of(map, &prepared.index, &prepared.scenario, p)?;
-            Explanation {
-                parcel_id: id.clone(),
-                verdict: "excluded".into(),
-                failures: (failures.into_iter())
-                    .map(|f| FilterFailure {
-                        reason: f.reason.to_string(),
-                        detail: f.detail,
-                    })
-                    .collect(),
-                alternative: None,
-            }
-        } else {
-            let mut restrictions = Restrictions::default();
-            let (verdict, restriction) = if chosen {
-                restrictions.must_not_build.insert(p);
-                ("chosen", "must_not_build")
-            } else {
-                restrictions.must_build.insert(p);
-                ("not_chosen", "must_build")
-            };
-            let solved = solve_restricted(prepared, &restrictions, seconds, on_progress)?;
-            Explanation {
-                parcel_id: id.clone(),
-                verdict: verdict.into(),
-                failures: Vec::new(),
-                alternative: Some(compare(prepared, &optimum.plan, p, restriction, &solved)),
-            }
-        };
-        out.push(explanation);
+    // Every id is looked up before any search, so a wrong one fails at once.
+    let parcels = (parcel_ids.iter())
+        .map(|id| {
+            (map.parcels.iter())
+                .position(|parcel| &parcel.id == id)
+                .ok_or_else(|| ExplainError::UnknownParcel(id.clone()))
+        })
+        .collect::<Result<Vec<usize>, _>>()?;
+    // The questions' searches run side by side, each from a snapshot of the region's memo,
+    // absorbed back in the order asked (so the answers do not depend on which ends first);
+    // the solve stage is their wall time.
+    let answered = seconds.time("solve", || {
+        (parcel_ids.par_iter().zip(&parcels))
+            .map(|(id, &p)| {
+                let memo = prepared.grid_memo.snapshot();
+                let answer = explain_one(prepared, &memo, optimum, id, p, on_progress);
+                (answer, memo)
+            })
+            .collect::<Vec<_>>()
+    });
+    let mut out = Vec::with_capacity(answered.len());
+    for (answer, memo) in answered {
+        prepared.grid_memo.absorb(memo);
+        out.push(answer?);
     }
     Ok(out)
+}
+
+/// Explains parcel `p` (id `id`) against `optimum`, searching with `memo`.
+fn explain_one(
+    prepared: &Prepared,
+    memo: &GridMemo,
+    optimum: &Solution,
+    id: &str,
+    p: usize,
+    on_progress: &(dyn Fn(SolveProgress) + Sync),
+) -> Result<Explanation, ExplainError> {
+    let map = &prepared.map;
+    let candidate = prepared.screening.candidates.iter().any(|c| c.parcel == p);
+    let chosen = optimum.plan.sites.iter().any(|s| s.parcel == p);
+    if !candidate {
+        let failures = crate::candidates::failures_of(map, &prepared.index, &prepared.scenario, p)?;
+        return Ok(Explanation {
+            parcel_id: id.to_string(),
+            verdict: "excluded".into(),
+            failures: (failures.into_iter())
+                .map(|f| FilterFailure {
+                    reason: f.reason.to_string(),
+                    detail: f.detail,
+                })
+                .collect(),
+            alternative: None,
+        });
+    }
+    let mut restrictions = Restrictions::default();
+    let (verdict, restriction) = if chosen {
+        restrictions.must_not_build.insert(p);
+        ("chosen", "must_not_build")
+    } else {
+        restrictions.must_build.insert(p);
+        ("not_chosen", "must_build")
+    };
+    let mut seconds = StageSeconds::default();
+    let solved = solve_restricted_with(prepared, memo, &restrictions, &mut seconds, on_progress)?;
+    Ok(Explanation {
+        parcel_id: id.to_string(),
+        verdict: verdict.into(),
+        failures: Vec::new(),
+        alternative: Some(compare(prepared, &optimum.plan, p, restriction, &solved)),
+    })
 }
 
 /// The restricted optimum against the plan.

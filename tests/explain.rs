@@ -162,3 +162,46 @@ fn an_unknown_parcel_is_bad_input_and_writes_nothing() {
     assert!(stderr.contains("NO-SUCH-PARCEL"), "{stderr}");
     assert!(!out.exists(), "nothing is written");
 }
+
+/// Several questions at once on `suburban-community-first` (N-1 feeds, every line outage):
+/// they are searched side by side, each from a snapshot of the region's memo, so two runs
+/// give the same `explain.json` byte for byte, and each answer is the one the question gets
+/// alone.
+#[test]
+fn questions_asked_together_answer_as_alone_and_the_same_every_run() {
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios/suburban-community-first.toml")
+        .to_string_lossy()
+        .into_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let ids = ["P000294", "P001050", "P000367", "P000679"];
+    let ask = |name: &str, ids: &[&str]| -> String {
+        let out = dir.path().join(name);
+        let mut args = vec!["explain", scenario.as_str(), "--out", out.to_str().unwrap()];
+        for id in ids {
+            args.extend(["--parcel", id]);
+        }
+        let output = gridsite(&args);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        std::fs::read_to_string(out.join("explain.json")).unwrap()
+    };
+    let first = ask("first", &ids);
+    assert!(first == ask("second", &ids), "two runs differ");
+    let first: Value = serde_json::from_str(&first).unwrap();
+    let together = first.as_array().unwrap();
+    assert_eq!(together.len(), ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        let alone: Value = serde_json::from_str(&ask(&format!("alone-{id}"), &[id])).unwrap();
+        let cost = |v: &Value| v["alternative"]["objective_usd"].as_f64();
+        assert_eq!(together[i]["parcel_id"], *id);
+        assert_eq!(
+            cost(&together[i]),
+            cost(&alone.as_array().unwrap()[0]),
+            "{id} asked with others"
+        );
+    }
+}
