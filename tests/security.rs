@@ -103,20 +103,16 @@ fn a_search_after_another_reuses_what_it_learned_of_the_grid_and_agrees_with_a_c
     assert!(learned >= 1, "{learned} first searches added rows");
 }
 
-/// `--alternatives 3 --within 0.5` on `suburban-community-first`: the second-best plan lies
-/// 0.12 % above the optimum, the third 2.03 % (docs/contract.md, "Alternatives"): one alternative, and
-/// the reason names the limit.
-#[test]
-fn alternatives_stop_at_the_within_limit_and_say_so() {
+/// `gridsite optimize` on the shipped `suburban-community-first` into `out`, with `args`;
+/// it must succeed.
+fn optimize_community_first(out: &std::path::Path, args: &[&str]) {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_gridsite"))
         .arg("optimize")
         .arg(root.join("scenarios/suburban-community-first.toml"))
         .arg("--out")
-        .arg(&out)
-        .args(["--alternatives", "3", "--within", "0.5"])
+        .arg(out)
+        .args(args)
         .output()
         .unwrap();
     assert!(
@@ -124,6 +120,16 @@ fn alternatives_stop_at_the_within_limit_and_say_so() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// `--alternatives 3 --within 0.5` on `suburban-community-first`: the second-best plan lies
+/// 0.12 % above the optimum, the third 2.03 % (docs/contract.md, "Alternatives"): one alternative, and
+/// the reason names the limit.
+#[test]
+fn alternatives_stop_at_the_within_limit_and_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    optimize_community_first(&out, &["--alternatives", "3", "--within", "0.5"]);
     let text = std::fs::read_to_string(out.join("alternatives.json")).unwrap();
     let alternatives: serde_json::Value = serde_json::from_str(&text).unwrap();
     let rows = alternatives["rows"].as_array().unwrap();
@@ -143,23 +149,10 @@ fn alternatives_stop_at_the_within_limit_and_say_so() {
 /// comparison and every alternative's plan are byte-identical from run to run.
 #[test]
 fn alternatives_are_the_same_from_run_to_run() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
     let run = |name: &str| {
         let out = dir.path().join(name);
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_gridsite"))
-            .arg("optimize")
-            .arg(root.join("scenarios/suburban-community-first.toml"))
-            .arg("--out")
-            .arg(&out)
-            .args(["--alternatives", "3"])
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        optimize_community_first(&out, &["--alternatives", "3"]);
         out
     };
     let (first, second) = (run("first"), run("second"));

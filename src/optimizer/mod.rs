@@ -63,6 +63,7 @@ mod feeds;
 mod incumbent;
 mod memo;
 mod plain;
+mod restricted;
 mod rows;
 mod stop;
 
@@ -74,6 +75,7 @@ pub use memo::GridMemo;
 use memo::Learned;
 use plain::keep_forced;
 pub use plain::{diagnosis_candidates, solve_plain};
+use restricted::forced_bound_usd;
 
 /// The most line rows one round of the lazy loop adds (the most broken first): a plan far
 /// from secure breaks thousands, most of them implied by a few.
@@ -110,41 +112,6 @@ const CORE_TIME_SHARE: f64 = 0.2;
 /// program over the pooled plans' neighbourhood ([`pool_neighbourhood`]): this many
 /// candidates of each substation that fed a pooled site.
 const NEIGHBOURS_PER_SUBSTATION: usize = 2;
-
-/// A bound on every plan of the restricted program: each builds the candidates `must_build`
-/// (indices of `candidates`), so it costs at least the sum of their `own_usd` (a site pays its
-/// build cost and at least `min_feeds` feeds of its own; upgrades and flexible MW cost
-/// nothing less than 0); where it must differ from a plan that builds exactly those, it
-/// builds one more, a survivor (a candidate the reduction kept: one it dropped is in no plan
-/// within the cap), which adds at least the least `own_usd` among them. Infinite where a
-/// forced candidate is no survivor (every plan builds it, and its bound exceeds the cap) or
-/// no other survivor is left to build.
-fn forced_bound_usd(
-    bounds: &Bounds,
-    must_build: &[usize],
-    survivors: &[usize],
-    restrictions: &Restrictions,
-) -> f64 {
-    if must_build.is_empty() {
-        return 0.0;
-    }
-    if must_build
-        .iter()
-        .any(|i| survivors.binary_search(i).is_err())
-    {
-        return f64::INFINITY;
-    }
-    let forced_usd: f64 = must_build.iter().map(|&i| bounds.sites[i].own_usd).sum();
-    let needs_another = restrictions.differ_from.contains(&restrictions.must_build);
-    if !needs_another {
-        return forced_usd;
-    }
-    let another_usd = (survivors.iter())
-        .filter(|i| must_build.binary_search(i).is_err())
-        .map(|&i| bounds.sites[i].own_usd)
-        .fold(f64::INFINITY, f64::min);
-    forced_usd + another_usd
-}
 
 /// The search's result.
 #[derive(Debug, Clone)]
@@ -485,49 +452,6 @@ impl<'a> Search<'a, '_> {
                 next_core_size(core.len(), survivors.len())
             };
         }
-    }
-
-    /// A plan of the restricted program from the pooled plans' neighbourhood
-    /// ([`pool_neighbourhood`]), solved as a small core to [`CORE_MIP_GAP`] within
-    /// [`CORE_TIME_SHARE`] of the time left; None where there is no neighbourhood or it gives
-    /// no plan. The search goes on from it as from a pooled plan.
-    fn neighbourhood_plan(
-        &mut self,
-        candidates: &[Candidate],
-        bounds: &Bounds,
-        survivors: &[usize],
-        feeds: &[Vec<bool>],
-        forced: &[usize],
-    ) -> Result<Option<Incumbent>, Error> {
-        let Some(chosen) =
-            pool_neighbourhood(candidates, bounds, survivors, feeds, &self.plans, forced)
-        else {
-            return Ok(None);
-        };
-        let program = Program {
-            chosen: &chosen,
-            feeds,
-            start: None,
-            start_usd: None,
-            budget_s: self.time_left_s() * CORE_TIME_SHARE,
-            mip_gap: self.region.scenario.solver.mip_gap.max(CORE_MIP_GAP),
-            last: false,
-            whole: false,
-            // Small: its speed says nothing of the larger programs' (see the gate).
-            repair: true,
-        };
-        let Built::Solved(solved) = self.solve(candidates, bounds, &program)? else {
-            return Ok(None);
-        };
-        if !solved.has_plan() {
-            return Ok(None);
-        }
-        let plan = solved.plan()?;
-        self.report.first_plan_usd = Some(plan.objective_usd());
-        self.report.seconds.first_plan = Some(self.elapsed_s());
-        let found = Incumbent::new(&solved, plan, candidates);
-        memo::pool(&mut self.plans, found.to_pooled());
-        Ok(Some(found))
     }
 
     /// The candidates some plan may build; the others are counted as `cannot_build`.
