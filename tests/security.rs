@@ -122,6 +122,29 @@ fn optimize_community_first(out: &std::path::Path, args: &[&str]) {
     );
 }
 
+/// Every alternative's search on `suburban-community-first` starts from a plan (its
+/// `search.pooled_start`): the second alternative's part may not build P000294, which both
+/// plans found before build, and the neighbourhood of two candidates per substation that fed
+/// them has no plan under N-1 feeds; the search widens it until one does (docs/grid-security.md,
+/// "What the searches over one region learn is kept").
+#[test]
+fn every_alternative_starts_from_a_plan_of_the_neighbourhood() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    optimize_community_first(&out, &["--alternatives", "3"]);
+    for n in 1..=3 {
+        let path = out.join(format!("alternatives/{n}/summary.json"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let summary: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            summary["search"]["pooled_start"],
+            serde_json::Value::Bool(true),
+            "alternative {n} started without a plan: {}",
+            summary["search"]
+        );
+    }
+}
+
 /// `--alternatives 3 --within 0.5` on `suburban-community-first`: the second-best plan lies
 /// 0.12 % above the optimum, the third 2.03 % (docs/contract.md, "Alternatives"): one alternative, and
 /// the reason names the limit.

@@ -8,11 +8,17 @@ use super::*;
 /// [`JUMP_SHARE`] of them (a core nearly as large as the whole only delays its proof).
 pub(super) fn next_core_size(size: usize, survivors: usize) -> usize {
     let next = size * CORE_GROWTH;
-    if next as f64 >= JUMP_SHARE * survivors as f64 {
+    if holds_most(next, survivors) {
         survivors.max(next)
     } else {
         next
     }
+}
+
+/// Whether a core of `size` candidates would hold at least [`JUMP_SHARE`] of the `survivors`
+/// (the search then solves the program over all of them instead).
+pub(super) fn holds_most(size: usize, survivors: usize) -> bool {
+    size as f64 >= JUMP_SHARE * survivors as f64
 }
 
 /// Whether a program over `core` with the feed options `mask` holds every candidate in
@@ -151,10 +157,10 @@ pub(super) fn feed_mask(candidates: &[Candidate]) -> Vec<Vec<bool>> {
 /// The neighbourhood of the plans earlier searches found, for a restricted search none of
 /// whose plans meets its restrictions: the parcels that must be built, the survivors among
 /// the pooled plans' sites, and for each substation feeding a pooled site the
-/// [`NEIGHBOURS_PER_SUBSTATION`] survivors with the lowest bounds that keep a feed option
-/// there (a parcel next to an excluded site, drawing on the same substations). None where
-/// that is more than [`FIRST_CORE`] candidates (the first core is then as small) or no pooled
-/// plan is left. In index order.
+/// `per_substation` survivors with the lowest bounds that keep a feed option there (a parcel
+/// next to an excluded site, drawing on the same substations). None where that is more than
+/// [`FIRST_CORE`] candidates (the first core is then as small) or no pooled plan is left. In
+/// index order.
 ///
 /// It is a core like any other (a set of candidates): its plans are plans of the restricted
 /// program, so a plan it gives is a valid start and upper bound, and nothing else is taken
@@ -166,6 +172,7 @@ pub(super) fn pool_neighbourhood(
     feeds: &[Vec<bool>],
     plans: &[memo::Pooled],
     forced: &[usize],
+    per_substation: usize,
 ) -> Option<Vec<usize>> {
     if plans.is_empty() {
         return None;
@@ -190,7 +197,7 @@ pub(super) fn pool_neighbourhood(
         let near = ranked.iter().copied().filter(|&i| {
             (candidates[i].feeds.iter().zip(&feeds[i])).any(|(f, &kept)| kept && f.substation == b)
         });
-        chosen.extend(near.take(NEIGHBOURS_PER_SUBSTATION));
+        chosen.extend(near.take(per_substation));
     }
     (!chosen.is_empty() && chosen.len() <= FIRST_CORE).then(|| chosen.into_iter().collect())
 }

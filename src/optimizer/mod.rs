@@ -110,7 +110,8 @@ const JUMP_SHARE: f64 = 0.5;
 const CORE_TIME_SHARE: f64 = 0.2;
 /// A restricted search without a pooled plan that meets its restrictions first solves the
 /// program over the pooled plans' neighbourhood ([`pool_neighbourhood`]): this many
-/// candidates of each substation that fed a pooled site.
+/// candidates of each substation that fed a pooled site at first, twice as many again each
+/// time the neighbourhood has no plan (up to [`FIRST_CORE`] candidates in all).
 const NEIGHBOURS_PER_SUBSTATION: usize = 2;
 
 /// The search's result.
@@ -341,7 +342,18 @@ impl<'a> Search<'a, '_> {
         loop {
             let mut forced = must_build.clone();
             forced.extend(incumbent.iter().flat_map(|i| i.candidates.iter().copied()));
-            let core = core_of(scenario, &candidates, &bounds, &survivors, size, &forced);
+            let mut core = core_of(scenario, &candidates, &bounds, &survivors, size, &forced);
+            if first {
+                self.report.core_candidates = core.len();
+            }
+            if first && incumbent.is_some() && holds_most(core.len(), survivors.len()) {
+                // With a plan to start from, the reduction by its cost is done: a first core
+                // that holds most of what is left only delays the whole program's proof (the
+                // one the search ends with, over every candidate and feed option left).
+                first = false;
+                size = survivors.len();
+                core = core_of(scenario, &candidates, &bounds, &survivors, size, &forced);
+            }
             // The first core offers each candidate its nearest feed options, enough of them to
             // choose from: a plan found on fewer options is still a plan of the whole program,
             // and comes sooner.
@@ -363,9 +375,6 @@ impl<'a> Search<'a, '_> {
                     user_gap.max(CORE_MIP_GAP),
                 )
             };
-            if first {
-                self.report.core_candidates = core.len();
-            }
             let start = incumbent.as_ref().map(|i| &i.assignment);
             let start_usd = incumbent.as_ref().map(|i| i.usd);
             let program = Program {

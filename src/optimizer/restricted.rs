@@ -42,8 +42,10 @@ pub(super) fn forced_bound_usd(
 impl<'a> Search<'a, '_> {
     /// A plan of the restricted program from the pooled plans' neighbourhood
     /// ([`pool_neighbourhood`]), solved as a small core to [`CORE_MIP_GAP`] within
-    /// [`CORE_TIME_SHARE`] of the time left; None where there is no neighbourhood or it gives
-    /// no plan. The search goes on from it as from a pooled plan.
+    /// [`CORE_TIME_SHARE`] of the time left; a neighbourhood without a plan is widened (twice
+    /// the candidates of each substation, [`NEIGHBOURS_PER_SUBSTATION`] at first) while it
+    /// grows and stays within [`FIRST_CORE`]. None where there is no neighbourhood or none
+    /// gives a plan. The search goes on from it as from a pooled plan.
     pub(super) fn neighbourhood_plan(
         &mut self,
         candidates: &[Candidate],
@@ -52,13 +54,44 @@ impl<'a> Search<'a, '_> {
         feeds: &[Vec<bool>],
         forced: &[usize],
     ) -> Result<Option<Incumbent>, Error> {
-        let Some(chosen) =
-            pool_neighbourhood(candidates, bounds, survivors, feeds, &self.plans, forced)
-        else {
-            return Ok(None);
-        };
+        let mut per_substation = NEIGHBOURS_PER_SUBSTATION;
+        let mut tried = 0;
+        loop {
+            let Some(chosen) = pool_neighbourhood(
+                candidates,
+                bounds,
+                survivors,
+                feeds,
+                &self.plans,
+                forced,
+                per_substation,
+            ) else {
+                return Ok(None);
+            };
+            if chosen.len() <= tried {
+                // Widening added nobody: the same program again.
+                return Ok(None);
+            }
+            tried = chosen.len();
+            per_substation *= 2;
+            match self.neighbourhood_solved(candidates, bounds, feeds, &chosen)? {
+                Neighbourhood::Plan(found) => return Ok(Some(found)),
+                Neighbourhood::Empty => continue,
+                Neighbourhood::Unknown => return Ok(None),
+            }
+        }
+    }
+
+    /// The program over the neighbourhood `chosen`, solved.
+    fn neighbourhood_solved(
+        &mut self,
+        candidates: &[Candidate],
+        bounds: &Bounds,
+        feeds: &[Vec<bool>],
+        chosen: &[usize],
+    ) -> Result<Neighbourhood, Error> {
         let program = Program {
-            chosen: &chosen,
+            chosen,
             feeds,
             start: None,
             start_usd: None,
@@ -70,16 +103,30 @@ impl<'a> Search<'a, '_> {
             repair: true,
         };
         let Built::Solved(solved) = self.solve(candidates, bounds, &program)? else {
-            return Ok(None);
+            return Ok(Neighbourhood::Unknown);
         };
         if !solved.has_plan() {
-            return Ok(None);
+            let empty = solved.run.outcome == SolverOutcome::Infeasible;
+            return Ok(if empty {
+                Neighbourhood::Empty
+            } else {
+                Neighbourhood::Unknown
+            });
         }
         let plan = solved.plan()?;
         self.report.first_plan_usd = Some(plan.objective_usd());
         self.report.seconds.first_plan = Some(self.elapsed_s());
         let found = Incumbent::new(&solved, plan, candidates);
         memo::pool(&mut self.plans, found.to_pooled());
-        Ok(Some(found))
+        Ok(Neighbourhood::Plan(found))
     }
+}
+
+/// What the program over a neighbourhood gave.
+enum Neighbourhood {
+    Plan(Incumbent),
+    /// Proven to have no plan: a wider neighbourhood may have one.
+    Empty,
+    /// No plan within its time: a wider one would fare no better.
+    Unknown,
 }
