@@ -75,7 +75,7 @@ impl<'a> Search<'a, '_> {
             tried = chosen.len();
             per_substation *= 2;
             match self.neighbourhood_solved(candidates, bounds, feeds, &chosen)? {
-                Neighbourhood::Plan(found) => return Ok(Some(found)),
+                Neighbourhood::Plan(found) => return Ok(Some(*found)),
                 Neighbourhood::Empty => continue,
                 Neighbourhood::Unknown => return Ok(None),
             }
@@ -118,13 +118,13 @@ impl<'a> Search<'a, '_> {
         self.report.seconds.first_plan = Some(self.elapsed_s());
         let found = Incumbent::new(&solved, plan, candidates);
         memo::pool(&mut self.plans, found.to_pooled());
-        Ok(Neighbourhood::Plan(found))
+        Ok(Neighbourhood::Plan(Box::new(found)))
     }
 }
 
 /// What the program over a neighbourhood gave.
 enum Neighbourhood {
-    Plan(Incumbent),
+    Plan(Box<Incumbent>),
     /// Proven to have no plan: a wider neighbourhood may have one.
     Empty,
     /// No plan within its time: a wider one would fare no better.
