@@ -101,6 +101,43 @@ impl<'a> Search<'a, '_> {
         }
     }
 
+    /// Whether `plan` breaks line rows or fails outages the programs do not hold yet; those it
+    /// breaks (the [`ROWS_PER_ROUND`] most broken rows) and fails are held from now on.
+    pub(super) fn hold_what_it_breaks(&mut self, plan: &Plan) -> bool {
+        let Region { scenario, map, .. } = *self.region;
+        let n_minus_one = crate::costs::n_minus_one(scenario);
+        if self.rows.reachable.is_empty() && !n_minus_one {
+            return false;
+        }
+        let broken = self.broken_rows(plan);
+        let outages: Vec<usize> = if n_minus_one {
+            (plan.outages(scenario, map).into_iter())
+                .filter(|o| !o.survived() && !self.outages.contains(&o.out))
+                .map(|o| o.out)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if broken.is_empty() && outages.is_empty() {
+            return false;
+        }
+        let rows_added = !broken.is_empty();
+        for row in broken.into_iter().take(ROWS_PER_ROUND) {
+            self.activate(row);
+        }
+        self.outages.extend(outages.iter().copied());
+        if let Some(report) = &mut self.report.line_rows
+            && rows_added
+        {
+            report.held = self.active.len();
+            report.rounds += 1;
+        }
+        if !outages.is_empty() {
+            self.report.outages_held = Some(self.outages.len());
+        }
+        true
+    }
+
     /// [`Self::solve_once`] until its plan breaks no line row: the rows a plan breaks are added
     /// and the program solved again (see [`crate::grid::security`] for why the optimum is
     /// kept). A program without a plan, or whose plan breaks nothing, is the answer.
@@ -126,37 +163,12 @@ impl<'a> Search<'a, '_> {
                 Built::Solved(solved) => solved,
                 other => return Ok(other),
             };
-            let n_minus_one = crate::costs::n_minus_one(self.region.scenario);
-            if (self.rows.reachable.is_empty() && !n_minus_one) || !solved.has_plan() {
+            if !solved.has_plan() {
                 return Ok(Built::Solved(solved));
             }
             let plan = plan::read_plan(&solved.model, &solved.input, &solved.run.values);
-            let broken = self.broken_rows(&plan);
-            let Region { scenario, map, .. } = *self.region;
-            let outages: Vec<usize> = if n_minus_one {
-                (plan.outages(scenario, map).into_iter())
-                    .filter(|o| !o.survived() && !self.outages.contains(&o.out))
-                    .map(|o| o.out)
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            if broken.is_empty() && outages.is_empty() {
+            if !self.hold_what_it_breaks(&plan) {
                 return Ok(Built::Solved(solved));
-            }
-            let rows_added = !broken.is_empty();
-            for row in broken.into_iter().take(ROWS_PER_ROUND) {
-                self.activate(row);
-            }
-            self.outages.extend(outages.iter().copied());
-            if let Some(report) = &mut self.report.line_rows
-                && rows_added
-            {
-                report.held = self.active.len();
-                report.rounds += 1;
-            }
-            if !outages.is_empty() {
-                self.report.outages_held = Some(self.outages.len());
             }
             if program.repair {
                 continue;
