@@ -137,6 +137,7 @@ enum Neighbourhood {
     Plan(Box<Incumbent>),
     /// Proven to have no plan: a wider neighbourhood may have one.
     Empty,
-    /// No plan within its time: a wider one would fare no better.
+    /// No plan within its time, or a plan that is not secure as it stands: a wider one would
+    /// fare no better.
     Unknown,
 }

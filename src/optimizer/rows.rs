@@ -101,14 +101,20 @@ impl<'a> Search<'a, '_> {
         }
     }
 
+    /// Whether a plan may break rows or outages the programs leave out: on maps with line rows
+    /// some plan can reach, and with N-1 feeds.
+    fn checks_plans(&self) -> bool {
+        !self.rows.reachable.is_empty() || crate::costs::n_minus_one(self.region.scenario)
+    }
+
     /// Whether `plan` breaks line rows or fails outages the programs do not hold yet; those it
     /// breaks (the [`ROWS_PER_ROUND`] most broken rows) and fails are held from now on.
     pub(super) fn hold_what_it_breaks(&mut self, plan: &Plan) -> bool {
         let Region { scenario, map, .. } = *self.region;
-        let n_minus_one = crate::costs::n_minus_one(scenario);
-        if self.rows.reachable.is_empty() && !n_minus_one {
+        if !self.checks_plans() {
             return false;
         }
+        let n_minus_one = crate::costs::n_minus_one(scenario);
         let broken = self.broken_rows(plan);
         let outages: Vec<usize> = if n_minus_one {
             (plan.outages(scenario, map).into_iter())
@@ -163,7 +169,7 @@ impl<'a> Search<'a, '_> {
                 Built::Solved(solved) => solved,
                 other => return Ok(other),
             };
-            if !solved.has_plan() {
+            if !solved.has_plan() || !self.checks_plans() {
                 return Ok(Built::Solved(solved));
             }
             let plan = plan::read_plan(&solved.model, &solved.input, &solved.run.values);
