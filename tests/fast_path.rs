@@ -505,3 +505,73 @@ fn time_stress_on_fixed_seeds() {
         "{beyond_firm} substations beyond their firm room"
     );
 }
+
+/// The N-1 bounds over feed sets (`src/model/bounds.rs`, "With N-1 feeds") on random N-1
+/// regions: no candidate's bound, and no feed option's, lies above the cost of the plain
+/// program's optimal plan where that plan builds it or uses it; and the emergency capacities
+/// raise bounds: with them tight, some candidate's bound is above its bound with the same
+/// region's emergency capacities made unlimited (which a bound blind to N-1 would not be).
+#[test]
+fn n1_feed_set_bounds_hold_at_the_plain_optimum_and_act() {
+    use gridsite::model::bounds::Bounds;
+    let (mut checked, mut raised) = (0, 0);
+    for seed in 0..24u64 {
+        let seed = seed * 7_919 + 11;
+        let dir = tempfile::tempdir().unwrap();
+        let scenario = write_instance(dir.path(), seed, Stress::N1);
+        let mut prepared = pipeline::prepare(&scenario).expect("the instance prepares");
+        if prepared.scenario.site.min_feeds < 2 || prepared.screening.candidates.is_empty() {
+            continue;
+        }
+        let bounds = Bounds::new(
+            &prepared.scenario,
+            &prepared.map,
+            &prepared.screening.candidates,
+        );
+        let region = prepared.region();
+        let (outcome, plan, run) = optimizer::solve_plain(&region, &|_| {}).expect("plain runs");
+        if outcome == SolverOutcome::Optimal {
+            checked += 1;
+            let optimum_usd = run.objective_usd * (1.0 + 1e-7) + 1.0;
+            for site in &plan.sites {
+                let i = (prepared.screening.candidates.iter())
+                    .position(|c| c.parcel == site.parcel)
+                    .expect("a built site is a candidate");
+                let bound = &bounds.sites[i];
+                assert!(
+                    bound.plan_usd <= optimum_usd,
+                    "seed {seed}: site {} bound {} above the optimum {}",
+                    site.parcel,
+                    bound.plan_usd,
+                    run.objective_usd
+                );
+                for feed in &site.feeds {
+                    let j = (prepared.screening.candidates[i].feeds.iter())
+                        .position(|f| f.substation == feed.substation)
+                        .expect("a used feed is an option");
+                    assert!(
+                        bound.feed_plan_usd[j] <= optimum_usd,
+                        "seed {seed}: feed {j} of site {} bound {} above the optimum {}",
+                        site.parcel,
+                        bound.feed_plan_usd[j],
+                        run.objective_usd
+                    );
+                }
+            }
+        }
+        prepared.scenario.grid.emergency_headroom_share = 1e6;
+        let unlimited = Bounds::new(
+            &prepared.scenario,
+            &prepared.map,
+            &prepared.screening.candidates,
+        );
+        let above = (bounds.sites.iter().zip(&unlimited.sites))
+            .any(|(tight, loose)| tight.plan_usd > loose.plan_usd * (1.0 + 1e-9) + 1.0);
+        raised += usize::from(above);
+    }
+    assert!(checked >= 4, "{checked} N-1 regions with a proven optimum");
+    assert!(
+        raised >= 1,
+        "no N-1 region's bound was raised by its emergency capacities"
+    );
+}

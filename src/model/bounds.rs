@@ -37,6 +37,33 @@
 //! `min_feeds − 1` cheapest (indices below j, so distinct from j); so it costs at least
 //! `LB_{p,j} = LB_p − usd_{p,min_feeds−1} + usd_{p,j}`. For j < `min_feeds`, `LB_{p,j} = LB_p`.
 //!
+//! # With N-1 feeds: what each feed set can carry
+//!
+//! With `min_feeds ≥ 2` a site's feeds must also carry it through the outage of any one of
+//! them, and the bounds above are taken over feed sets. Let S be the feeds a plan chooses for
+//! p (`min_feeds ≤ |S| ≤ max_feeds`) and `E_b` the emergency capacity of b with its upgrade.
+//! While k ∈ S is out, p's firm MW on k moves onto the rest of S (`firm_pk = Σ_{b∈S∖k}
+//! pickup_pkb`), and the contract's row of the pair (k, b) gives `firm_b + pickups at b ≤ E_b`
+//! with `firm_b ≥ firm_pb`; so `firm_pb + pickup_pkb ≤ E_b`, and also `≤ firm_p ≤ max_site_mw`.
+//! Summed over b ∈ S∖k: `firm_p ≤ Σ_{b∈S∖k} min(E_b, max_site_mw)` for every k ∈ S, that is
+//! `firm_p ≤ X_S = Σ_S e_b − max_S e_b` with `e_b = min(E_b, max_site_mw)`. The site's
+//! flexible MW are at most `flexible_share·s_p` and at most `F_S`, the flexible room of S
+//! (none without a flexible share), so `s_p − min(flexible_share·s_p, F_S) ≤ X_S`: s_p is at
+//! most the largest s with that property, and at most what S carries without an outage (its
+//! capacities, as for `mw_p`), `max_mw` and the community cap. Call that, as whole modules,
+//! `m_S`. A plan that builds p with feed set S therefore pays `build_usd_p + usd_S` (the feeds
+//! of S) for p and places at most `m_S` modules there; a set with `m_S` below `min_site_mw`
+//! can build nothing.
+//!
+//! So `LB_p = min over S of (build_usd_p + usd_S + K(max_sites − 1, M − m_S))` and `LB_{p,j}`
+//! the same minimum over the sets S that hold j, where K is taken over items `(build_usd_q +
+//! usd_S, m_S)`, one for each candidate q and each of its sets that no cheaper set of q
+//! carries as much as (the others are dominated): a cover of the other sites by such items is
+//! at most what the plan pays for them. It may take two sets of one candidate (a rule dropped,
+//! so still a lower bound). Each such bound is taken as the larger of it and the bound of the
+//! paragraphs above, both holding. A candidate with more than [`MAX_FEED_SETS`] feed sets
+//! keeps the bound above alone.
+//!
 //! # Why the reductions keep the optimum
 //!
 //! Let `UB` be the cost of a plan of the contract's model (any feasible plan) and `OPT` the
@@ -93,6 +120,10 @@ pub struct Bounds {
 /// Relative slack under which a bound counts as equal to a plan's cost.
 const TIE_TOLERANCE: f64 = 1e-9;
 
+/// The most feed sets of one candidate the N-1 bound enumerates (see the module's "With N-1
+/// feeds"); a candidate with more keeps the bound without it.
+pub const MAX_FEED_SETS: usize = 20_000;
+
 impl Bounds {
     /// Computes every bound; `O(candidates · max_sites · modules)`.
     pub fn new(scenario: &Scenario, map: &Map, candidates: &[Candidate]) -> Bounds {
@@ -140,6 +171,9 @@ impl Bounds {
             let rest = modules_needed.saturating_sub(modules_of(site.mw, module_mw));
             site.plan_usd = site.own_usd + completion.usd(others, rest);
             site.feed_plan_usd = feed_plan_bounds(scenario, c, site.plan_usd);
+        }
+        if crate::costs::n_minus_one(scenario) {
+            secure_feed_set_bounds(scenario, map, candidates, load_caps_mw, &mut sites);
         }
         Bounds { sites }
     }
@@ -241,6 +275,220 @@ fn site_mw_bound(
     target.module_mw * modules_of(mw, target.module_mw) as f64
 }
 
+/// The N-1 bounds over feed sets (the module's "With N-1 feeds"), each raising the bound
+/// already in `sites` where it is larger.
+fn secure_feed_set_bounds(
+    scenario: &Scenario,
+    map: &Map,
+    candidates: &[Candidate],
+    load_caps_mw: Option<&[f64]>,
+    sites: &mut [SiteBound],
+) {
+    let target = &scenario.target;
+    let module_mw = target.module_mw;
+    let sets = FeedSets::new(scenario, map, load_caps_mw);
+    // The undominated sets of each candidate: (build and feeds USD, modules).
+    let fronts: Vec<Option<Vec<(f64, usize)>>> = (candidates.iter())
+        .map(|c| {
+            let build = build_usd(scenario, map, c);
+            let mut all = Vec::new();
+            sets.each(c, &mut |_, usd, modules| all.push((build + usd, modules)))?;
+            Some(undominated(all))
+        })
+        .collect();
+    let items = (fronts.iter().zip(sites.iter())).flat_map(|(front, site)| match front {
+        Some(front) => front.clone(),
+        None if site.mw >= target.min_site_mw => {
+            vec![(site.own_usd, modules_of(site.mw, module_mw))]
+        }
+        None => Vec::new(),
+    });
+    let others = max_sites_others(scenario);
+    let modules_needed = modules_for(target.total_mw, module_mw);
+    let completion = Completion::new(items, others, modules_needed);
+    for ((site, c), front) in sites.iter_mut().zip(candidates).zip(&fronts) {
+        let Some(front) = front else { continue };
+        let build = build_usd(scenario, map, c);
+        let mut plan_usd = f64::INFINITY;
+        let mut feed_plan_usd = vec![f64::INFINITY; c.feeds.len()];
+        sets.each(c, &mut |members, usd, modules| {
+            let rest = modules_needed.saturating_sub(modules);
+            let usd = build + usd + completion.usd(others, rest);
+            plan_usd = plan_usd.min(usd);
+            for &j in members {
+                feed_plan_usd[j] = feed_plan_usd[j].min(usd);
+            }
+        });
+        let best_modules = front.iter().map(|&(_, m)| m).max().unwrap_or(0);
+        let cheapest_usd = front.first().map_or(f64::INFINITY, |&(usd, _)| usd);
+        site.own_usd = site.own_usd.max(cheapest_usd);
+        site.mw = site.mw.min(best_modules as f64 * module_mw);
+        if site.mw < target.min_site_mw {
+            site.plan_usd = f64::INFINITY;
+            site.feed_plan_usd = vec![f64::INFINITY; c.feeds.len()];
+            continue;
+        }
+        site.plan_usd = site.plan_usd.max(plan_usd);
+        for (bound, usd) in site.feed_plan_usd.iter_mut().zip(feed_plan_usd) {
+            *bound = bound.max(usd);
+        }
+    }
+}
+
+/// The sets that no cheaper set carries as much as, cheapest first (sets that carry no whole
+/// minimum site are already left out).
+fn undominated(mut all: Vec<(f64, usize)>) -> Vec<(f64, usize)> {
+    all.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)));
+    let mut front: Vec<(f64, usize)> = Vec::new();
+    for (usd, modules) in all {
+        if front.last().is_none_or(|&(_, m)| modules > m) {
+            front.push((usd, modules));
+        }
+    }
+    front
+}
+
+/// What each feed set of a candidate can carry with N-1 feeds (the module's "With N-1
+/// feeds").
+struct FeedSets<'a> {
+    scenario: &'a Scenario,
+    map: &'a Map,
+    load_caps_mw: Option<&'a [f64]>,
+}
+
+impl<'a> FeedSets<'a> {
+    fn new(scenario: &'a Scenario, map: &'a Map, load_caps_mw: Option<&'a [f64]>) -> Self {
+        FeedSets {
+            scenario,
+            map,
+            load_caps_mw,
+        }
+    }
+
+    /// Calls `visit(members, feeds_usd, m_S)` for each feed set S of `c` (indices into its
+    /// feeds) that can carry a minimum site; None, visiting nothing, where `c` has more than
+    /// [`MAX_FEED_SETS`] sets.
+    fn each(&self, c: &Candidate, visit: &mut dyn FnMut(&[usize], f64, usize)) -> Option<()> {
+        let site = &self.scenario.site;
+        let (smallest, largest) = (site.min_feeds as usize, site.max_feeds as usize);
+        let n = c.feeds.len();
+        let count: usize = (smallest..=largest.min(n)).map(|k| choose(n, k)).sum();
+        if count > MAX_FEED_SETS {
+            return None;
+        }
+        let per_feed: Vec<FeedRoom> = (c.feeds.iter())
+            .map(|f| self.room(f.substation, f.km))
+            .collect();
+        let mut members = Vec::with_capacity(largest);
+        for size in smallest..=largest.min(n) {
+            combinations(n, size, &mut members, &mut |members| {
+                let usd = members.iter().map(|&j| per_feed[j].usd).sum();
+                let modules = self.modules(c, members.iter().map(|&j| &per_feed[j]));
+                let mw = modules as f64 * self.scenario.target.module_mw;
+                if mw >= self.scenario.target.min_site_mw {
+                    visit(members, usd, modules);
+                }
+            });
+        }
+        Some(())
+    }
+
+    fn room(&self, substation: usize, km: f64) -> FeedRoom {
+        let scenario = self.scenario;
+        let s = &self.map.substations[substation];
+        let cap = self
+            .load_caps_mw
+            .map_or(f64::INFINITY, |caps| caps[substation]);
+        let flexible_mw = if scenario.grid.flexible_share > 0.0 {
+            crate::costs::flexible_room_mw(s, true)
+        } else {
+            0.0
+        };
+        FeedRoom {
+            usd: crate::costs::feed_usd(scenario, km),
+            normal_mw: feed_capacity_mw(scenario, self.map, substation).min(cap),
+            emergency_mw: (crate::costs::emergency_mw(scenario, s, true))
+                .min(scenario.target.max_site_mw),
+            flexible_mw,
+        }
+    }
+
+    /// `m_S`: the whole modules a site fed by the set can carry.
+    fn modules<'r>(&self, c: &Candidate, set: impl Iterator<Item = &'r FeedRoom> + Clone) -> usize {
+        let target = &self.scenario.target;
+        let normal_mw: f64 = set.clone().map(|f| f.normal_mw).sum();
+        let emergency_mw: f64 = set.clone().map(|f| f.emergency_mw).sum();
+        let largest_mw = set.clone().map(|f| f.emergency_mw).fold(0.0, f64::max);
+        let flexible_mw: f64 = set.map(|f| f.flexible_mw).sum();
+        let secure_mw = most_mw_through_an_outage(
+            emergency_mw - largest_mw,
+            flexible_mw,
+            self.scenario.grid.flexible_share,
+        );
+        let community_mw = self.scenario.community.max_share_per_community * target.total_mw;
+        let mw = c.max_mw.min(normal_mw).min(community_mw).min(secure_mw);
+        modules_of(mw, target.module_mw)
+    }
+}
+
+/// One feed option as the N-1 bound sees it.
+struct FeedRoom {
+    usd: f64,
+    /// What it carries without an outage (firm with the upgrade, and flexible).
+    normal_mw: f64,
+    /// `min(E_b, max_site_mw)`.
+    emergency_mw: f64,
+    /// Flexible MW a site may draw there (0 without a flexible share).
+    flexible_mw: f64,
+}
+
+/// The largest s with `s − min(share·s, flexible_mw) ≤ firm_mw`: the site's firm MW (all but
+/// its flexible MW, at most `share·s` and at most `flexible_mw`) must fit in `firm_mw`.
+fn most_mw_through_an_outage(firm_mw: f64, flexible_mw: f64, share: f64) -> f64 {
+    let firm_mw = firm_mw.max(0.0);
+    if share >= 1.0 {
+        return firm_mw + flexible_mw;
+    }
+    // While share·s ≤ flexible_mw the firm part is (1 − share)·s.
+    let s = firm_mw / (1.0 - share.max(0.0));
+    if share.max(0.0) * s <= flexible_mw {
+        s
+    } else {
+        firm_mw + flexible_mw
+    }
+}
+
+/// `n choose k`, saturating.
+fn choose(n: usize, k: usize) -> usize {
+    if k > n {
+        return 0;
+    }
+    let k = k.min(n - k);
+    let mut value: usize = 1;
+    for i in 0..k {
+        value = value.saturating_mul(n - i) / (i + 1);
+    }
+    value
+}
+
+/// Calls `visit` with each k-subset of `0..n` in lexicographic order.
+fn combinations(n: usize, k: usize, members: &mut Vec<usize>, visit: &mut dyn FnMut(&[usize])) {
+    if members.len() == k {
+        visit(members);
+        return;
+    }
+    let start = members.last().map_or(0, |&m| m + 1);
+    let left = k - members.len();
+    for j in start..=n.saturating_sub(left) {
+        if j >= n {
+            break;
+        }
+        members.push(j);
+        combinations(n, k, members, visit);
+        members.pop();
+    }
+}
+
 /// `K(k, r)`: the least total `own` cost of at most k distinct candidates carrying at least r
 /// modules, for every `k ≤ max_count` and `r ≤ max_modules` (exact, by dynamic programming).
 struct Completion {
@@ -325,6 +573,37 @@ mod tests {
         // Each item once: two items of 2 modules cannot carry 5.
         let pair = Completion::new([(1.0, 2)].into_iter(), 2, 4);
         assert_eq!(pair.usd(2, 4), f64::INFINITY);
+    }
+
+    #[test]
+    fn a_site_through_an_outage_carries_its_flexible_mw_on_top() {
+        // No flexible share: the firm room is all.
+        assert_eq!(most_mw_through_an_outage(120.0, 50.0, 0.0), 120.0);
+        // A 20 % share with room enough: firm is 80 % of the site.
+        assert!((most_mw_through_an_outage(80.0, 100.0, 0.2) - 100.0).abs() < 1e-9);
+        // A 20 % share with 10 MW of flexible room: the site is its firm room plus 10.
+        assert!((most_mw_through_an_outage(80.0, 10.0, 0.2) - 90.0).abs() < 1e-9);
+        // A set whose largest feed is all its emergency room carries nothing firm.
+        assert_eq!(most_mw_through_an_outage(-5.0, 0.0, 0.0), 0.0);
+    }
+
+    #[test]
+    fn feed_sets_are_every_subset_once_and_the_front_drops_dominated_sets() {
+        for (n, k) in [(5, 2), (7, 3), (4, 4), (3, 0)] {
+            let mut seen = Vec::new();
+            combinations(n, k, &mut Vec::new(), &mut |m| seen.push(m.to_vec()));
+            assert_eq!(seen.len(), choose(n, k), "{n} choose {k}");
+            assert!(
+                seen.iter()
+                    .all(|m| m.len() == k && m.windows(2).all(|w| w[0] < w[1]))
+            );
+            let unique: std::collections::BTreeSet<_> = seen.iter().collect();
+            assert_eq!(unique.len(), seen.len());
+        }
+        assert_eq!(choose(48, 3), 17_296);
+        // (USD, modules): a dearer set is kept only where it carries more.
+        let front = undominated(vec![(5.0, 3), (4.0, 2), (6.0, 3), (9.0, 6), (4.0, 1)]);
+        assert_eq!(front, vec![(4.0, 2), (5.0, 3), (9.0, 6)]);
     }
 
     #[test]
