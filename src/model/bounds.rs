@@ -286,7 +286,11 @@ fn secure_feed_set_bounds(
 ) {
     let target = &scenario.target;
     let module_mw = target.module_mw;
-    let sets = FeedSets::new(scenario, map, load_caps_mw);
+    let sets = FeedSets {
+        scenario,
+        map,
+        load_caps_mw,
+    };
     // The undominated sets of each candidate: (build and feeds USD, modules).
     let fronts: Vec<Option<Vec<(f64, usize)>>> = (candidates.iter())
         .map(|c| {
@@ -356,15 +360,7 @@ struct FeedSets<'a> {
     load_caps_mw: Option<&'a [f64]>,
 }
 
-impl<'a> FeedSets<'a> {
-    fn new(scenario: &'a Scenario, map: &'a Map, load_caps_mw: Option<&'a [f64]>) -> Self {
-        FeedSets {
-            scenario,
-            map,
-            load_caps_mw,
-        }
-    }
-
+impl FeedSets<'_> {
     /// Calls `visit(members, feeds_usd, m_S)` for each feed set S of `c` (indices into its
     /// feeds) that can carry a minimum site; None, visiting nothing, where `c` has more than
     /// [`MAX_FEED_SETS`] sets.
@@ -479,10 +475,8 @@ fn combinations(n: usize, k: usize, members: &mut Vec<usize>, visit: &mut dyn Fn
     }
     let start = members.last().map_or(0, |&m| m + 1);
     let left = k - members.len();
-    for j in start..=n.saturating_sub(left) {
-        if j >= n {
-            break;
-        }
+    // The last member may start at n − left (none when fewer than `left` are left).
+    for j in start..(n + 1).saturating_sub(left) {
         members.push(j);
         combinations(n, k, members, visit);
         members.pop();
